@@ -1,0 +1,48 @@
+# Every target sets itself up: a fresh clone needs only python3 (3.11+).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+.PHONY: setup run test lint typecheck test-sqlite test-postgres pg-up schema clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/gateway migrate
+	$(BIN)/gateway seed --demo --if-empty
+	$(BIN)/gateway demo-tokens
+	$(BIN)/gateway serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy app schema resolvers tests
+
+test-sqlite: $(STAMP)
+	GATEWAY_TEST_DATABASE=sqlite $(BIN)/pytest -q
+
+pg-up:
+	@bash scripts/pg-up.sh
+
+test-postgres: $(STAMP) pg-up
+	GATEWAY_TEST_DATABASE=postgres GATEWAY_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q
+
+test: lint typecheck test-sqlite test-postgres
+
+schema: $(STAMP)
+	$(BIN)/gateway export-schema > schema.graphql
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

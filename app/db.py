@@ -1,0 +1,119 @@
+"""Engine and units of work.
+
+One ``Database`` per app, built in the lifespan. A unit of work is one ``async with``:
+``db.read()`` for queries, ``db.write()`` for changes (committed on success, rolled back
+on error). On SQLite, write units begin with ``BEGIN IMMEDIATE`` so concurrent writers
+queue on the database lock instead of failing on a read-to-write upgrade; the database
+runs in WAL mode with foreign keys on and synchronous writes (``synchronous=FULL``), so an
+acknowledged write survives a crash of the process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar, Token
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from app.settings import Settings
+
+_WRITE = "gateway_write"
+
+# Statements executed in the current request/task, when a counter has been started.
+_statement_count: ContextVar[list[int] | None] = ContextVar("statement_count", default=None)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" hook emit BEGIN itself (pysqlite's implicit BEGIN is off).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get(_WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    counter = _statement_count.get()
+    if counter is not None and not statement.startswith("BEGIN"):
+        counter[0] += 1
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    kwargs: dict[str, Any] = {"echo": settings.db_echo}
+    if settings.is_sqlite:
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs.update(
+            pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size, pool_pre_ping=True
+        )
+    engine = create_async_engine(settings.database_url, **kwargs)
+    if settings.is_sqlite:
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
+    return engine
+
+
+class StatementCounter:
+    """Counts SQL statements run by the current task and the tasks it starts."""
+
+    def __init__(self) -> None:
+        self._cell = [0]
+
+    @property
+    def count(self) -> int:
+        return self._cell[0]
+
+    def start(self) -> Token[list[int] | None]:
+        return _statement_count.set(self._cell)
+
+    @staticmethod
+    def stop(token: Token[list[int] | None]) -> None:
+        _statement_count.reset(token)
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._reader = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._writer = async_sessionmaker(
+            engine.execution_options(**{_WRITE: True}), expire_on_commit=False, autoflush=True
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(create_engine(settings))
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._reader() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success, roll back on any error."""
+        async with self._writer() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,152 @@
+"""The one error tree both doors render.
+
+::
+
+    DomainError                  code                    HTTP
+    ├── BadRequest               BAD_USER_INPUT          400  malformed JSON / query parameter
+    ├── InvalidInput             BAD_USER_INPUT          422  well-formed but invalid (field errors)
+    ├── Unauthenticated          UNAUTHENTICATED         401
+    ├── Forbidden                FORBIDDEN               403
+    ├── NotFound                 NOT_FOUND               404
+    ├── MethodNotAllowed         METHOD_NOT_ALLOWED      405
+    ├── Conflict                 CONFLICT                409
+    ├── PreconditionFailed       PRECONDITION_FAILED     412  stale If-Match / version
+    ├── PayloadTooLarge          PAYLOAD_TOO_LARGE       413
+    ├── UnsupportedMediaType     UNSUPPORTED_MEDIA_TYPE  415
+    ├── Locked                   LOCKED                  423
+    └── RateLimited              RATE_LIMITED            429
+
+REST renders them as ``application/problem+json`` (RFC 9457) with ``code`` and, for field
+errors, ``errors: [{field, message}]``; GraphQL puts ``code`` (and ``errors``) into
+``extensions``. Anything that is not a DomainError is logged and shown as a masked message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class DomainError(Exception):
+    code: ClassVar[str] = "INTERNAL_SERVER_ERROR"
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal Server Error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.detail = detail or self.title
+        self.errors = tuple(errors)
+        self.headers = headers or {}
+        super().__init__(self.detail)
+
+    def extensions(self) -> dict[str, Any]:
+        ext: dict[str, Any] = {"code": self.code}
+        if self.errors:
+            ext["errors"] = [e.as_dict() for e in self.errors]
+        return ext
+
+
+class BadRequest(DomainError):
+    code = "BAD_USER_INPUT"
+    status = 400
+    title = "Bad Request"
+
+
+class InvalidInput(DomainError):
+    code = "BAD_USER_INPUT"
+    status = 422
+    title = "Unprocessable Content"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> InvalidInput:
+        return cls(f"{field}: {message}", errors=[FieldError(field, message)])
+
+    @classmethod
+    def of(cls, errors: Sequence[FieldError]) -> InvalidInput:
+        """One error naming every invalid field."""
+        return cls("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+    @classmethod
+    def raise_if_any(cls, errors: Sequence[FieldError]) -> None:
+        if errors:
+            raise cls.of(errors)
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+    status = 401
+    title = "Unauthorized"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(
+            detail or "Authentication required", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+    status = 404
+    title = "Not Found"
+
+
+class MethodNotAllowed(DomainError):
+    code = "METHOD_NOT_ALLOWED"
+    status = 405
+    title = "Method Not Allowed"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+    status = 409
+    title = "Conflict"
+
+
+class PreconditionFailed(DomainError):
+    code = "PRECONDITION_FAILED"
+    status = 412
+    title = "Precondition Failed"
+
+
+class PayloadTooLarge(DomainError):
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413
+    title = "Content Too Large"
+
+
+class UnsupportedMediaType(DomainError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    status = 415
+    title = "Unsupported Media Type"
+
+
+class Locked(DomainError):
+    code = "LOCKED"
+    status = 423
+    title = "Locked"
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"
+    status = 429
+    title = "Too Many Requests"

@@ -1,0 +1,129 @@
+"""The ASGI application: both doors (GraphQL, REST shim) on one service layer.
+
+``create_app(settings=None)`` returns the Starlette app; its lifespan builds the database
+engine and session factory, and disposes of them on shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
+from app.auth import TokenService
+from app.db import Database
+from app.errors import BadRequest, DomainError, MethodNotAllowed, NotFound
+from app.events import EventBroker
+from app.middleware import RequestContextMiddleware
+from app.requestid import current_request_id
+from app.rest.http import json_response, problem_response
+from app.rest.openapi import openapi_document
+from app.rest.registry import CONTRACTS
+from app.settings import Settings, get_settings
+from schema import build_schema
+from schema.http import GraphQLView
+
+log = logging.getLogger("gateway")
+_STATIC = Path(str(files("app") / "static"))
+
+
+async def healthz(_request: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        await request.app.state.db.ping()
+    except Exception:
+        log.exception("readiness check failed")
+        return json_response({"status": "unavailable", "database": "unreachable"}, 503)
+    return json_response({"status": "ok", "database": "reachable"})
+
+
+async def openapi_json(_request: Request) -> Response:
+    return json_response(openapi_document())
+
+
+async def docs_page(_request: Request) -> Response:
+    return HTMLResponse((_STATIC / "docs.html").read_text())
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return problem_response(exc, request.url.path, current_request_id())
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    error: DomainError
+    if exc.status_code == 404:
+        error = NotFound(f"No route for {request.url.path}")
+    elif exc.status_code == 405:
+        error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    else:
+        error = BadRequest(exc.detail)
+    return problem_response(error, request.url.path, current_request_id())
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    request_id = current_request_id()
+    log.exception("unexpected error on %s (request %s)", request.url.path, request_id, exc_info=exc)
+    return problem_response(
+        DomainError("An unexpected error occurred; quote the request id when reporting it"),
+        request.url.path,
+        request_id,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    tokens = TokenService(settings)
+    graphql = GraphQLView(build_schema(settings), graphiql=settings.graphiql_enabled)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = Database.from_settings(settings)
+        app.state.db = db
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/docs", docs_page, methods=["GET"]),
+        Mount("/docs/assets", StaticFiles(directory=_STATIC), name="assets"),
+        Mount("/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger"),
+    ]
+    for contract in CONTRACTS:
+        routes.extend(contract.routes())
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)],
+        exception_handlers={
+            DomainError: domain_error,
+            HTTPException: http_error,
+            Exception: unexpected_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.tokens = tokens
+    app.state.events = EventBroker()
+    return app

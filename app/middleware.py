@@ -1,0 +1,60 @@
+"""Pure-ASGI middleware for every request: a request id, the body-size limit, access logs."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import PayloadTooLarge
+from app.requestid import start_request
+from app.rest.http import problem_response
+
+log = logging.getLogger("gateway.access")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request_id = start_request(headers.get("x-request-id"))
+        path = scope.get("path", "")
+        if scope["type"] == "http":
+            declared = headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+                response = problem_response(
+                    PayloadTooLarge(f"The body exceeds {self.max_body_bytes} bytes"),
+                    path,
+                    request_id,
+                )
+                await response(scope, receive, send)
+                return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+        if scope["type"] == "http":
+            log.info(
+                "%s %s %s %.1fms request_id=%s",
+                scope.get("method"),
+                path,
+                status,
+                (time.perf_counter() - started) * 1000,
+                request_id,
+            )

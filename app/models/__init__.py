@@ -1,0 +1,9 @@
+"""ORM models. Importing this package registers every table on ``Base.metadata``.
+
+Each domain adds its module to the import list below.
+"""
+
+from app.models import people
+from app.models.base import Base
+
+__all__ = ["Base", "people"]

@@ -1,0 +1,124 @@
+"""SQL for the people directory."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import Select, String, cast, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.people import Membership, Organisation, Person
+from app.pagination import Paged, PageRequest
+from app.repositories.common import by_key, fetch_page
+
+
+async def get_person(session: AsyncSession, person_id: str) -> Person | None:
+    return await session.scalar(
+        select(Person).where(Person.id == person_id, Person.deleted_at.is_(None))
+    )
+
+
+async def people_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Person | None]:
+    rows = (
+        await session.scalars(select(Person).where(Person.id.in_(ids), Person.deleted_at.is_(None)))
+    ).all()
+    return by_key(rows, "id", ids)
+
+
+async def existing_person_ids(session: AsyncSession, ids: Collection[str]) -> set[str]:
+    if not ids:
+        return set()
+    rows = await session.scalars(
+        select(Person.id).where(Person.id.in_(list(ids)), Person.deleted_at.is_(None))
+    )
+    return set(rows.all())
+
+
+def people_query(
+    *,
+    org_ids: Collection[str] | None = None,
+    only: str | None = None,
+    search: str | None = None,
+    role: str | None = None,
+) -> Select[Person]:
+    query = select(Person).where(Person.deleted_at.is_(None)).order_by(Person.name, Person.id)
+    if org_ids is not None:
+        query = query.where(
+            Person.id.in_(select(Membership.person_id).where(Membership.org_id.in_(list(org_ids))))
+        )
+    if only is not None:
+        query = query.where(Person.id == only)
+    if search:
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Person.name.ilike(f"%{escaped}%", escape="\\"))
+    if role:
+        # Roles are a small JSON list; a LIKE on the serialised list keeps this portable.
+        query = query.where(cast(Person.roles, String).like(f'%"{role}"%'))
+    return query
+
+
+async def list_people(
+    session: AsyncSession, query: Select[Person], page: PageRequest
+) -> Paged[Person]:
+    return await fetch_page(session, query, page)
+
+
+async def get_org(session: AsyncSession, org_id: str) -> Organisation | None:
+    return await session.scalar(
+        select(Organisation).where(Organisation.id == org_id, Organisation.deleted_at.is_(None))
+    )
+
+
+async def orgs_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Organisation | None]:
+    rows = (
+        await session.scalars(
+            select(Organisation).where(Organisation.id.in_(ids), Organisation.deleted_at.is_(None))
+        )
+    ).all()
+    return by_key(rows, "id", ids)
+
+
+async def list_orgs(
+    session: AsyncSession, page: PageRequest, *, only: Collection[str] | None = None
+) -> Paged[Organisation]:
+    query = (
+        select(Organisation)
+        .where(Organisation.deleted_at.is_(None))
+        .order_by(Organisation.name, Organisation.id)
+    )
+    if only is not None:
+        query = query.where(Organisation.id.in_(list(only)))
+    return await fetch_page(session, query, page)
+
+
+async def memberships_of_people(
+    session: AsyncSession, person_ids: Sequence[str]
+) -> list[list[Membership]]:
+    rows = (
+        await session.scalars(
+            select(Membership)
+            .where(Membership.person_id.in_(person_ids))
+            .order_by(Membership.org_id)
+        )
+    ).all()
+    grouped: dict[str, list[Membership]] = defaultdict(list)
+    for row in rows:
+        grouped[row.person_id].append(row)
+    return [grouped.get(pid, []) for pid in person_ids]
+
+
+async def org_ids_of(session: AsyncSession, person_id: str) -> set[str]:
+    rows = await session.scalars(select(Membership.org_id).where(Membership.person_id == person_id))
+    return set(rows.all())
+
+
+async def get_membership(session: AsyncSession, person_id: str, org_id: str) -> Membership | None:
+    return await session.get(Membership, (person_id, org_id))
+
+
+async def remove_membership(session: AsyncSession, person_id: str, org_id: str) -> bool:
+    result = await session.execute(
+        delete(Membership).where(Membership.person_id == person_id, Membership.org_id == org_id)
+    )
+    return bool(getattr(result, "rowcount", 0))

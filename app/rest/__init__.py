@@ -1,0 +1,1 @@
+"""The REST compatibility shim: one module per legacy contract, all on the shared services."""

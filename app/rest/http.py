@@ -1,0 +1,101 @@
+"""JSON in and out at the REST edge: orjson responses, problem+json errors, strict bodies."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.errors import (
+    BadRequest,
+    DomainError,
+    FieldError,
+    InvalidInput,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+JSON_TYPE = "application/json"
+PROBLEM_TYPE = "application/problem+json"
+
+
+def dumps(data: Any) -> bytes:
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(dumps(data), status_code=status, media_type=JSON_TYPE, headers=headers)
+
+
+def problem_response(error: DomainError, path: str, request_id: str | None = None) -> Response:
+    """RFC 9457 problem details; CEO (``/v3``) clients also read ``message``."""
+    body: dict[str, Any] = {
+        "type": f"https://gateway.example/problems/{error.code.lower().replace('_', '-')}",
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+        "code": error.code,
+        "instance": path,
+    }
+    if error.errors:
+        body["errors"] = [e.as_dict() for e in error.errors]
+    if request_id:
+        body["request_id"] = request_id
+    if path.startswith("/v3"):
+        body["message"] = error.detail
+    return Response(
+        dumps(body), status_code=error.status, media_type=PROBLEM_TYPE, headers=error.headers
+    )
+
+
+def is_json_content_type(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == JSON_TYPE or (media.startswith("application/") and media.endswith("+json"))
+
+
+async def read_json_object(request: Request, max_bytes: int) -> dict[str, Any]:
+    """The request body as a JSON object: 415 if not JSON, 413 if too large, 400 if malformed."""
+    if not is_json_content_type(request.headers.get("content-type")):
+        raise UnsupportedMediaType("Send the body as application/json")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"The body exceeds {max_bytes} bytes")
+        chunks.append(chunk)
+    try:
+        data = orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"Malformed JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object")
+    return data
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "body"
+
+
+def validate_model(
+    model: type[M], data: dict[str, Any], *, ignore: frozenset[str] = frozenset()
+) -> M:
+    """Validate a body against ``model``; 422 naming every bad or unknown field.
+
+    ``ignore`` lists read-only fields a client may echo back from a GET; they are dropped.
+    """
+    if ignore:
+        data = {k: v for k, v in data.items() if k not in ignore}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for item in exc.errors(include_url=False):
+            message = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
+            errors.append(FieldError(_field_name(item["loc"]), message))
+        raise InvalidInput.of(errors) from None

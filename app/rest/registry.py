@@ -1,0 +1,8 @@
+"""Every REST contract the shim serves, in the order their routes are matched."""
+
+from __future__ import annotations
+
+from app.rest import people
+from app.rest.routing import Contract
+
+CONTRACTS: tuple[Contract, ...] = (people.CONTRACT,)

@@ -1,0 +1,129 @@
+"""Declarative REST routes: one ``Endpoint`` describes a route, its OpenAPI entry and its
+checks, so authentication and error rendering are the same on every route.
+
+A ``Contract`` is one legacy contract: its base path and endpoints. Each endpoint is served
+at ``base + path`` and, when ``doubled`` (the ``/api/v1`` catalogues), also at the literal
+``base + base + path`` the catalogue printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.auth import Principal, authenticate
+from app.db import Database
+from app.errors import BadRequest
+from app.pagination import DEFAULT_LIMIT, PageRequest, rest_page
+from app.rest.http import json_response, read_json_object, validate_model
+from app.services.authz import require_principal
+from app.settings import Settings
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(slots=True)
+class Call:
+    """What a handler gets: the request, who is asking, and the app's parts."""
+
+    request: Request
+    principal: Principal
+    db: Database
+    settings: Settings
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Mapping[str, str]:
+        return self.request.path_params
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        return self.request.query_params
+
+    def parse(self, model: type[M], *, ignore: frozenset[str] = frozenset()) -> M:
+        return validate_model(model, self.body, ignore=ignore)
+
+    def page(self, default_limit: int = DEFAULT_LIMIT) -> PageRequest:
+        """``?page=`` (from 1) and ``?limit=`` (1 to the configured maximum); 400 otherwise."""
+        return rest_page(
+            self.query_param("page"),
+            self.query_param("limit"),
+            max_limit=self.settings.max_page_size,
+            default_limit=default_limit,
+        )
+
+    def query_param(self, name: str) -> str | None:
+        values = self.request.query_params.getlist(name)
+        if len(values) > 1:
+            raise BadRequest(f"Query parameter '{name}' is given more than once")
+        return values[0] if values else None
+
+
+Handler = Callable[[Call], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryParam:
+    name: str
+    description: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    status: int = 200
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    list_of: type[BaseModel] | None = None
+    query: tuple[QueryParam, ...] = ()
+    errors: tuple[int, ...] = (400, 401, 403, 404, 422)
+    operation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    name: str
+    base: str
+    endpoints: tuple[Endpoint, ...]
+    doubled: bool = True
+    description: str = ""
+
+    def paths(self, endpoint: Endpoint) -> list[str]:
+        canonical = self.base + endpoint.path
+        return [canonical, self.base + canonical] if self.doubled else [canonical]
+
+    def routes(self) -> list[Route]:
+        routes: list[Route] = []
+        for endpoint in self.endpoints:
+            for path in self.paths(endpoint):
+                routes.append(Route(path, _wrap(endpoint), methods=[endpoint.method]))
+        return routes
+
+
+def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+    async def run(request: Request) -> Response:
+        state = request.app.state
+        principal = require_principal(
+            await authenticate(request.headers.get("authorization"), state.tokens, state.db)
+        )
+        call = Call(request, principal, state.db, state.settings)
+        if endpoint.body is not None:
+            call.body = await read_json_object(request, state.settings.max_body_bytes)
+        result = await endpoint.handler(call)
+        if isinstance(result, Response):
+            return result
+        return json_response(result, endpoint.status)
+
+    run.__name__ = endpoint.operation_id or endpoint.handler.__name__
+    return run

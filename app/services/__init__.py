@@ -1,0 +1,1 @@
+"""Domain services: the rules both doors share (validation, authorization, workflows)."""

@@ -1,0 +1,290 @@
+"""People, organisations and memberships: validation and who may see or change what.
+
+Visibility: admins see everyone; a coordinator sees the people of their organisations;
+everyone sees themselves. Only admins create or delete people and organisations; a
+coordinator may set the follow-up thresholds of their own organisations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal, Role
+from app.errors import Conflict, FieldError, InvalidInput, NotFound
+from app.ids import is_valid_external_id
+from app.models.people import Membership, Organisation, Person
+from app.pagination import Paged, PageRequest
+from app.repositories import people as repo
+from app.services.authz import coordinates, hide_unless, require_principal, require_role
+from app.settings import Settings
+from app.timeutil import utcnow
+
+PERSON_ROLES = frozenset({"admin", "coordinator", "peer_mentor", "editor", "mentee"})
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+UNSET: object = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    reminder_days: int
+    escalation_days: int
+
+
+def thresholds_for(org: Organisation | None, settings: Settings) -> Thresholds:
+    """Follow-up thresholds of an organisation, falling back to the configured defaults."""
+    reminder = (org.reminder_days if org else None) or settings.reminder_days
+    escalation = (org.escalation_days if org else None) or settings.escalation_days
+    return Thresholds(reminder, max(escalation, reminder))
+
+
+def _check_text(errors: list[FieldError], field: str, value: str | None, limit: int) -> None:
+    if value is not None and not (1 <= len(value.strip()) <= limit):
+        errors.append(FieldError(field, f"must be 1 to {limit} characters"))
+
+
+def _check_person_fields(
+    errors: list[FieldError], name: str | None, email: str | None, roles: list[str] | None
+) -> None:
+    _check_text(errors, "name", name, 200)
+    if email is not None and (len(email) > 320 or not _EMAIL.match(email)):
+        errors.append(FieldError("email", "is not an email address"))
+    if roles is not None:
+        unknown = sorted(set(roles) - PERSON_ROLES)
+        if unknown:
+            errors.append(
+                FieldError("roles", f"unknown roles {unknown}; use {sorted(PERSON_ROLES)}")
+            )
+
+
+async def can_see_person(session: AsyncSession, principal: Principal, person_id: str) -> bool:
+    if principal.is_admin or principal.person_id == person_id:
+        return True
+    if principal.has(Role.COORDINATOR):
+        return not principal.orgs.isdisjoint(await repo.org_ids_of(session, person_id))
+    return False
+
+
+async def get_person(session: AsyncSession, principal: Principal | None, person_id: str) -> Person:
+    who = require_principal(principal)
+    person = await repo.get_person(session, person_id)
+    hide_unless(
+        person is not None and await can_see_person(session, who, person_id), "Person", person_id
+    )
+    assert person is not None
+    return person
+
+
+async def list_people(
+    session: AsyncSession,
+    principal: Principal | None,
+    page: PageRequest,
+    *,
+    org_id: str | None = None,
+    search: str | None = None,
+    role: str | None = None,
+) -> Paged[Person]:
+    who = require_principal(principal)
+    org_ids: set[str] | None = {org_id} if org_id else None
+    only: str | None = None
+    if not who.is_admin:
+        if who.has(Role.COORDINATOR):
+            org_ids = (org_ids or set(who.orgs)) & set(who.orgs)
+        else:
+            only = who.person_id
+    query = repo.people_query(org_ids=org_ids, only=only, search=search, role=role)
+    return await repo.list_people(session, query, page)
+
+
+async def create_person(
+    session: AsyncSession,
+    principal: Principal | None,
+    *,
+    person_id: str,
+    name: str,
+    email: str | None = None,
+    roles: list[str] | None = None,
+) -> Person:
+    require_role(principal, Role.ADMIN)
+    errors: list[FieldError] = []
+    if not is_valid_external_id(person_id):
+        errors.append(FieldError("id", "must be 1-64 letters, digits, '_', '.', ':' or '-'"))
+    _check_person_fields(errors, name, email, roles)
+    InvalidInput.raise_if_any(errors)
+    existing = await session.get(Person, person_id)
+    if existing is not None:
+        raise Conflict(f"Person {person_id!r} already exists")
+    person = Person(id=person_id, name=name.strip(), email=email, roles=sorted(set(roles or [])))
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def update_person(
+    session: AsyncSession,
+    principal: Principal | None,
+    person_id: str,
+    *,
+    name: str | None = None,
+    email: str | object | None = UNSET,
+    roles: list[str] | None = None,
+) -> Person:
+    who = require_principal(principal)
+    person = await get_person(session, who, person_id)
+    if not who.is_admin and not (who.person_id == person_id and roles is None):
+        require_role(who, Role.ADMIN)
+    errors: list[FieldError] = []
+    _check_person_fields(errors, name, email if isinstance(email, str) else None, roles)
+    InvalidInput.raise_if_any(errors)
+    if name is not None:
+        person.name = name.strip()
+    if email is not UNSET:
+        person.email = email if isinstance(email, str) else None
+    if roles is not None:
+        person.roles = sorted(set(roles))
+    person.updated_at = utcnow()
+    await session.flush()
+    return person
+
+
+async def delete_person(session: AsyncSession, principal: Principal | None, person_id: str) -> None:
+    require_role(principal, Role.ADMIN)
+    person = await repo.get_person(session, person_id)
+    hide_unless(person is not None, "Person", person_id)
+    assert person is not None
+    person.deleted_at = utcnow()
+    await session.flush()
+
+
+async def get_org(session: AsyncSession, principal: Principal | None, org_id: str) -> Organisation:
+    who = require_principal(principal)
+    org = await repo.get_org(session, org_id)
+    hide_unless(org is not None and (who.is_admin or org_id in who.orgs), "Organisation", org_id)
+    assert org is not None
+    return org
+
+
+async def list_orgs(
+    session: AsyncSession, principal: Principal | None, page: PageRequest
+) -> Paged[Organisation]:
+    who = require_principal(principal)
+    return await repo.list_orgs(session, page, only=None if who.is_admin else who.orgs)
+
+
+def _check_thresholds(reminder: int | None, escalation: int | None) -> None:
+    errors: list[FieldError] = []
+    for field, value in (("reminder_days", reminder), ("escalation_days", escalation)):
+        if value is not None and not (1 <= value <= 365):
+            errors.append(FieldError(field, "must be between 1 and 365 days"))
+    if reminder is not None and escalation is not None and escalation < reminder:
+        errors.append(FieldError("escalation_days", "must not be shorter than reminder_days"))
+    InvalidInput.raise_if_any(errors)
+
+
+async def create_org(
+    session: AsyncSession,
+    principal: Principal | None,
+    *,
+    org_id: str,
+    name: str,
+    reminder_days: int | None = None,
+    escalation_days: int | None = None,
+) -> Organisation:
+    require_role(principal, Role.ADMIN)
+    errors: list[FieldError] = []
+    if not is_valid_external_id(org_id):
+        errors.append(FieldError("id", "must be 1-64 letters, digits, '_', '.', ':' or '-'"))
+    _check_text(errors, "name", name, 200)
+    InvalidInput.raise_if_any(errors)
+    _check_thresholds(reminder_days, escalation_days)
+    if await session.get(Organisation, org_id) is not None:
+        raise Conflict(f"Organisation {org_id!r} already exists")
+    org = Organisation(
+        id=org_id, name=name.strip(), reminder_days=reminder_days, escalation_days=escalation_days
+    )
+    session.add(org)
+    await session.flush()
+    return org
+
+
+async def update_org(
+    session: AsyncSession,
+    principal: Principal | None,
+    org_id: str,
+    *,
+    name: str | None = None,
+    reminder_days: int | None = None,
+    escalation_days: int | None = None,
+) -> Organisation:
+    who = require_principal(principal)
+    org = await get_org(session, who, org_id)
+    if not who.is_admin and (name is not None or not coordinates(who, org_id)):
+        require_role(who, Role.ADMIN)
+    errors: list[FieldError] = []
+    _check_text(errors, "name", name, 200)
+    InvalidInput.raise_if_any(errors)
+    _check_thresholds(
+        reminder_days if reminder_days is not None else org.reminder_days,
+        escalation_days if escalation_days is not None else org.escalation_days,
+    )
+    if name is not None:
+        org.name = name.strip()
+    if reminder_days is not None:
+        org.reminder_days = reminder_days
+    if escalation_days is not None:
+        org.escalation_days = escalation_days
+    org.updated_at = utcnow()
+    await session.flush()
+    return org
+
+
+async def add_membership(
+    session: AsyncSession, principal: Principal | None, person_id: str, org_id: str, role: str
+) -> Membership:
+    require_role(principal, Role.ADMIN)
+    if role not in PERSON_ROLES and role != "member":
+        raise InvalidInput.field("role", f"unknown role {role!r}")
+    if await repo.get_person(session, person_id) is None:
+        raise InvalidInput.field("personId", f"unknown person {person_id!r}")
+    if await repo.get_org(session, org_id) is None:
+        raise InvalidInput.field("orgId", f"unknown organisation {org_id!r}")
+    membership = await repo.get_membership(session, person_id, org_id)
+    if membership is None:
+        membership = Membership(person_id=person_id, org_id=org_id, role=role)
+        session.add(membership)
+    else:
+        membership.role = role
+    await session.flush()
+    return membership
+
+
+async def remove_membership(
+    session: AsyncSession, principal: Principal | None, person_id: str, org_id: str
+) -> None:
+    require_role(principal, Role.ADMIN)
+    if not await repo.remove_membership(session, person_id, org_id):
+        raise NotFound(f"{person_id!r} is not a member of {org_id!r}")
+
+
+async def require_people(session: AsyncSession, fields: dict[str, str | None]) -> None:
+    """422 naming each field whose person id is not in the directory (``None`` is skipped)."""
+    wanted = {v for v in fields.values() if v is not None}
+    found = await repo.existing_person_ids(session, wanted)
+    errors = [
+        FieldError(field, f"unknown person {value!r}")
+        for field, value in fields.items()
+        if value is not None and value not in found
+    ]
+    InvalidInput.raise_if_any(errors)
+
+
+async def require_org(session: AsyncSession, field: str, org_id: str | None) -> Organisation | None:
+    """The organisation, or 422 naming ``field`` when it does not exist (``None`` passes)."""
+    if org_id is None:
+        return None
+    org = await repo.get_org(session, org_id)
+    if org is None:
+        raise InvalidInput.field(field, f"unknown organisation {org_id!r}")
+    return org

@@ -1,0 +1,66 @@
+"""Settings from the environment (prefix ``GATEWAY_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./gateway.db"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_echo: bool = False
+
+    # Authentication. In development a secret is generated and stored beside the database
+    # when none is configured; production refuses to start without one.
+    jwt_secret: SecretStr | None = None
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str = "gateway"
+    jwt_audience: str = "gateway"
+    token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+
+    # Developer surfaces: on in development, off in production unless enabled.
+    graphiql: bool | None = None
+    introspection: bool | None = None
+
+    # Request limits.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+
+    # Follow-up defaults for organisations without their own thresholds (days).
+    reminder_days: int = Field(default=10, ge=1)
+    escalation_days: int = Field(default=20, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.is_production
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_production
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

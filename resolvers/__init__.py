@@ -1,0 +1,1 @@
+"""GraphQL resolvers: per-request context, DataLoaders, and the calls into the services."""

@@ -1,0 +1,66 @@
+"""The per-request GraphQL context: who is asking, the database, loaders and events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import Info as StrawberryInfo
+
+from app.auth import Principal, TokenService
+from app.db import Database
+from app.errors import Unauthenticated
+from app.events import EventBroker
+from app.pagination import PageRequest, graphql_page
+from app.settings import Settings
+from resolvers.loaders import Loaders
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    tokens: TokenService
+    events: EventBroker
+    principal: Principal | None = None
+    auth_error: Unauthenticated | None = None
+    request: Any = None
+    response: Any = None
+    connection_params: dict[str, object] | None = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db)
+
+    @property
+    def who(self) -> Principal:
+        """The caller; UNAUTHENTICATED when no (or a bad) token came with the request."""
+        if self.principal is None:
+            raise self.auth_error or Unauthenticated()
+        return self.principal
+
+    @property
+    def maybe_who(self) -> Principal | None:
+        if self.auth_error is not None:
+            raise self.auth_error
+        return self.principal
+
+    def page(self, first: int | None, after: str | None) -> PageRequest:
+        return graphql_page(first, after, max_limit=self.settings.max_page_size)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self.db.read() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        async with self.db.write() as session:
+            yield session
+        self.loaders.clear()
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,46 @@
+"""DataLoaders, built fresh per request.
+
+Any repository function ``async def f(session, keys) -> list[result per key]`` is a batch
+function: ``ctx.loaders.get(f).load(key)`` batches every ``load`` of one tick into one call
+of ``f`` in its own read session (sibling fields resolve concurrently, and one
+AsyncSession must not be shared between them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from app.db import Database
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+BatchFn = Callable[[AsyncSession, Sequence[K]], Awaitable[Sequence[V]]]
+
+
+class Loaders:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._loaders: dict[Any, DataLoader[Any, Any]] = {}
+
+    def get(self, batch: BatchFn[K, V]) -> DataLoader[K, V]:
+        loader = self._loaders.get(batch)
+        if loader is None:
+            db = self._db
+
+            async def load(keys: list[K]) -> Sequence[V]:
+                async with db.read() as session:
+                    return await batch(session, keys)
+
+            loader = DataLoader(load_fn=load)
+            self._loaders[batch] = loader
+        return cast(DataLoader[K, V], loader)
+
+    def clear(self) -> None:
+        """Forget cached results (after a mutation changed what they loaded)."""
+        for loader in self._loaders.values():
+            loader.clear_all()

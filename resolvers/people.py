@@ -1,0 +1,161 @@
+"""Resolvers for the people directory: decode arguments, call the service, return rows."""
+
+from __future__ import annotations
+
+from app.events import Event
+from app.models.people import Membership, Organisation, Person
+from app.pagination import Paged
+from app.repositories import people as repo
+from app.services import people as service
+from resolvers.context import Context
+
+
+async def me(ctx: Context) -> Person:
+    async with ctx.read() as session:
+        return await service.get_person(session, ctx.who, ctx.who.person_id)
+
+
+async def person(ctx: Context, person_id: str) -> Person:
+    async with ctx.read() as session:
+        return await service.get_person(session, ctx.who, person_id)
+
+
+async def visible_person(ctx: Context, person_id: str) -> Person | None:
+    """The person if the caller may see them, else ``None`` (for ``node(id)``)."""
+    async with ctx.read() as session:
+        found = await repo.get_person(session, person_id)
+        if found is None or not await service.can_see_person(session, ctx.who, person_id):
+            return None
+        return found
+
+
+async def people(
+    ctx: Context,
+    first: int | None,
+    after: str | None,
+    *,
+    org_id: str | None,
+    search: str | None,
+    role: str | None,
+) -> Paged[Person]:
+    page = ctx.page(first, after)
+    async with ctx.read() as session:
+        return await service.list_people(
+            session, ctx.who, page, org_id=org_id, search=search, role=role
+        )
+
+
+async def organisations(ctx: Context, first: int | None, after: str | None) -> Paged[Organisation]:
+    page = ctx.page(first, after)
+    async with ctx.read() as session:
+        return await service.list_orgs(session, ctx.who, page)
+
+
+async def organisation(ctx: Context, org_id: str) -> Organisation:
+    async with ctx.read() as session:
+        return await service.get_org(session, ctx.who, org_id)
+
+
+async def memberships(ctx: Context, person_id: str) -> list[Membership]:
+    return await ctx.loaders.get(repo.memberships_of_people).load(person_id)
+
+
+async def org_by_id(ctx: Context, org_id: str) -> Organisation | None:
+    return await ctx.loaders.get(repo.orgs_by_ids).load(org_id)
+
+
+async def person_by_id(ctx: Context, person_id: str) -> Person | None:
+    return await ctx.loaders.get(repo.people_by_ids).load(person_id)
+
+
+async def visible_org(ctx: Context, org_id: str) -> Organisation | None:
+    """The organisation if the caller may see it, else ``None`` (for ``node(id)``)."""
+    who = ctx.who
+    if not (who.is_admin or org_id in who.orgs):
+        return None
+    return await org_by_id(ctx, org_id)
+
+
+def _person_event(ctx: Context, kind: str, person_id: str) -> None:
+    ctx.events.publish(Event("person", kind, person_id, {}))
+
+
+async def create_person(
+    ctx: Context, person_id: str, name: str, *, email: str | None, roles: list[str]
+) -> Person:
+    async with ctx.write() as session:
+        row = await service.create_person(
+            session, ctx.who, person_id=person_id, name=name, email=email, roles=roles
+        )
+    _person_event(ctx, "created", row.id)
+    return row
+
+
+async def update_person(
+    ctx: Context,
+    person_id: str,
+    *,
+    name: str | None,
+    email: str | object | None,
+    roles: list[str] | None,
+) -> Person:
+    async with ctx.write() as session:
+        row = await service.update_person(
+            session, ctx.who, person_id, name=name, email=email, roles=roles
+        )
+    _person_event(ctx, "updated", row.id)
+    return row
+
+
+async def delete_person(ctx: Context, person_id: str) -> None:
+    async with ctx.write() as session:
+        await service.delete_person(session, ctx.who, person_id)
+    _person_event(ctx, "deleted", person_id)
+
+
+async def create_org(
+    ctx: Context,
+    org_id: str,
+    name: str,
+    *,
+    reminder_days: int | None,
+    escalation_days: int | None,
+) -> Organisation:
+    async with ctx.write() as session:
+        return await service.create_org(
+            session,
+            ctx.who,
+            org_id=org_id,
+            name=name,
+            reminder_days=reminder_days,
+            escalation_days=escalation_days,
+        )
+
+
+async def update_org(
+    ctx: Context,
+    org_id: str,
+    *,
+    name: str | None,
+    reminder_days: int | None,
+    escalation_days: int | None,
+) -> Organisation:
+    async with ctx.write() as session:
+        return await service.update_org(
+            session,
+            ctx.who,
+            org_id,
+            name=name,
+            reminder_days=reminder_days,
+            escalation_days=escalation_days,
+        )
+
+
+async def add_membership(ctx: Context, person_id: str, org_id: str, role: str) -> Membership:
+    async with ctx.write() as session:
+        return await service.add_membership(session, ctx.who, person_id, org_id, role)
+
+
+async def remove_membership(ctx: Context, person_id: str, org_id: str) -> None:
+    async with ctx.write() as session:
+        await service.remove_membership(session, ctx.who, person_id, org_id)

@@ -1,0 +1,72 @@
+"""The GraphQL schema: every domain's root types merged into one ``Query``, ``Mutation``
+and ``Subscription``. A domain adds its root classes to the tuples below."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from app.errors import BadRequest
+from app.settings import Settings
+from resolvers.context import Info
+from schema.base import Node, fetch_node
+from schema.errors import GatewayErrors
+from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global ID; null when unknown or hidden.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        result: Node | None = await fetch_node(info, id)
+        return result
+
+    @strawberry.field(description="Several objects by global ID, in the order asked.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        limit = info.context.settings.max_page_size
+        if len(ids) > limit:
+            raise BadRequest(f"At most {limit} ids per request")
+        return list(await asyncio.gather(*(fetch_node(info, global_id) for global_id in ids)))
+
+
+QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery)
+MUTATIONS: tuple[type, ...] = (PeopleMutation,)
+SUBSCRIPTIONS: tuple[type, ...] = (PeopleSubscription,)
+
+Query = merge_types("Query", QUERIES)
+Mutation = merge_types("Mutation", MUTATIONS)
+Subscription = merge_types("Subscription", SUBSCRIPTIONS)
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    # Factories: Strawberry builds fresh extension instances per request (the parser and
+    # validation caches live at module level, so they are shared and bounded).
+    extensions: list[Any] = [
+        GatewayErrors,
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=10),
+        lambda: MaxAliasesLimiter(max_alias_count=15),
+        lambda: MaxTokensLimiter(max_token_count=2000),
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )

@@ -1,0 +1,103 @@
+"""Conventions every domain's GraphQL types reuse: the Node interface with global IDs,
+cursor connections with ``totalCount``, and the registry ``node(id)`` resolves through."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from app.errors import BadRequest
+from app.pagination import Paged, encode_cursor
+from resolvers.context import Info
+
+T = TypeVar("T")
+
+
+def to_global_id(type_name: str, key: str) -> strawberry.ID:
+    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode())
+
+
+def from_global_id(global_id: str) -> tuple[str, str]:
+    try:
+        text = base64.urlsafe_b64decode(global_id.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadRequest(f"Invalid global ID {global_id!r}") from None
+    type_name, sep, key = text.partition(":")
+    if not sep or not type_name or not key:
+        raise BadRequest(f"Invalid global ID {global_id!r}")
+    return type_name, key
+
+
+@strawberry.interface(description="An object with a globally unique, opaque ID.")
+class Node:
+    id: strawberry.ID = strawberry.field(
+        description="Global ID: pass it to `node(id:)` to fetch this object again."
+    )
+    legacy_id: str = strawberry.field(
+        description="The record's id as the REST contracts know it (e.g. `user_042`)."
+    )
+
+
+NodeFetcher = Callable[[Info, str], Awaitable[Any]]
+_NODE_FETCHERS: dict[str, NodeFetcher] = {}
+
+
+def register_node(type_name: str, fetch: NodeFetcher) -> None:
+    """Make ``node(id)`` able to fetch ``type_name``; ``fetch`` applies the same
+    authorization as the type's direct query field and returns ``None`` when hidden."""
+    _NODE_FETCHERS[type_name] = fetch
+
+
+async def fetch_node(info: Info, global_id: str) -> Any:
+    type_name, key = from_global_id(global_id)
+    fetch = _NODE_FETCHERS.get(type_name)
+    if fetch is None:
+        return None
+    return await fetch(info, key)
+
+
+@strawberry.type(description="Where a page of a connection lies in the whole list.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="One item of a connection and its cursor.")
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of a list, with cursors and the total count.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="Items in the whole list, all pages.")
+
+    @strawberry.field(description="The items of this page (the edges' nodes).")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+    @classmethod
+    def of(cls, paged: Paged[Any], convert: Callable[[Any], T]) -> Connection[T]:
+        page, total = paged.request, paged.total
+        edges = [
+            Edge(cursor=encode_cursor(page.offset + i), node=convert(item))
+            for i, item in enumerate(paged.items)
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.offset + len(edges) < total,
+                has_previous_page=page.offset > 0,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=total,
+        )

@@ -1,0 +1,50 @@
+"""GraphQL error rendering: DomainErrors keep their message and get ``extensions.code``;
+anything unexpected is logged with the request id and shown as a masked message."""
+
+from __future__ import annotations
+
+import logging
+
+from graphql.error import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from app.errors import DomainError
+from app.requestid import current_request_id
+
+log = logging.getLogger("gateway.graphql")
+
+
+def _is_domain(error: GraphQLError) -> bool:
+    return isinstance(error.original_error, DomainError)
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    # Parse/validation errors have no original error: they are the client's and safe to show.
+    return error.original_error is not None and not _is_domain(error)
+
+
+class GatewayErrors(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_should_mask, error_message="Internal server error")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = current_request_id()
+        log.error(
+            "unexpected error in GraphQL field %s (request %s)",
+            ".".join(str(p) for p in error.path or ()),
+            request_id,
+            exc_info=error.original_error,
+        )
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR", "request_id": request_id}
+        return masked
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            original = error.original_error
+            if isinstance(original, DomainError):
+                error.extensions = {**(error.extensions or {}), **original.extensions()}
+            elif not error.extensions or "code" not in error.extensions:
+                error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+        return processed

@@ -1,0 +1,105 @@
+"""The GraphQL door over HTTP and WebSocket: Strawberry's ASGI view with our context,
+authentication (bearer header; ``connection_init`` payload on WebSockets), orjson, and
+problem+json for transport-level errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from cross_web import HTTPException as StrawberryHTTPException
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from app.auth import authenticate
+from app.errors import (
+    BadRequest,
+    DomainError,
+    MethodNotAllowed,
+    NotFound,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
+from app.rest.http import is_json_content_type, problem_response
+from resolvers.context import Context
+
+_STATUS_ERRORS: dict[int, type[DomainError]] = {404: NotFound, 405: MethodNotAllowed}
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, schema: Any, *, graphiql: bool) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope, receive)
+            try:
+                self._check_content_type(request)
+                response = await self.run(request)
+            except StrawberryHTTPException as exc:
+                error_class = _STATUS_ERRORS.get(exc.status_code, BadRequest)
+                response = problem_response(error_class(exc.reason), request.url.path)
+            except DomainError as exc:
+                response = problem_response(exc, request.url.path)
+            await response(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    @staticmethod
+    def _check_content_type(request: Request) -> None:
+        if request.method == "POST" and not is_json_content_type(
+            request.headers.get("content-type")
+        ):
+            raise UnsupportedMediaType("Send GraphQL requests as application/json")
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        state = request.scope["app"].state
+        context = Context(
+            settings=state.settings,
+            db=state.db,
+            tokens=state.tokens,
+            events=state.events,
+            request=request,
+            response=response,
+        )
+        if isinstance(request, Request):
+            try:
+                context.principal = await authenticate(
+                    request.headers.get("authorization"), state.tokens, state.db
+                )
+            except Unauthenticated as exc:
+                context.auth_error = exc
+        return context
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """Subscriptions need a valid token in the ``connection_init`` payload
+        (``{"Authorization": "Bearer ..."}``) or the upgrade request's header."""
+        params = getattr(context, "connection_params", None) or {}
+        header = (
+            params.get("Authorization") or params.get("authorization")
+            if isinstance(params, dict)
+            else None
+        )
+        if header is None and context.request is not None:
+            header = context.request.headers.get("authorization")
+        try:
+            principal = await authenticate(header, context.tokens, context.db)
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError({"code": exc.code, "message": exc.detail}) from None
+        if principal is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": "token required"})
+        context.principal = principal

@@ -1,0 +1,74 @@
+"""Helpers the tests share: GraphQL calls, bearer headers, SQL statement counting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from app.auth import TokenService
+from app.db import StatementCounter
+
+
+class Auth:
+    """Bearer headers for test principals, signed with the app's secret."""
+
+    def __init__(self, tokens: TokenService) -> None:
+        self.tokens = tokens
+
+    def __call__(self, sub: str, *roles: str, orgs: tuple[str, ...] = ()) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens.issue(sub, list(roles), list(orgs))}"}
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self("admin_001", "admin")
+
+    @property
+    def coordinator(self) -> dict[str, str]:
+        """Coordinator of org_03 (demo ``user_007``)."""
+        return self("user_007", "coordinator", orgs=("org_03",))
+
+    @property
+    def other_coordinator(self) -> dict[str, str]:
+        """Coordinator of org_05 only (demo ``user_201``)."""
+        return self("user_201", "coordinator", orgs=("org_05",))
+
+    def mentor(self, person_id: str = "user_042", org: str = "org_03") -> dict[str, str]:
+        return self(person_id, "peer_mentor", orgs=(org,))
+
+    @property
+    def editor(self) -> dict[str, str]:
+        return self("editor_001", "editor")
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """POST a GraphQL operation; returns the JSON body (asserting HTTP 200)."""
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+
+
+@contextmanager
+def count_statements() -> Iterator[StatementCounter]:
+    """Count SQL statements run while the block runs (requests made through the ASGI
+    transport run in the test's own context, so their statements are counted)."""
+    counter = StatementCounter()
+    token = counter.start()
+    try:
+        yield counter
+    finally:
+        counter.stop(token)

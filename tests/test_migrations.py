@@ -1,0 +1,30 @@
+"""The Alembic migrations build exactly the schema the models describe."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from app.db import Database
+from app.models import Base
+
+
+async def test_models_and_migrations_agree(db: Database):
+    def diff(connection):
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+    async with db.engine.connect() as connection:
+        differences = await connection.run_sync(diff)
+    assert differences == []
+
+
+async def test_sqlite_runs_in_wal_with_foreign_keys(db: Database):
+    if db.engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import text
+
+    async with db.engine.connect() as connection:
+        assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        assert (await connection.execute(text("PRAGMA synchronous"))).scalar() == 2
