@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm.exc import StaleDataError
 
+from app.errors import Conflict
 from app.settings import Settings
 
 _WRITE = "gateway_write"
@@ -108,8 +110,13 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit on success, roll back on any error."""
-        async with self._writer() as session, session.begin():
-            yield session
+        try:
+            async with self._writer() as session, session.begin():
+                yield session
+        except StaleDataError:
+            raise Conflict(
+                "The record was changed by another request; fetch it and retry"
+            ) from None
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

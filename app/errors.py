@@ -41,6 +41,8 @@ class DomainError(Exception):
     code: ClassVar[str] = "INTERNAL_SERVER_ERROR"
     status: ClassVar[int] = 500
     title: ClassVar[str] = "Internal Server Error"
+    # GraphQL has no HTTP preconditions: where its code differs from REST's, it is set here.
+    graphql_code: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -55,7 +57,8 @@ class DomainError(Exception):
         super().__init__(self.detail)
 
     def extensions(self) -> dict[str, Any]:
-        ext: dict[str, Any] = {"code": self.code}
+        """What GraphQL puts in ``extensions``."""
+        ext: dict[str, Any] = {"code": self.graphql_code or self.code}
         if self.errors:
             ext["errors"] = [e.as_dict() for e in self.errors]
         return ext
@@ -123,7 +126,10 @@ class Conflict(DomainError):
 
 
 class PreconditionFailed(DomainError):
+    """A stale ``If-Match`` (REST 412) or expected version (GraphQL ``CONFLICT``)."""
+
     code = "PRECONDITION_FAILED"
+    graphql_code = "CONFLICT"
     status = 412
     title = "Precondition Failed"
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
@@ -126,3 +127,21 @@ def auth(settings: Settings) -> Auth:
 async def demo(db: Database) -> None:
     """The demo data set (every id the contracts' examples use)."""
     await seed_demo(db)
+
+
+@pytest.fixture(scope="session")
+async def live_url(settings: Settings) -> AsyncIterator[str]:
+    """The gateway served by a real uvicorn server on a free loopback port."""
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
