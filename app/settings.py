@@ -33,9 +33,22 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_page_size: int = Field(default=100, ge=1, le=1000)
 
+    # GraphQL limits, checked before execution (QUERY_TOO_COMPLEX).
+    graphql_max_depth: int = Field(default=10, ge=1)
+    graphql_max_aliases: int = Field(default=15, ge=0)
+    graphql_max_tokens: int = Field(default=2000, ge=10)
+    graphql_max_document_chars: int = Field(default=15_000, ge=100)
+    graphql_max_cost: int = Field(default=5000, ge=1)
+    graphql_max_operations: int = Field(default=5, ge=1)
+    graphql_max_directives: int = Field(default=10, ge=0)
+    graphql_max_fields: int = Field(default=300, ge=1)
+
     # Follow-up defaults for organisations without their own thresholds (days).
     reminder_days: int = Field(default=10, ge=1)
     escalation_days: int = Field(default=20, ge=1)
+
+    # Editorial (CEO v3): seconds an exclusive lock lasts unless its holder renews it.
+    editorial_lock_ttl_seconds: int = Field(default=1800, ge=1, le=86_400)
 
     @field_validator("database_url")
     @classmethod

@@ -7,14 +7,7 @@ import asyncio
 from typing import Any
 
 import strawberry
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -23,6 +16,7 @@ from app.settings import Settings
 from resolvers.context import Info
 from schema.base import Node, fetch_node
 from schema.errors import GatewayErrors
+from schema.limits import Limits, QueryLimits
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
 
 
@@ -51,15 +45,13 @@ Subscription = merge_types("Subscription", SUBSCRIPTIONS)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # Factories: Strawberry builds fresh extension instances per request (the parser and
+    # Factories: Strawberry builds fresh extension instances per request (the parse and
     # validation caches live at module level, so they are shared and bounded).
+    limits = Limits.from_settings(settings)
     extensions: list[Any] = [
-        GatewayErrors,
-        lambda: ParserCache(maxsize=256),
+        lambda: GatewayErrors(hide_suggestions=settings.is_production),
+        lambda: QueryLimits(limits),
         lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=10),
-        lambda: MaxAliasesLimiter(max_alias_count=15),
-        lambda: MaxTokensLimiter(max_token_count=2000),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
@@ -68,5 +60,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(
+            auto_camel_case=True,
+            batching_config={"max_operations": settings.graphql_max_operations},
+        ),
     )

@@ -4,6 +4,7 @@ anything unexpected is logged with the request id and shown as a masked message.
 from __future__ import annotations
 
 import logging
+import re
 
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
@@ -23,9 +24,13 @@ def _should_mask(error: GraphQLError) -> bool:
     return error.original_error is not None and not _is_domain(error)
 
 
+_SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
 class GatewayErrors(MaskErrors):
-    def __init__(self) -> None:
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
         super().__init__(should_mask_error=_should_mask, error_message="Internal server error")
+        self.hide_suggestions = hide_suggestions
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = current_request_id()
@@ -47,4 +52,7 @@ class GatewayErrors(MaskErrors):
                 error.extensions = {**(error.extensions or {}), **original.extensions()}
             elif not error.extensions or "code" not in error.extensions:
                 error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+            if self.hide_suggestions and original is None:
+                # Field suggestions would map the schema for a caller with introspection off.
+                error.message = _SUGGESTION.sub("", error.message)
         return processed

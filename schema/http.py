@@ -26,6 +26,7 @@ from app.errors import (
 )
 from app.rest.http import is_json_content_type, problem_response
 from resolvers.context import Context
+from schema.limits import QueryTooComplex
 
 _STATUS_ERRORS: dict[int, type[DomainError]] = {404: NotFound, 405: MethodNotAllowed}
 
@@ -45,13 +46,19 @@ class GraphQLView(GraphQL[Context, None]):
                 self._check_content_type(request)
                 response = await self.run(request)
             except StrawberryHTTPException as exc:
-                error_class = _STATUS_ERRORS.get(exc.status_code, BadRequest)
-                response = problem_response(error_class(exc.reason), request.url.path)
+                response = problem_response(self._http_error(exc), request.url.path)
             except DomainError as exc:
                 response = problem_response(exc, request.url.path)
             await response(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
+
+    def _http_error(self, exc: StrawberryHTTPException) -> DomainError:
+        if exc.reason == "Too many operations":
+            config = self.schema.config.batching_config
+            limit = config["max_operations"] if config else 1
+            return QueryTooComplex(f"A batch may hold at most {limit} operations")
+        return _STATUS_ERRORS.get(exc.status_code, BadRequest)(exc.reason)
 
     @staticmethod
     def _check_content_type(request: Request) -> None:

@@ -64,7 +64,7 @@ async def test_people_connection_pages_with_cursors(client, demo, auth: Auth):
 
 
 async def test_page_size_over_maximum_is_refused(client, demo, auth: Auth):
-    body = await gql(client, PEOPLE_PAGE, {"first": 101}, auth.admin)
+    body = await gql(client, "{ people(first: 101) { totalCount } }", headers=auth.admin)
     assert error_codes(body) == ["BAD_USER_INPUT"]
     assert "100" in body["errors"][0]["message"]
 
