@@ -14,7 +14,8 @@
     ├── PayloadTooLarge          PAYLOAD_TOO_LARGE       413
     ├── UnsupportedMediaType     UNSUPPORTED_MEDIA_TYPE  415
     ├── Locked                   LOCKED                  423
-    └── RateLimited              RATE_LIMITED            429
+    ├── RateLimited              RATE_LIMITED            429
+    └── RequestTimeout           TIMEOUT                 503  over the per-request time limit
 
 REST renders them as ``application/problem+json`` (RFC 9457) with ``code`` and, for field
 errors, ``errors: [{field, message}]``; GraphQL puts ``code`` (and ``errors``) into
@@ -150,6 +151,12 @@ class Locked(DomainError):
     code = "LOCKED"
     status = 423
     title = "Locked"
+
+
+class RequestTimeout(DomainError):
+    code = "TIMEOUT"
+    status = 503
+    title = "Service Unavailable"
 
 
 class RateLimited(DomainError):

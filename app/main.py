@@ -26,6 +26,7 @@ from app.db import Database
 from app.errors import BadRequest, DomainError, MethodNotAllowed, NotFound
 from app.events import EventBroker
 from app.middleware import RequestContextMiddleware
+from app.ratelimit import RateLimiter, RateLimitMiddleware
 from app.requestid import current_request_id
 from app.rest.http import json_response, problem_response
 from app.rest.openapi import openapi_document
@@ -99,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await db.dispose()
+            if app.state.rate_limiter is not None:
+                await app.state.rate_limiter.close()
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -113,9 +116,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
     for contract in CONTRACTS:
         routes.extend(contract.routes())
 
+    middleware = [
+        Middleware(
+            RequestContextMiddleware,
+            max_body_bytes=settings.max_body_bytes,
+            timeout_seconds=settings.request_timeout_seconds,
+        )
+    ]
+    limiter = RateLimiter(settings, tokens) if settings.rate_limit_enabled else None
+    if limiter is not None:
+        middleware.append(Middleware(RateLimitMiddleware, limiter=limiter))
+
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)],
+        middleware=middleware,
         exception_handlers={
             DomainError: domain_error,
             HTTPException: http_error,
@@ -126,4 +140,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.tokens = tokens
     app.state.events = EventBroker()
+    app.state.rate_limiter = limiter
     return app

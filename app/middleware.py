@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge
+from app.errors import PayloadTooLarge, RequestTimeout
 from app.requestid import start_request
 from app.rest.http import problem_response
 
@@ -16,9 +17,10 @@ log = logging.getLogger("gateway.access")
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, timeout_seconds: float) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.timeout_seconds = timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -48,7 +50,18 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send_with_id)
+            return
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                await self.app(scope, receive, send_with_id)
+        except TimeoutError:
+            log.error("request timed out path=%s request_id=%s", path, request_id)
+            if status:
+                raise
+            error = RequestTimeout(f"The request took longer than {self.timeout_seconds} seconds")
+            await problem_response(error, path, request_id)(scope, receive, send_with_id)
         if scope["type"] == "http":
             log.info(
                 "%s %s %s %.1fms request_id=%s",

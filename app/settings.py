@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_page_size: int = Field(default=100, ge=1, le=1000)
 
+    # Rate limits ("N/second|minute|hour"), shared through Redis when redis_url is set.
+    rate_limit_enabled: bool = True
+    rate_limit_per_ip: str = "600/minute"
+    rate_limit_per_principal: str = "300/minute"
+    rate_limit_auth_failures: str = "20/minute"
+    redis_url: str | None = None
+    redis_key_prefix: str = "gateway"
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+
     # GraphQL limits, checked before execution (QUERY_TOO_COMPLEX).
     graphql_max_depth: int = Field(default=10, ge=1)
     graphql_max_aliases: int = Field(default=15, ge=0)
@@ -55,6 +64,14 @@ class Settings(BaseSettings):
     def _supported_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("rate_limit_per_ip", "rate_limit_per_principal", "rate_limit_auth_failures")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"
         return value
 
     @property

@@ -7,15 +7,17 @@ import asyncio
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from app.errors import BadRequest
 from app.settings import Settings
 from resolvers.context import Info
 from schema.base import Node, fetch_node
-from schema.errors import GatewayErrors
+from schema.errors import GatewayErrors, log_errors
 from schema.limits import Limits, QueryLimits
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
 
@@ -44,6 +46,13 @@ Mutation = merge_types("Mutation", MUTATIONS)
 Subscription = merge_types("Subscription", SUBSCRIPTIONS)
 
 
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories: Strawberry builds fresh extension instances per request (the parse and
     # validation caches live at module level, so they are shared and bounded).
@@ -55,7 +64,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -56,3 +56,16 @@ class GatewayErrors(MaskErrors):
                 # Field suggestions would map the schema for a caller with introspection off.
                 error.message = _SUGGESTION.sub("", error.message)
         return processed
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    """Every rejected GraphQL request is logged with the request id; client errors at INFO
+    (they are expected), unexpected ones are logged with their traceback when masked."""
+    request_id = current_request_id()
+    for error in errors:
+        if error.original_error is not None and not _is_domain(error):
+            continue
+        code = (error.extensions or {}).get("code") or (
+            error.original_error.code if isinstance(error.original_error, DomainError) else None
+        )
+        log.info("graphql error code=%s message=%r request_id=%s", code, error.message, request_id)

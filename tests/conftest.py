@@ -76,6 +76,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         jwt_secret="test-secret-" + "x" * 40,
         env="development",
+        rate_limit_enabled=False,  # the suite is one client; tests/test_rate_limits.py enables it
         _env_file=None,
     )
     _in_thread(upgrade, settings)
