@@ -1,4 +1,4 @@
-"""Who is asking: principals from bearer tokens (JWT, HS256 by default).
+"""Who is asking: principals from bearer tokens (JWT, HS256 by default) or API keys.
 
 Claims: ``sub`` (person id), ``roles`` (list), ``orgs`` (organisation ids), plus the
 standard ``iat``/``exp``/``iss``/``aud``. A token for a person who no longer exists in the
@@ -7,6 +7,8 @@ directory is refused. Permission checks live in ``app.services.authz``.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -16,12 +18,16 @@ from pathlib import Path
 
 import jwt
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
 from app.errors import Unauthenticated
+from app.models.apikeys import ApiKey
 from app.models.people import Person
 from app.settings import Settings
 from app.timeutil import utcnow
+
+API_KEY_PREFIX = "gwk_"
 
 
 class Role(StrEnum):
@@ -123,6 +129,28 @@ class TokenService:
         return Principal(claims["sub"], parsed_roles, frozenset(str(o) for o in orgs))
 
 
+async def principal_for_key(session: AsyncSession, key: str) -> Principal:
+    """The principal an ``X-API-Key`` (``gwk_<id>.<secret>``) stands for; the secret is
+    compared with its stored SHA-256 in constant time."""
+    key_id, dot, secret = key.removeprefix(API_KEY_PREFIX).partition(".")
+    if not key.startswith(API_KEY_PREFIX) or not dot or len(key) > 200:
+        raise Unauthenticated("Invalid API key")
+    row = await session.get(ApiKey, key_id)
+    valid = (
+        row is not None
+        and hmac.compare_digest(row.secret_sha256, api_key_digest(secret))
+        and row.revoked_at is None
+        and (row.expires_at is None or row.expires_at > utcnow())
+    )
+    if not valid or row is None:
+        raise Unauthenticated("Invalid, revoked or expired API key")
+    return Principal(row.person_id, frozenset({Role(row.role)}), frozenset(row.orgs))
+
+
+def api_key_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 def bearer_token(authorization: str | None) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header; raises on other schemes."""
     if not authorization:
@@ -134,16 +162,22 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def authenticate(
-    authorization: str | None, tokens: TokenService, db: Database
+    authorization: str | None,
+    tokens: TokenService,
+    db: Database,
+    api_key: str | None = None,
 ) -> Principal | None:
-    """The principal of a request, ``None`` when no credentials were sent.
-
-    Raises ``Unauthenticated`` for credentials that are present but not valid.
+    """The principal of a request (bearer token, else ``X-API-Key``), ``None`` when no
+    credentials were sent. Raises ``Unauthenticated`` for credentials that are not valid.
     """
     token = bearer_token(authorization)
     if token is None:
-        return None
-    principal = tokens.decode(token)
+        if not api_key:
+            return None
+        async with db.read() as session:
+            principal = await principal_for_key(session, api_key)
+    else:
+        principal = tokens.decode(token)
     async with db.read() as session:
         found = await session.scalar(
             select(Person.id).where(Person.id == principal.person_id, Person.deleted_at.is_(None))

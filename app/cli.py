@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import orjson
 
+from app.auth import Role
 from app.settings import Settings, get_settings
 
 _DURATION = re.compile(r"^(\d+)([smhd]?)$")
@@ -111,6 +112,44 @@ def cmd_openapi(_args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
+    from app.auth import Principal, Role
+    from app.db import Database
+    from app.services import apikeys
+
+    operator = Principal("cli-operator", frozenset({Role.ADMIN}))
+
+    async def run() -> int:
+        db = Database.from_settings(settings)
+        try:
+            if args.action == "create":
+                async with db.write() as session:
+                    issued = await apikeys.create_key(
+                        session,
+                        operator,
+                        name=args.name,
+                        person_id=args.person,
+                        role=args.role,
+                        orgs=args.org or [],
+                    )
+                print(issued.key)
+                print(f"created {issued.row.id}; the key is shown only once", file=sys.stderr)
+            elif args.action == "revoke":
+                async with db.write() as session:
+                    await apikeys.revoke_key(session, operator, args.key_id)
+                print(f"revoked {args.key_id}", file=sys.stderr)
+            else:
+                async with db.read() as session:
+                    for row in await apikeys.list_keys(session, operator):
+                        state = "revoked" if row.revoked_at else "active"
+                        print(f"{row.id}\t{state}\t{row.role}\t{row.person_id}\t{row.name}")
+            return 0
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -145,11 +184,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--role",
         action="append",
         required=True,
-        choices=["admin", "coordinator", "peer_mentor", "editor"],
+        choices=[r.value for r in Role],
     )
     token.add_argument("--org", action="append", help="organisation id (repeatable)")
     token.add_argument("--ttl", type=parse_duration, default=None, help="e.g. 30m, 8h, 7d")
     token.set_defaults(run=cmd_token)
+
+    api_key = sub.add_parser("api-key", help="manage API keys for legacy service clients")
+    key_actions = api_key.add_subparsers(dest="action", required=True)
+    create = key_actions.add_parser("create", help="create a key (printed once)")
+    create.add_argument("--name", required=True)
+    create.add_argument("--person", required=True, help="directory person the key acts as")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--org", action="append", help="organisation id (repeatable)")
+    revoke = key_actions.add_parser("revoke", help="revoke a key")
+    revoke.add_argument("key_id")
+    key_actions.add_parser("list", help="list keys")
+    api_key.set_defaults(run=cmd_api_key)
 
     sub.add_parser("demo-tokens", help="print tokens for the demo roles").set_defaults(
         run=cmd_demo_tokens

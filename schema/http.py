@@ -86,7 +86,10 @@ class GraphQLView(GraphQL[Context, None]):
         if isinstance(request, Request):
             try:
                 context.principal = await authenticate(
-                    request.headers.get("authorization"), state.tokens, state.db
+                    request.headers.get("authorization"),
+                    state.tokens,
+                    state.db,
+                    api_key=request.headers.get("x-api-key"),
                 )
             except Unauthenticated as exc:
                 context.auth_error = exc

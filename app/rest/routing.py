@@ -115,7 +115,12 @@ def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         state = request.app.state
         principal = require_principal(
-            await authenticate(request.headers.get("authorization"), state.tokens, state.db)
+            await authenticate(
+                request.headers.get("authorization"),
+                state.tokens,
+                state.db,
+                api_key=request.headers.get("x-api-key"),
+            )
         )
         call = Call(request, principal, state.db, state.settings)
         if endpoint.body is not None:

@@ -1,0 +1,40 @@
+"""Resolvers for API keys (admin only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.models.apikeys import ApiKey
+from app.services import apikeys as service
+from resolvers.context import Context
+
+
+async def api_keys(ctx: Context) -> list[ApiKey]:
+    async with ctx.read() as session:
+        return await service.list_keys(session, ctx.who)
+
+
+async def create_api_key(
+    ctx: Context,
+    *,
+    name: str,
+    person_id: str,
+    role: str,
+    orgs: list[str],
+    expires_at: datetime | None,
+) -> service.IssuedKey:
+    async with ctx.write() as session:
+        return await service.create_key(
+            session,
+            ctx.who,
+            name=name,
+            person_id=person_id,
+            role=role,
+            orgs=orgs,
+            expires_at=expires_at,
+        )
+
+
+async def revoke_api_key(ctx: Context, key_id: str) -> ApiKey:
+    async with ctx.write() as session:
+        return await service.revoke_key(session, ctx.who, key_id)
