@@ -24,7 +24,7 @@ from app.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
-from app.rest.http import is_json_content_type, problem_response
+from app.rest.http import is_json_content_type, parse_json, problem_response
 from resolvers.context import Context
 from schema.limits import QueryTooComplex
 
@@ -68,7 +68,7 @@ class GraphQLView(GraphQL[Context, None]):
             raise UnsupportedMediaType("Send GraphQL requests as application/json")
 
     def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
+        return parse_json(data)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -161,3 +161,41 @@ async def test_request_id_is_echoed_when_safe(client):
     assert response.headers["x-request-id"] == "abc-123"
     hostile = await client.get("/healthz", headers={"x-request-id": "bad id\twith spaces"})
     assert hostile.headers["x-request-id"] != "bad id\twith spaces"
+
+
+async def test_duplicate_json_keys_are_refused_on_both_doors(client, demo, auth: Auth):
+    body = b'{"id": "p_dup", "name": "A", "name": "B"}'
+    rest = await client.post(
+        "/api/v1/people", content=body, headers={**auth.admin, "content-type": "application/json"}
+    )
+    assert rest.status_code == 400
+    assert "Duplicate JSON key 'name'" in rest.json()["detail"]
+    graphql = await client.post(
+        "/graphql",
+        content=b'{"query": "{ me { name } }", "query": "{ __typename }"}',
+        headers={**auth.admin, "content-type": "application/json"},
+    )
+    assert graphql.status_code == 400
+    assert graphql.headers["content-type"] == PROBLEM
+
+
+async def test_nan_and_deep_nesting_are_refused(client, demo, auth: Auth):
+    nan = await client.post(
+        "/api/v1/people",
+        content=b'{"id": "p_nan", "name": NaN}',
+        headers={**auth.admin, "content-type": "application/json"},
+    )
+    assert nan.status_code == 400
+    deep = b'{"id": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    nested = await client.post(
+        "/api/v1/people", content=deep, headers={**auth.admin, "content-type": "application/json"}
+    )
+    assert nested.status_code == 400
+
+
+async def test_numbers_where_strings_belong_are_422(client, demo, auth: Auth):
+    response = await client.post(
+        "/api/v1/people", json={"id": 42, "name": ["x"]}, headers=auth.admin
+    )
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"id", "name"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 import orjson
@@ -53,6 +54,30 @@ def problem_response(error: DomainError, path: str, request_id: str | None = Non
     )
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise BadRequest(f"Duplicate JSON key {key!r}")
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise BadRequest(f"{name} is not valid JSON")
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """Strict JSON for both doors: 400 when malformed, on duplicate keys (which would make
+    the meaning depend on the parser) and on NaN/Infinity."""
+    try:
+        return json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"Malformed JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("Malformed JSON: nested too deeply") from None
+
+
 def is_json_content_type(content_type: str | None) -> bool:
     media = (content_type or "").split(";", 1)[0].strip().lower()
     return media == JSON_TYPE or (media.startswith("application/") and media.endswith("+json"))
@@ -69,10 +94,7 @@ async def read_json_object(request: Request, max_bytes: int) -> dict[str, Any]:
         if size > max_bytes:
             raise PayloadTooLarge(f"The body exceeds {max_bytes} bytes")
         chunks.append(chunk)
-    try:
-        data = orjson.loads(b"".join(chunks))
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"Malformed JSON: {exc}") from None
+    data = parse_json(b"".join(chunks))
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object")
     return data
