@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Editorial (CEO v3): seconds an exclusive lock lasts unless its holder renews it.
     editorial_lock_ttl_seconds: int = Field(default=1800, ge=1, le=86_400)
 
+    # Activities: most queued inserts one syncActivities call may carry.
+    activity_sync_max_items: int = Field(default=100, ge=1, le=1000)
+
     @field_validator("database_url")
     @classmethod
     def _supported_driver(cls, value: str) -> str:

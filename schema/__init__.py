@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 from app.errors import BadRequest
 from app.settings import Settings
 from resolvers.context import Info
+from schema.activity_roots import ActivityMutation, ActivityQuery, ActivitySubscription
 from schema.base import Node, fetch_node
 from schema.errors import GatewayErrors, log_errors
 from schema.limits import Limits, QueryLimits
@@ -37,9 +38,9 @@ class NodeQuery:
         return list(await asyncio.gather(*(fetch_node(info, global_id) for global_id in ids)))
 
 
-QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery)
-MUTATIONS: tuple[type, ...] = (PeopleMutation,)
-SUBSCRIPTIONS: tuple[type, ...] = (PeopleSubscription,)
+QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery, ActivityQuery)
+MUTATIONS: tuple[type, ...] = (PeopleMutation, ActivityMutation)
+SUBSCRIPTIONS: tuple[type, ...] = (PeopleSubscription, ActivitySubscription)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

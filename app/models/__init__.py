@@ -3,6 +3,7 @@
 Each domain adds its module to the import list below.
 """
 
+from app.models import activities as activities  # activities and their types (contract 002)
 from app.models import people
 from app.models.base import Base
 

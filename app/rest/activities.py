@@ -1,0 +1,269 @@
+"""Contract 002: activities peer mentors log, offline first (``/api/v1/activities``).
+
+``POST`` is idempotent on ``(peer_mentor_id, local_id)``: 201 when it created the record,
+200 with the original record when it is a retry of the same insert.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from starlette.responses import Response
+
+from app.errors import BadRequest, FieldError, InvalidInput
+from app.events import Event
+from app.models.activities import Activity
+from app.rest.http import json_response
+from app.rest.routing import Call, Contract, Endpoint, QueryParam
+from app.services import activities as service
+from app.services.activity_rules import NewActivity
+from app.timeutil import format_date, format_datetime, parse_date
+from app.versioning import etag, parse_if_match
+
+# Server-authoritative fields a client may echo back from a GET; they are ignored.
+_READ_ONLY_ON_CREATE = frozenset(
+    {"id", "status", "rejection_reason", "version", "created_at", "updated_at"}
+)
+_READ_ONLY_ON_UPDATE = frozenset({"version", "created_at", "updated_at"})
+_NOT_NULL_ON_UPDATE = ("activity_type_id", "date", "duration_minutes", "status")
+
+
+class ActivityOut(BaseModel):
+    id: str = Field(examples=["act_9f3a12bc"])
+    local_id: str = Field(examples=["local_7e2d1a"])
+    peer_mentor_id: str = Field(examples=["mentor_4b8c21"])
+    activity_type_id: str = Field(examples=["type_running"])
+    date: str = Field(examples=["2026-03-25"])
+    duration_minutes: int = Field(examples=[45])
+    status: str = Field(description="pending, confirmed or rejected", examples=["pending"])
+    notes: str | None
+    rejection_reason: str | None = Field(description="Why a coordinator rejected it")
+    version: int = Field(description="The record's version; its ETag is this in quotes")
+    created_at: str
+    updated_at: str
+
+
+class ActivityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    local_id: StrictStr = Field(description="The client's idempotency key, 1-64 characters")
+    peer_mentor_id: StrictStr | None = Field(
+        default=None, description="Whose activity; defaults to the caller"
+    )
+    activity_type_id: StrictStr
+    date: StrictStr = Field(description="YYYY-MM-DD, not after tomorrow")
+    duration_minutes: StrictInt = Field(description="1-1440")
+    notes: StrictStr | None = Field(default=None, description="At most 4000 characters")
+
+
+class ActivityUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    activity_type_id: StrictStr | None = None
+    date: StrictStr | None = None
+    duration_minutes: StrictInt | None = None
+    notes: StrictStr | None = None
+    status: StrictStr | None = Field(
+        default=None, description="A change is a coordinator's (or admin's) decision"
+    )
+    rejection_reason: StrictStr | None = Field(
+        default=None, description="Required when the status becomes rejected"
+    )
+    id: StrictStr | None = Field(default=None, description="Echo only: must match the URL")
+    local_id: StrictStr | None = Field(default=None, description="Echo only: cannot change")
+    peer_mentor_id: StrictStr | None = Field(default=None, description="Echo only: cannot change")
+
+
+class Deleted(BaseModel):
+    deleted: bool
+    id: str
+
+
+def activity_json(row: Activity) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "local_id": row.local_id,
+        "peer_mentor_id": row.peer_mentor_id,
+        "activity_type_id": row.activity_type_id,
+        "date": format_date(row.date),
+        "duration_minutes": row.duration_minutes,
+        "status": row.status,
+        "notes": row.notes,
+        "rejection_reason": row.rejection_reason,
+        "version": row.version,
+        "created_at": format_datetime(row.created_at),
+        "updated_at": format_datetime(row.updated_at),
+    }
+
+
+def _one(row: Activity, status: int = 200) -> Response:
+    return json_response(activity_json(row), status, headers={"ETag": etag(row.version)})
+
+
+def _publish(call: Call, outbox: list[Event]) -> None:
+    for event in outbox:
+        call.request.app.state.events.publish(event)
+
+
+def _date_param(call: Call, name: str) -> Any:
+    raw = call.query_param(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse_date(raw)
+    except ValueError as exc:
+        raise BadRequest(f"Query parameter '{name}' {exc}") from None
+
+
+async def list_activities(call: Call) -> dict[str, Any]:
+    page = call.page()
+    status = call.query_param("status")
+    async with call.db.read() as session:
+        paged = await service.list_activities(
+            session,
+            call.principal,
+            page,
+            peer_mentor_id=call.query_param("peer_mentor_id") or None,
+            start=_date_param(call, "from"),
+            end=_date_param(call, "to"),
+            status=service.parse_status(status) if status else None,
+            activity_type_id=call.query_param("activity_type_id") or None,
+        )
+    return paged.rest_body(activity_json)
+
+
+async def get_activity(call: Call) -> Response:
+    async with call.db.read() as session:
+        return _one(await service.get_activity(session, call.principal, call.path["id"]))
+
+
+async def create_activity(call: Call) -> Response:
+    body = call.parse(ActivityIn, ignore=_READ_ONLY_ON_CREATE)
+    new = NewActivity(
+        local_id=body.local_id,
+        activity_type_id=body.activity_type_id,
+        date=body.date,
+        duration_minutes=body.duration_minutes,
+        notes=body.notes,
+        peer_mentor_id=body.peer_mentor_id,
+    )
+    outbox: list[Event] = []
+    async with call.db.write() as session:
+        logged = await service.log_activity(session, call.principal, new, outbox=outbox)
+    _publish(call, outbox)
+    return _one(logged.activity, 201 if logged.created else 200)
+
+
+async def update_activity(call: Call) -> Response:
+    body = call.parse(ActivityUpdate, ignore=_READ_ONLY_ON_UPDATE)
+    given = body.model_fields_set
+    errors = [FieldError(f, "must not be null") for f in _NOT_NULL_ON_UPDATE if f in given]
+    errors = [e for e in errors if getattr(body, e.field) is None]
+    if body.id is not None and body.id != call.path["id"]:
+        errors.append(FieldError("id", "does not match the activity in the URL"))
+    InvalidInput.raise_if_any(errors)
+    changes = service.ActivityChanges(
+        activity_type_id=body.activity_type_id,
+        date=body.date,
+        duration_minutes=body.duration_minutes,
+        notes=body.notes if "notes" in given else service.UNSET,
+        status=body.status,
+        rejection_reason=body.rejection_reason if "rejection_reason" in given else service.UNSET,
+        local_id=body.local_id,
+        peer_mentor_id=body.peer_mentor_id,
+    )
+    expected = parse_if_match(call.request.headers.get("if-match"))
+    outbox: list[Event] = []
+    async with call.db.write() as session:
+        row = await service.update_activity(
+            session,
+            call.principal,
+            call.path["id"],
+            changes,
+            expected_version=expected,
+            outbox=outbox,
+        )
+    _publish(call, outbox)
+    return _one(row)
+
+
+async def delete_activity(call: Call) -> dict[str, Any]:
+    expected = parse_if_match(call.request.headers.get("if-match"))
+    outbox: list[Event] = []
+    async with call.db.write() as session:
+        row = await service.delete_activity(
+            session, call.principal, call.path["id"], expected_version=expected, outbox=outbox
+        )
+    _publish(call, outbox)
+    return {"deleted": True, "id": row.id}
+
+
+_PAGE = (
+    QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
+    QueryParam("limit", "Page size, 1-100", {"type": "integer", "minimum": 1, "maximum": 100}),
+)
+_DATE = {"type": "string", "format": "date"}
+
+CONTRACT = Contract(
+    name="Activities",
+    base="/api/v1/activities",
+    description="Activities peer mentors log, offline first (contract 002).",
+    endpoints=(
+        Endpoint(
+            "GET",
+            "",
+            list_activities,
+            "List activities with optional peer mentor and date range filters",
+            query=(
+                *_PAGE,
+                QueryParam("peer_mentor_id", "Only this mentor's activities"),
+                QueryParam("from", "Dated on or after (YYYY-MM-DD)", _DATE),
+                QueryParam("to", "Dated on or before (YYYY-MM-DD)", _DATE),
+                QueryParam(
+                    "status",
+                    "pending, confirmed or rejected",
+                    {"type": "string", "enum": ["pending", "confirmed", "rejected"]},
+                ),
+                QueryParam("activity_type_id", "Only this activity type"),
+            ),
+            list_of=ActivityOut,
+        ),
+        Endpoint(
+            "GET",
+            "/{id}",
+            get_activity,
+            "Get a single activity record by ID",
+            response=ActivityOut,
+        ),
+        Endpoint(
+            "POST",
+            "",
+            create_activity,
+            "Insert a new activity record (optimistic insert; local_id tracks "
+            "pre-confirmation state). 201 created; 200 the original record of a retry",
+            status=201,
+            body=ActivityIn,
+            response=ActivityOut,
+            errors=(400, 401, 403, 409, 413, 415, 422),
+        ),
+        Endpoint(
+            "PUT",
+            "/{id}",
+            update_activity,
+            "Update an activity record (also used to confirm optimistic inserts by "
+            "mapping local_id → remote id)",
+            body=ActivityUpdate,
+            response=ActivityOut,
+            errors=(400, 401, 403, 404, 409, 412, 413, 415, 422, 428),
+        ),
+        Endpoint(
+            "DELETE",
+            "/{id}",
+            delete_activity,
+            "Delete an activity record by ID",
+            response=Deleted,
+            errors=(400, 401, 403, 404, 409, 412, 428),
+        ),
+    ),
+)

@@ -1,0 +1,170 @@
+"""Validation and visibility rules for activities, shared by every activity operation.
+
+Field names in errors are the REST contract's (``duration_minutes``, ``local_id`` ...);
+the GraphQL door renames them to its camelCase arguments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal, Role
+from app.errors import FieldError, Forbidden, InvalidInput, PreconditionFailed
+from app.ids import is_valid_external_id
+from app.models.activities import Activity
+from app.repositories import people as people_repo
+from app.timeutil import parse_date, utcnow
+
+LOCAL_ID = re.compile(r"^[\x21-\x7e]{1,64}$")
+MAX_DURATION = 1440
+MAX_NOTES = 4000
+MAX_REASON = 1000
+
+
+class PreconditionRequired(PreconditionFailed):
+    """A write that must state the version it saw did not (REST 428 without ``If-Match``;
+    GraphQL ``BAD_USER_INPUT`` without ``expectedVersion``)."""
+
+    code = "PRECONDITION_REQUIRED"
+    graphql_code = "BAD_USER_INPUT"
+    status = 428
+    title = "Precondition Required"
+
+
+@dataclass(frozen=True, slots=True)
+class NewActivity:
+    """A client's insert as it arrived (validated by ``check_new``)."""
+
+    local_id: str
+    activity_type_id: str
+    date: str
+    duration_minutes: int
+    notes: str | None = None
+    peer_mentor_id: str | None = None
+
+
+def latest_allowed_date() -> date:
+    """Activities may be dated up to tomorrow (UTC), which covers every time zone's today."""
+    return utcnow().date() + timedelta(days=1)
+
+
+def check_date(errors: list[FieldError], field: str, text: Any) -> date | None:
+    try:
+        day = parse_date(text)
+    except ValueError as exc:
+        errors.append(FieldError(field, str(exc)))
+        return None
+    if day > latest_allowed_date():
+        errors.append(FieldError(field, "must not lie after tomorrow"))
+        return None
+    return day
+
+
+def check_duration(errors: list[FieldError], field: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        errors.append(FieldError(field, "must be a whole number of minutes"))
+    elif not (1 <= value <= MAX_DURATION):
+        errors.append(FieldError(field, f"must be between 1 and {MAX_DURATION} minutes"))
+
+
+def check_notes(errors: list[FieldError], field: str, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or len(value) > MAX_NOTES):
+        errors.append(FieldError(field, f"must be text of at most {MAX_NOTES} characters"))
+
+
+def check_reason(errors: list[FieldError], field: str, value: Any) -> None:
+    if not isinstance(value, str) or not (1 <= len(value.strip()) <= MAX_REASON):
+        errors.append(FieldError(field, f"must be 1 to {MAX_REASON} characters"))
+
+
+def check_new(new: NewActivity) -> date:
+    """Every field of an insert, all errors at once (422); returns the parsed date."""
+    errors: list[FieldError] = []
+    if not isinstance(new.local_id, str) or not LOCAL_ID.match(new.local_id):
+        errors.append(FieldError("local_id", "must be 1 to 64 printable characters without spaces"))
+    if new.peer_mentor_id is not None and not is_valid_external_id(new.peer_mentor_id):
+        errors.append(FieldError("peer_mentor_id", "is not a person id"))
+    if not isinstance(new.activity_type_id, str) or not new.activity_type_id:
+        errors.append(FieldError("activity_type_id", "is required"))
+    day = check_date(errors, "date", new.date)
+    check_duration(errors, "duration_minutes", new.duration_minutes)
+    check_notes(errors, "notes", new.notes)
+    InvalidInput.raise_if_any(errors)
+    assert day is not None
+    return day
+
+
+def request_hash(mentor_id: str, new: NewActivity, day: date) -> str:
+    """Fingerprint of an insert's payload: equal exactly when a retry is the same insert."""
+    payload = {
+        "peer_mentor_id": mentor_id,
+        "local_id": new.local_id,
+        "activity_type_id": new.activity_type_id,
+        "date": day.isoformat(),
+        "duration_minutes": new.duration_minutes,
+        "notes": new.notes,
+    }
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+# --- who may do what --------------------------------------------------------------------
+
+
+async def coordinates_mentor(session: AsyncSession, who: Principal, mentor_id: str) -> bool:
+    """True when ``who`` coordinates an organisation the mentor belongs to."""
+    if not who.has(Role.COORDINATOR) or not who.orgs:
+        return False
+    return not who.orgs.isdisjoint(await people_repo.org_ids_of(session, mentor_id))
+
+
+async def can_see(session: AsyncSession, who: Principal, mentor_id: str) -> bool:
+    """Admins see every activity, mentors their own, coordinators their mentors'."""
+    if who.is_admin or who.person_id == mentor_id:
+        return True
+    return await coordinates_mentor(session, who, mentor_id)
+
+
+async def may_decide(session: AsyncSession, who: Principal, mentor_id: str) -> bool:
+    """Confirm/reject: an admin, or a coordinator of the mentor's organisation who is not
+    the mentor themselves."""
+    if who.is_admin:
+        return True
+    return who.person_id != mentor_id and await coordinates_mentor(session, who, mentor_id)
+
+
+async def require_mentor(session: AsyncSession, who: Principal, mentor_id: str) -> None:
+    """``who`` may log activities for ``mentor_id``: themselves (a peer mentor), the
+    mentors of their organisations (a coordinator), anyone (an admin)."""
+    if mentor_id != who.person_id and not (who.is_admin or who.has(Role.COORDINATOR)):
+        raise Forbidden("A peer mentor logs only their own activities")
+    person = await people_repo.get_person(session, mentor_id)
+    if person is None:
+        raise InvalidInput.field("peer_mentor_id", f"unknown peer mentor {mentor_id!r}")
+    if "peer_mentor" not in person.roles:
+        raise InvalidInput.field("peer_mentor_id", f"{mentor_id!r} is not a peer mentor")
+    if (
+        mentor_id != who.person_id
+        and not who.is_admin
+        and not await coordinates_mentor(session, who, mentor_id)
+    ):
+        raise Forbidden(f"{mentor_id!r} is not a mentor of your organisations")
+
+
+def require_version_to_edit_decided(
+    activity: Activity, *, decider: bool, expected_version: int | None
+) -> None:
+    """A mentor changing their own confirmed or rejected activity must say which version
+    they saw (``If-Match`` / ``expectedVersion``), so a coordinator's decision is never
+    overwritten unseen. Those who decide (coordinators, admins) need not."""
+    if not decider and activity.status != "pending" and expected_version is None:
+        raise PreconditionRequired(
+            f"Activity {activity.id!r} is {activity.status}: send If-Match (REST) or "
+            "expectedVersion (GraphQL) with its current version to change it"
+        )

@@ -1,0 +1,74 @@
+"""A mentor's confirmed activity totals for a period: hours and count.
+
+Other domains (milestones) call ``mentor_totals`` / ``mentor_daily_totals`` inside their
+own unit of work; they do their own authorization. ``get_mentor_totals`` is the
+authorized door for clients (GraphQL ``mentorActivityTotals``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal
+from app.errors import BadRequest
+from app.repositories import activities as repo
+from app.repositories import people as people_repo
+from app.services.activity_rules import can_see
+from app.services.authz import hide_unless, require_principal
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityTotals:
+    mentor_id: str
+    start: date
+    end: date
+    minutes: int
+    activity_count: int
+
+    @property
+    def hours(self) -> float:
+        """Minutes / 60, unrounded (e.g. 312.5)."""
+        return self.minutes / 60
+
+
+@dataclass(frozen=True, slots=True)
+class DailyTotal:
+    day: date
+    minutes: int
+    activity_count: int
+
+
+async def mentor_totals(
+    session: AsyncSession, mentor_id: str, start: date, end: date
+) -> ActivityTotals:
+    """Total minutes (``.hours``) and number of a mentor's **confirmed**, not deleted
+    activities dated ``start`` to ``end`` inclusive. Pending and rejected activities do not
+    count. No authorization: the caller has done its own. One SQL statement.
+    """
+    minutes, count = await repo.confirmed_totals(session, mentor_id, start, end)
+    return ActivityTotals(mentor_id, start, end, minutes, count)
+
+
+async def mentor_daily_totals(
+    session: AsyncSession, mentor_id: str, start: date, end: date
+) -> list[DailyTotal]:
+    """The same confirmed activities summed per day, oldest first (days without any are
+    left out): running sums over it tell the date a threshold was crossed."""
+    rows = await repo.confirmed_daily(session, mentor_id, start, end)
+    return [DailyTotal(day, minutes, count) for day, minutes, count in rows]
+
+
+async def get_mentor_totals(
+    session: AsyncSession, principal: Principal | None, mentor_id: str, start: date, end: date
+) -> ActivityTotals:
+    """``mentor_totals`` for a caller who may see the mentor's activities (the mentor,
+    their coordinators, admins); others get NOT_FOUND, as for an unknown mentor."""
+    who = require_principal(principal)
+    if start > end:
+        raise BadRequest("'from' must not lie after 'to'")
+    person = await people_repo.get_person(session, mentor_id)
+    hide_unless(person is not None and await can_see(session, who, mentor_id), "Mentor", mentor_id)
+    return await mentor_totals(session, mentor_id, start, end)

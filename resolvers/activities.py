@@ -1,0 +1,205 @@
+"""Resolvers for activities: decode arguments, call the services, publish events.
+
+Validation errors name the GraphQL arguments (camelCase), not the REST fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+
+from app.errors import FieldError, InvalidInput
+from app.events import Event
+from app.models.activities import Activity, ActivityStatus, ActivityType
+from app.pagination import Paged
+from app.repositories import activities as repo
+from app.services import activities as service
+from app.services import activity_totals as totals
+from app.services import activity_types as types
+from app.services.activity_rules import NewActivity
+from resolvers.context import Context
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@contextmanager
+def graphql_fields() -> Iterator[None]:
+    """Re-raise field errors with the GraphQL argument names."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if not exc.errors:
+            raise
+        raise InvalidInput.of([FieldError(camel(e.field), e.message) for e in exc.errors]) from None
+
+
+def _publish(ctx: Context, outbox: Sequence[Event]) -> None:
+    for event in outbox:
+        ctx.events.publish(event)
+
+
+async def activity(ctx: Context, activity_id: str) -> Activity:
+    async with ctx.read() as session:
+        return await service.get_activity(session, ctx.who, activity_id)
+
+
+async def visible_activity(ctx: Context, activity_id: str) -> Activity | None:
+    """The activity if the caller may see it, else ``None`` (for ``node(id)``)."""
+    found = await ctx.loaders.get(repo.activities_by_ids).load(activity_id)
+    if found is None:
+        return None
+    async with ctx.read() as session:
+        return found if await service.may_see(session, ctx.who, found) else None
+
+
+async def activities(
+    ctx: Context,
+    first: int | None,
+    after: str | None,
+    *,
+    peer_mentor_id: str | None,
+    start: date | None,
+    end: date | None,
+    status: ActivityStatus | None,
+    activity_type_id: str | None,
+) -> Paged[Activity]:
+    page = ctx.page(first, after)
+    async with ctx.read() as session:
+        return await service.list_activities(
+            session,
+            ctx.who,
+            page,
+            peer_mentor_id=peer_mentor_id,
+            start=start,
+            end=end,
+            status=status,
+            activity_type_id=activity_type_id,
+        )
+
+
+async def activity_type_by_id(ctx: Context, type_id: str) -> ActivityType | None:
+    return await ctx.loaders.get(repo.activity_types_by_ids).load(type_id)
+
+
+async def activity_types(ctx: Context, include_inactive: bool) -> list[ActivityType]:
+    async with ctx.read() as session:
+        return await types.list_types(session, ctx.who, include_inactive=include_inactive)
+
+
+async def visible_activity_type(ctx: Context, type_id: str) -> ActivityType | None:
+    ctx.who  # noqa: B018 - authenticated callers only
+    return await activity_type_by_id(ctx, type_id)
+
+
+async def mentor_totals(
+    ctx: Context, mentor_id: str, start: date, end: date
+) -> totals.ActivityTotals:
+    async with ctx.read() as session:
+        return await totals.get_mentor_totals(session, ctx.who, mentor_id, start, end)
+
+
+async def log_activity(ctx: Context, new: NewActivity) -> service.Logged:
+    outbox: list[Event] = []
+    with graphql_fields():
+        async with ctx.write() as session:
+            logged = await service.log_activity(session, ctx.who, new, outbox=outbox)
+    _publish(ctx, outbox)
+    return logged
+
+
+async def sync_activities(ctx: Context, items: Sequence[NewActivity]) -> list[service.SyncResult]:
+    outbox: list[Event] = []
+    async with ctx.write() as session:
+        results = await service.sync_activities(
+            session,
+            ctx.who,
+            items,
+            max_items=ctx.settings.activity_sync_max_items,
+            outbox=outbox,
+        )
+    _publish(ctx, outbox)
+    return results
+
+
+async def update_activity(
+    ctx: Context, activity_id: str, changes: service.ActivityChanges, expected_version: int | None
+) -> Activity:
+    outbox: list[Event] = []
+    with graphql_fields():
+        async with ctx.write() as session:
+            row = await service.update_activity(
+                session,
+                ctx.who,
+                activity_id,
+                changes,
+                expected_version=expected_version,
+                outbox=outbox,
+            )
+    _publish(ctx, outbox)
+    return row
+
+
+async def decide(
+    ctx: Context,
+    activity_id: str,
+    target: ActivityStatus,
+    reason: str | None,
+    expected_version: int | None,
+) -> Activity:
+    outbox: list[Event] = []
+    async with ctx.write() as session:
+        row = await service.decide(
+            session,
+            ctx.who,
+            activity_id,
+            target,
+            reason=reason,
+            expected_version=expected_version,
+            outbox=outbox,
+        )
+    _publish(ctx, outbox)
+    return row
+
+
+async def delete_activity(ctx: Context, activity_id: str, expected_version: int | None) -> None:
+    outbox: list[Event] = []
+    async with ctx.write() as session:
+        await service.delete_activity(
+            session, ctx.who, activity_id, expected_version=expected_version, outbox=outbox
+        )
+    _publish(ctx, outbox)
+
+
+async def restore_activity(ctx: Context, activity_id: str) -> Activity:
+    outbox: list[Event] = []
+    async with ctx.write() as session:
+        row = await service.restore_activity(session, ctx.who, activity_id, outbox=outbox)
+    _publish(ctx, outbox)
+    return row
+
+
+async def create_activity_type(
+    ctx: Context, type_id: str, name: str, description: str | None, active: bool
+) -> ActivityType:
+    async with ctx.write() as session:
+        return await types.create_type(
+            session, ctx.who, type_id=type_id, name=name, description=description, active=active
+        )
+
+
+async def update_activity_type(
+    ctx: Context,
+    type_id: str,
+    *,
+    name: str | None,
+    description: str | object | None,
+    active: bool | None,
+) -> ActivityType:
+    async with ctx.write() as session:
+        return await types.update_type(
+            session, ctx.who, type_id, name=name, description=description, active=active
+        )

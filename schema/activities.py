@@ -1,0 +1,301 @@
+"""GraphQL types and inputs of activities and the activity-type catalogue.
+
+The root fields are in ``schema/activity_roots.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+import strawberry
+
+from app.errors import DomainError
+from app.models import activities as models
+from app.services import activities as service
+from app.services import activity_totals as totals
+from app.services.activity_rules import NewActivity
+from resolvers import activities as resolve
+from resolvers import people as people_resolve
+from resolvers.context import Info
+from schema.base import Node, register_node, to_global_id
+from schema.people import Person
+
+
+@strawberry.enum(description="Where an activity stands: logged, or decided by a coordinator.")
+class ActivityStatus(Enum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+    @property
+    def model(self) -> models.ActivityStatus:
+        return models.ActivityStatus(self.value)
+
+
+@strawberry.type(description="A kind of activity peer mentors log (running, meeting, call ...).")
+class ActivityType(Node):
+    name: str = strawberry.field(description="Display name, unique.")
+    description: str | None = strawberry.field(description="What counts as this kind.")
+    active: bool = strawberry.field(
+        description="False when retired: old activities keep it, new ones may not use it."
+    )
+    created_at: dt.datetime = strawberry.field(description="When the type was added.")
+    updated_at: dt.datetime = strawberry.field(description="When the type last changed.")
+
+    @classmethod
+    def from_row(cls, row: models.ActivityType) -> ActivityType:
+        return cls(
+            id=to_global_id("ActivityType", row.id),
+            legacy_id=row.id,
+            name=row.name,
+            description=row.description,
+            active=row.active,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+@strawberry.type(description="Something a peer mentor did and logged (contract 002).")
+class Activity(Node):
+    local_id: str = strawberry.field(
+        description="The logging client's id for it (its idempotency key)."
+    )
+    peer_mentor_id: str = strawberry.field(description="The mentor's directory id.")
+    activity_type_id: str = strawberry.field(description="The activity type's id.")
+    date: dt.date = strawberry.field(description="The day it happened.")
+    duration_minutes: int = strawberry.field(description="How long, 1-1440 minutes.")
+    status: ActivityStatus = strawberry.field(description="Pending until a coordinator decides.")
+    notes: str | None = strawberry.field(description="The mentor's notes, up to 4000 characters.")
+    rejection_reason: str | None = strawberry.field(description="Why it was rejected.")
+    decided_by_id: str | None = strawberry.field(
+        description="Directory id of who confirmed or rejected it."
+    )
+    decided_at: dt.datetime | None = strawberry.field(description="When it was decided.")
+    version: int = strawberry.field(
+        description="Changes with every update; pass it as `expectedVersion`."
+    )
+    created_at: dt.datetime = strawberry.field(description="When the server first stored it.")
+    updated_at: dt.datetime = strawberry.field(description="When it last changed.")
+
+    @classmethod
+    def from_row(cls, row: models.Activity) -> Activity:
+        return cls(
+            id=to_global_id("Activity", row.id),
+            legacy_id=row.id,
+            local_id=row.local_id,
+            peer_mentor_id=row.peer_mentor_id,
+            activity_type_id=row.activity_type_id,
+            date=row.date,
+            duration_minutes=row.duration_minutes,
+            status=ActivityStatus(row.status),
+            notes=row.notes,
+            rejection_reason=row.rejection_reason,
+            decided_by_id=row.decided_by,
+            decided_at=row.decided_at,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field(description="Hours (duration / 60).")
+    def hours(self) -> float:
+        return self.duration_minutes / 60
+
+    @strawberry.field(description="The peer mentor who logged it.")
+    async def mentor(self, info: Info) -> Person | None:
+        row = await people_resolve.person_by_id(info.context, self.peer_mentor_id)
+        return None if row is None else Person.from_row(row)
+
+    @strawberry.field(description="What kind of activity it was.")
+    async def activity_type(self, info: Info) -> ActivityType | None:
+        row = await resolve.activity_type_by_id(info.context, self.activity_type_id)
+        return None if row is None else ActivityType.from_row(row)
+
+
+@strawberry.type(description="A mentor's confirmed activities in a period (milestones use it).")
+class MentorActivityTotals:
+    mentor_id: str = strawberry.field(description="The mentor's directory id.")
+    from_: dt.date = strawberry.field(name="from", description="First day counted.")
+    to: dt.date = strawberry.field(description="Last day counted.")
+    minutes: int = strawberry.field(description="Total minutes of confirmed activities.")
+    hours: float = strawberry.field(description="Total hours (minutes / 60).")
+    activity_count: int = strawberry.field(description="Number of confirmed activities.")
+
+    @classmethod
+    def of(cls, value: totals.ActivityTotals) -> MentorActivityTotals:
+        return cls(
+            mentor_id=value.mentor_id,
+            from_=value.start,
+            to=value.end,
+            minutes=value.minutes,
+            hours=value.hours,
+            activity_count=value.activity_count,
+        )
+
+    @strawberry.field(description="The mentor.")
+    async def mentor(self, info: Info) -> Person | None:
+        row = await people_resolve.person_by_id(info.context, self.mentor_id)
+        return None if row is None else Person.from_row(row)
+
+
+@strawberry.input(description="An activity as the client logged it (offline, with its local id).")
+class LogActivityInput:
+    local_id: str = strawberry.field(
+        description="The client's id for it, 1-64 characters: retrying with it never duplicates."
+    )
+    activity_type_id: str = strawberry.field(description="An active activity type's id.")
+    date: str = strawberry.field(description="YYYY-MM-DD, not after tomorrow.")
+    duration_minutes: int = strawberry.field(description="1-1440.")
+    notes: str | None = strawberry.field(default=None, description="At most 4000 characters.")
+    peer_mentor_id: str | None = strawberry.field(
+        default=None, description="Whose activity; defaults to the caller."
+    )
+
+    def to_new(self) -> NewActivity:
+        return NewActivity(
+            local_id=self.local_id,
+            activity_type_id=self.activity_type_id,
+            date=self.date,
+            duration_minutes=self.duration_minutes,
+            notes=self.notes,
+            peer_mentor_id=self.peer_mentor_id,
+        )
+
+
+@strawberry.input(description="Changes to an activity; omitted fields stay as they are.")
+class UpdateActivityInput:
+    activity_type_id: str | None = None
+    date: str | None = strawberry.field(default=None, description="YYYY-MM-DD.")
+    duration_minutes: int | None = None
+    notes: str | None = strawberry.field(default=strawberry.UNSET, description="null clears.")
+
+    def to_changes(self) -> service.ActivityChanges:
+        return service.ActivityChanges(
+            activity_type_id=self.activity_type_id,
+            date=self.date,
+            duration_minutes=self.duration_minutes,
+            notes=service.UNSET if self.notes is strawberry.UNSET else self.notes,
+        )
+
+
+@strawberry.input(description="A new activity type (admin).")
+class CreateActivityTypeInput:
+    id: str = strawberry.field(description="`type_` and lower-case letters, digits or `_`.")
+    name: str
+    description: str | None = None
+    active: bool = True
+
+
+@strawberry.input(description="Changes to an activity type; omitted fields stay as they are.")
+class UpdateActivityTypeInput:
+    name: str | None = None
+    description: str | None = strawberry.UNSET
+    active: bool | None = strawberry.field(default=None, description="false retires the type.")
+
+
+@strawberry.type(description="What logging one activity did.")
+class LogActivityPayload:
+    created: bool = strawberry.field(
+        description="True when this call stored it; false when it returns the record an "
+        "earlier call with the same localId and payload stored."
+    )
+    activity: Activity
+
+
+@strawberry.enum(description="What happened to one item of a sync batch.")
+class SyncOutcome(Enum):
+    CREATED = "created"
+    EXISTING = "existing"
+    REJECTED = "rejected"
+
+
+@strawberry.type(description="An invalid field of a rejected sync item.")
+class SyncFieldError:
+    field: str
+    message: str
+
+
+@strawberry.type(description="Why a sync item was rejected.")
+class SyncItemError:
+    code: str = strawberry.field(description="BAD_USER_INPUT, FORBIDDEN, CONFLICT ...")
+    message: str
+    fields: list[SyncFieldError]
+
+    @classmethod
+    def of(cls, error: DomainError) -> SyncItemError:
+        fields = [
+            SyncFieldError(field=resolve.camel(e.field), message=e.message) for e in error.errors
+        ]
+        return cls(code=error.graphql_code or error.code, message=error.detail, fields=fields)
+
+
+@strawberry.type(description="The answer for one item of a sync batch.")
+class SyncItemResult:
+    index: int = strawberry.field(description="The item's position in the batch, from 0.")
+    local_id: str
+    outcome: SyncOutcome
+    activity: Activity | None = strawberry.field(description="The record, unless rejected.")
+    error: SyncItemError | None = strawberry.field(description="Why, when rejected.")
+
+    @classmethod
+    def of(cls, result: service.SyncResult) -> SyncItemResult:
+        if result.activity is None:
+            assert result.error is not None
+            return cls(
+                index=result.index,
+                local_id=result.item.local_id,
+                outcome=SyncOutcome.REJECTED,
+                activity=None,
+                error=SyncItemError.of(result.error),
+            )
+        return cls(
+            index=result.index,
+            local_id=result.item.local_id,
+            outcome=SyncOutcome.CREATED if result.created else SyncOutcome.EXISTING,
+            activity=Activity.from_row(result.activity),
+            error=None,
+        )
+
+
+@strawberry.type(description="The answers for a sync batch, one per item, in order.")
+class SyncActivitiesPayload:
+    results: list[SyncItemResult]
+    created_count: int
+    existing_count: int
+    rejected_count: int
+
+    @classmethod
+    def of(cls, results: list[service.SyncResult]) -> SyncActivitiesPayload:
+        items = [SyncItemResult.of(r) for r in results]
+        count = {o: sum(1 for i in items if i.outcome is o) for o in SyncOutcome}
+        return cls(
+            results=items,
+            created_count=count[SyncOutcome.CREATED],
+            existing_count=count[SyncOutcome.EXISTING],
+            rejected_count=count[SyncOutcome.REJECTED],
+        )
+
+
+@strawberry.type(description="An activity's status changed (decision, or back to pending).")
+class ActivityStatusChange:
+    activity_id: str = strawberry.field(description="The activity's id (`legacyId`).")
+    peer_mentor_id: str
+    status: ActivityStatus
+    previous_status: ActivityStatus
+    rejection_reason: str | None
+    changed_at: dt.datetime
+
+
+async def _activity_node(info: Info, key: str) -> Activity | None:
+    row = await resolve.visible_activity(info.context, key)
+    return None if row is None else Activity.from_row(row)
+
+
+async def _activity_type_node(info: Info, key: str) -> ActivityType | None:
+    row = await resolve.visible_activity_type(info.context, key)
+    return None if row is None else ActivityType.from_row(row)
+
+
+register_node("Activity", _activity_node)
+register_node("ActivityType", _activity_type_node)

@@ -1,0 +1,205 @@
+"""Root fields of the activities domain: queries, mutations and the status subscription."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+
+from app.models.activities import ActivityStatus as ModelStatus
+from app.services import activities as service
+from app.timeutil import parse_datetime, utcnow
+from resolvers import activities as resolve
+from resolvers.context import Info
+from schema.activities import (
+    Activity,
+    ActivityStatus,
+    ActivityStatusChange,
+    ActivityType,
+    CreateActivityTypeInput,
+    LogActivityInput,
+    LogActivityPayload,
+    MentorActivityTotals,
+    SyncActivitiesPayload,
+    UpdateActivityInput,
+    UpdateActivityTypeInput,
+)
+from schema.base import Connection
+
+_FROM = strawberry.argument(name="from", description="Dated on or after this day.")
+_TO = strawberry.argument(description="Dated on or before this day.")
+Since = Annotated[dt.date | None, _FROM]
+Until = Annotated[dt.date | None, _TO]
+PeriodStart = Annotated[dt.date, _FROM]
+PeriodEnd = Annotated[dt.date, _TO]
+
+
+@strawberry.type
+class ActivityQuery:
+    @strawberry.field(description="One activity by its id (e.g. `act_9f3a12bc`).")
+    async def activity(self, info: Info, id: str) -> Activity:
+        return Activity.from_row(await resolve.activity(info.context, id))
+
+    @strawberry.field(
+        description="Activities the caller may see, newest first: mentors their own, "
+        "coordinators their organisations' mentors', admins all."
+    )
+    async def activities(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        peer_mentor_id: str | None = None,
+        from_: Since = None,
+        to: Until = None,
+        status: ActivityStatus | None = None,
+        activity_type_id: str | None = None,
+    ) -> Connection[Activity]:
+        paged = await resolve.activities(
+            info.context,
+            first,
+            after,
+            peer_mentor_id=peer_mentor_id,
+            start=from_,
+            end=to,
+            status=None if status is None else status.model,
+            activity_type_id=activity_type_id,
+        )
+        return Connection.of(paged, Activity.from_row)
+
+    @strawberry.field(description="The activity-type catalogue, by name.")
+    async def activity_types(
+        self, info: Info, include_inactive: bool = False
+    ) -> list[ActivityType]:
+        rows = await resolve.activity_types(info.context, include_inactive)
+        return [ActivityType.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="Hours and count of a mentor's confirmed activities dated from..to (inclusive)."
+    )
+    async def mentor_activity_totals(
+        self,
+        info: Info,
+        mentor_id: str,
+        from_: PeriodStart,
+        to: PeriodEnd,
+    ) -> MentorActivityTotals:
+        value = await resolve.mentor_totals(info.context, mentor_id, from_, to)
+        return MentorActivityTotals.of(value)
+
+
+@strawberry.type
+class ActivityMutation:
+    @strawberry.mutation(
+        description="Log an activity. Idempotent on (mentor, localId): a retry with the same "
+        "payload returns the stored record (created: false); another payload is refused."
+    )
+    async def log_activity(self, info: Info, input: LogActivityInput) -> LogActivityPayload:
+        logged = await resolve.log_activity(info.context, input.to_new())
+        return LogActivityPayload(
+            created=logged.created, activity=Activity.from_row(logged.activity)
+        )
+
+    @strawberry.mutation(
+        description="Log a queue of activities at once; every item gets its own answer "
+        "(created, existing, rejected with a reason). Retrying the batch changes nothing."
+    )
+    async def sync_activities(
+        self, info: Info, items: list[LogActivityInput]
+    ) -> SyncActivitiesPayload:
+        results = await resolve.sync_activities(info.context, [i.to_new() for i in items])
+        return SyncActivitiesPayload.of(results)
+
+    @strawberry.mutation(
+        description="Change an activity. Its mentor needs `expectedVersion` once it is "
+        "confirmed or rejected, and a change to type, date or duration sends it back to "
+        "pending."
+    )
+    async def update_activity(
+        self,
+        info: Info,
+        id: str,
+        input: UpdateActivityInput,
+        expected_version: int | None = None,
+    ) -> Activity:
+        row = await resolve.update_activity(info.context, id, input.to_changes(), expected_version)
+        return Activity.from_row(row)
+
+    @strawberry.mutation(description="Confirm an activity (coordinator of the mentor, admin).")
+    async def confirm_activity(
+        self, info: Info, id: str, expected_version: int | None = None
+    ) -> Activity:
+        row = await resolve.decide(info.context, id, ModelStatus.CONFIRMED, None, expected_version)
+        return Activity.from_row(row)
+
+    @strawberry.mutation(description="Reject an activity with a reason (coordinator, admin).")
+    async def reject_activity(
+        self, info: Info, id: str, reason: str, expected_version: int | None = None
+    ) -> Activity:
+        row = await resolve.decide(info.context, id, ModelStatus.REJECTED, reason, expected_version)
+        return Activity.from_row(row)
+
+    @strawberry.mutation(description="Delete an activity (kept as a tombstone).")
+    async def delete_activity(
+        self, info: Info, id: str, expected_version: int | None = None
+    ) -> bool:
+        await resolve.delete_activity(info.context, id, expected_version)
+        return True
+
+    @strawberry.mutation(description="Bring back a deleted activity (admin).")
+    async def restore_activity(self, info: Info, id: str) -> Activity:
+        return Activity.from_row(await resolve.restore_activity(info.context, id))
+
+    @strawberry.mutation(description="Add an activity type to the catalogue (admin).")
+    async def create_activity_type(
+        self, info: Info, input: CreateActivityTypeInput
+    ) -> ActivityType:
+        row = await resolve.create_activity_type(
+            info.context, input.id, input.name, input.description, input.active
+        )
+        return ActivityType.from_row(row)
+
+    @strawberry.mutation(description="Rename, describe, retire or revive an activity type (admin).")
+    async def update_activity_type(
+        self, info: Info, id: str, input: UpdateActivityTypeInput
+    ) -> ActivityType:
+        row = await resolve.update_activity_type(
+            info.context,
+            id,
+            name=input.name,
+            description=(
+                service.UNSET if input.description is strawberry.UNSET else input.description
+            ),
+            active=input.active,
+        )
+        return ActivityType.from_row(row)
+
+
+@strawberry.type
+class ActivitySubscription:
+    @strawberry.subscription(
+        description="Status changes of activities the caller may see: a mentor's own, a "
+        "coordinator's mentors', every one for admins."
+    )
+    async def activity_status_changed(
+        self, info: Info, peer_mentor_id: str | None = None
+    ) -> AsyncGenerator[ActivityStatusChange, None]:
+        who = info.context.who
+        async with info.context.events.subscribe(service.TOPIC) as queue:
+            while True:
+                event = await queue.get()
+                if event.kind != "status_changed" or not service.may_see_event(who, event):
+                    continue
+                payload = event.payload
+                if peer_mentor_id is not None and payload["peer_mentor_id"] != peer_mentor_id:
+                    continue
+                yield ActivityStatusChange(
+                    activity_id=event.key,
+                    peer_mentor_id=payload["peer_mentor_id"],
+                    status=ActivityStatus(payload["status"]),
+                    previous_status=ActivityStatus(payload["previous_status"]),
+                    rejection_reason=payload["rejection_reason"],
+                    changed_at=parse_datetime(payload["at"]) if payload.get("at") else utcnow(),
+                )
