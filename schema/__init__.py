@@ -18,6 +18,7 @@ from app.settings import Settings
 from resolvers.context import Info
 from schema.activity_roots import ActivityMutation, ActivityQuery, ActivitySubscription
 from schema.base import Node, fetch_node
+from schema.editorial import EditorialMutation, EditorialQuery, EditorialSubscription
 from schema.errors import GatewayErrors, log_errors
 from schema.limits import Limits, QueryLimits
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
@@ -38,9 +39,9 @@ class NodeQuery:
         return list(await asyncio.gather(*(fetch_node(info, global_id) for global_id in ids)))
 
 
-QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery, ActivityQuery)
-MUTATIONS: tuple[type, ...] = (PeopleMutation, ActivityMutation)
-SUBSCRIPTIONS: tuple[type, ...] = (PeopleSubscription, ActivitySubscription)
+QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery, EditorialQuery, ActivityQuery)
+MUTATIONS: tuple[type, ...] = (PeopleMutation, EditorialMutation, ActivityMutation)
+SUBSCRIPTIONS: tuple[type, ...] = (PeopleSubscription, EditorialSubscription, ActivitySubscription)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

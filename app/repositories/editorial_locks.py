@@ -1,0 +1,132 @@
+"""SQL for exclusive locks. Every change is one conditional statement, so two requests
+racing for the same srn cannot both win: the srn is the primary key (``INSERT ... ON
+CONFLICT DO NOTHING`` lets one insert through), and taking over an expired lock is an
+``UPDATE ... WHERE expires_at <= now`` that only one transaction can match."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.editorial import EditorialLock
+from app.repositories.common import by_key
+from app.repositories.editorial import dialect_insert
+from app.timeutil import utcnow
+
+
+async def try_insert(
+    session: AsyncSession, *, srn: str, uuid: str, user_id: int, now: datetime, expires: datetime
+) -> bool:
+    """Insert the lock unless the srn has one (held or expired); True if inserted."""
+    statement = (
+        dialect_insert(session, EditorialLock)
+        .values(
+            srn=srn, uuid=uuid, user_id=user_id, created_at=now, modified_at=now, expires_at=expires
+        )
+        .on_conflict_do_nothing(index_elements=["srn"])
+        .returning(EditorialLock.srn)
+    )
+    return (await session.execute(statement)).scalar() is not None
+
+
+async def get(session: AsyncSession, srn: str, *, for_update: bool = False) -> EditorialLock | None:
+    """The srn's lock row as the database has it now (expired or not)."""
+    query = select(EditorialLock).where(EditorialLock.srn == srn)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query.execution_options(populate_existing=True))
+
+
+async def get_by_uuid(session: AsyncSession, uuid: str) -> EditorialLock | None:
+    return await session.scalar(
+        select(EditorialLock)
+        .where(EditorialLock.uuid == uuid)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def active_by_srns(session: AsyncSession, srns: Sequence[str]) -> list[EditorialLock | None]:
+    """Unexpired locks of these srns (batch function for loaders and lists)."""
+    rows = (
+        await session.scalars(
+            select(EditorialLock).where(
+                EditorialLock.srn.in_(srns), EditorialLock.expires_at > utcnow()
+            )
+        )
+    ).all()
+    return by_key(rows, "srn", srns)
+
+
+async def renew(
+    session: AsyncSession, *, uuid: str, user_id: int, now: datetime, expires: datetime
+) -> bool:
+    """Extend an unexpired lock of ``user_id``; False if it is gone, expired or not theirs."""
+    result = await session.execute(
+        update(EditorialLock)
+        .where(
+            EditorialLock.uuid == uuid,
+            EditorialLock.user_id == user_id,
+            EditorialLock.expires_at > now,
+        )
+        .values(modified_at=now, expires_at=expires)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def take_over(
+    session: AsyncSession,
+    *,
+    srn: str,
+    uuid: str,
+    user_id: int,
+    now: datetime,
+    expires: datetime,
+) -> bool:
+    """Give an expired lock of ``srn`` to ``user_id`` as a new lock request; False if the
+    lock is not expired (any more) or gone."""
+    result = await session.execute(
+        update(EditorialLock)
+        .where(EditorialLock.srn == srn, EditorialLock.expires_at <= now)
+        .values(uuid=uuid, user_id=user_id, created_at=now, modified_at=now, expires_at=expires)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def remove(session: AsyncSession, uuid: str) -> bool:
+    result = await session.execute(
+        delete(EditorialLock)
+        .where(EditorialLock.uuid == uuid)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def remove_srn(session: AsyncSession, srn: str) -> EditorialLock | None:
+    """Drop the srn's lock (its resource is gone); the removed row, if there was one."""
+    found = await get(session, srn)
+    if found is not None:
+        await session.execute(
+            delete(EditorialLock)
+            .where(EditorialLock.srn == srn)
+            .execution_options(synchronize_session=False)
+        )
+    return found
+
+
+async def active_by_uuids(
+    session: AsyncSession, uuids: Sequence[str]
+) -> list[EditorialLock | None]:
+    """Unexpired locks by lock-request uuid (batch function)."""
+    rows = (
+        await session.scalars(
+            select(EditorialLock).where(
+                EditorialLock.uuid.in_(uuids), EditorialLock.expires_at > utcnow()
+            )
+        )
+    ).all()
+    return by_key(rows, "uuid", uuids)

@@ -1,0 +1,262 @@
+"""SNworks CEO v3 editorial assignments (contract 004) and CEO lock requests.
+
+``/v3`` answers 200 on every success, errors carry ``message``, and the list takes
+``page``, ``per_page``, ``order`` and ``dir``. Rules live in ``app.services.editorial``
+and ``app.services.editorial_locks``; this module only decodes and encodes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
+
+from app.errors import BadRequest, FieldError
+from app.events import EventBroker
+from app.pagination import PageRequest
+from app.rest import editorial_json as out
+from app.rest.routing import Call, Contract, Endpoint, QueryParam
+from app.services import editorial as service
+from app.services import editorial_locks as lock_service
+from app.services.editorial_format import parse_ceo_time
+
+# Read-only fields a client may echo back from a GET; they are ignored on input.
+READ_ONLY = frozenset(
+    {"id", "uuid", "srn", "created_at", "modified_at", "creator_id", "issue", "lock"}
+)
+DEFAULT_PER_PAGE = 50
+
+# A uuid string, or an object with a "uuid" echoed from a GET (checked by ``_refs``).
+Ref = Annotated[Any, WithJsonSchema({"type": "string"})]
+
+
+class AssignmentIn(BaseModel):
+    """An assignment as CEO clients send it; every field is optional on PUT."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: str | None = None
+    type: str | None = None
+    title: str | None = None
+    abstract: str | None = None
+    content: str | None = None
+    notes: str | None = None
+    published_at: str | None = None
+    due_at: str | None = None
+    issue_id: Annotated[Any, WithJsonSchema({"type": ["string", "null"]})] = None
+    children: list[Ref] | None = None
+    users: list[Ref] | None = None
+
+
+class LockRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    srn: str
+
+
+def _refs(field: str, values: list[Ref], errors: list[FieldError]) -> list[str]:
+    """uuid strings, or objects echoed from a GET (their ``uuid`` is used)."""
+    found: list[str] = []
+    for item in values:
+        value = item.get("uuid") if isinstance(item, dict) else item
+        if not isinstance(value, str):
+            errors.append(FieldError(field, "items must be uuid strings (or objects with a uuid)"))
+            return []
+        found.append(value)
+    return found
+
+
+def to_input(body: AssignmentIn) -> service.AssignmentInput:
+    """The service's input from the fields the client sent. Decoding errors (a timestamp
+    not in the CEO format) travel with it, so the service reports them with its own, after
+    the ACL, 404 and lock checks."""
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {}
+    for name in body.model_fields_set:
+        value = getattr(body, name)
+        if name in ("published_at", "due_at") and value is not None:
+            try:
+                value = parse_ceo_time(value)
+            except ValueError as exc:
+                errors.append(FieldError(name, str(exc)))
+                continue
+        elif name in ("children", "users") and value is not None:
+            value = _refs(name, value, errors)
+        values[name] = value
+    return service.input_from(values, errors)
+
+
+def _number(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not (low <= int(raw) <= high):
+        raise BadRequest(f"Query parameter '{name}' must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+def _page(call: Call) -> PageRequest:
+    page = _number("page", call.query_param("page"), 1, 1, 1_000_000)
+    per_page = _number(
+        "per_page", call.query_param("per_page"), DEFAULT_PER_PAGE, 1, call.settings.max_page_size
+    )
+    return PageRequest(offset=(page - 1) * per_page, limit=per_page)
+
+
+def _events(call: Call) -> EventBroker:
+    events: EventBroker = call.request.app.state.events
+    return events
+
+
+async def list_assignments(call: Call) -> dict[str, Any]:
+    page = _page(call)
+    async with call.db.read() as session:
+        paged = await service.list_assignments(
+            session,
+            call.principal,
+            page,
+            order=call.query_param("order"),
+            direction=call.query_param("dir"),
+        )
+        views = await service.expand(session, list(paged.items))
+    return out.list_envelope(paged, [out.assignment_json(v) for v in views])
+
+
+async def get_assignment(call: Call) -> dict[str, Any]:
+    async with call.db.read() as session:
+        row = await service.get_assignment(session, call.principal, call.path["uuid"])
+        (view,) = await service.expand(session, [row])
+    return out.assignment_json(view)
+
+
+async def create_assignment(call: Call) -> dict[str, Any]:
+    data = to_input(call.parse(AssignmentIn, ignore=READ_ONLY))
+    async with call.db.write() as session:
+        row = await service.create_assignment(session, call.principal, data)
+        (view,) = await service.expand(session, [row])
+    return out.assignment_json(view)
+
+
+async def update_assignment(call: Call) -> dict[str, Any]:
+    data = to_input(call.parse(AssignmentIn, ignore=READ_ONLY))
+    async with call.db.write() as session:
+        row = await service.update_assignment(session, call.principal, call.path["uuid"], data)
+        (view,) = await service.expand(session, [row])
+    return out.assignment_json(view)
+
+
+async def delete_assignment(call: Call) -> dict[str, Any]:
+    async with call.db.write() as session:
+        released = await service.delete_assignment(session, call.principal, call.path["uuid"])
+    if released is not None:
+        _events(call).publish(released.event())
+    return {"message": "ok"}
+
+
+async def create_lock_request(call: Call) -> dict[str, Any]:
+    body = call.parse(LockRequestIn)
+    async with call.db.write() as session:
+        outcome = await lock_service.acquire(
+            session, call.principal, body.srn, ttl=lock_service.lock_ttl(call.settings)
+        )
+    _events(call).publish(outcome.event())
+    return out.lock_json(outcome.view)
+
+
+async def get_lock_request(call: Call) -> dict[str, Any]:
+    async with call.db.read() as session:
+        view = await lock_service.get_lock(session, call.principal, call.path["uuid"])
+    return out.lock_json(view)
+
+
+async def delete_lock_request(call: Call) -> dict[str, Any]:
+    async with call.db.write() as session:
+        outcome = await lock_service.release(session, call.principal, call.path["uuid"])
+    _events(call).publish(outcome.event())
+    return {"message": "ok"}
+
+
+_LIST_QUERY = (
+    QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
+    QueryParam("per_page", "Items per page, 1-100 (default 50)", {"type": "integer", "minimum": 1}),
+    QueryParam(
+        "order",
+        "Property to order by (default modified_at)",
+        {"type": "string", "enum": list(service.ORDER_FIELDS)},
+    ),
+    QueryParam("dir", "asc or desc (default desc)", {"type": "string", "enum": ["asc", "desc"]}),
+)
+_WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422, 423)
+
+CONTRACT = Contract(
+    name="Editorial assignments (CEO v3)",
+    base="/v3",
+    doubled=False,
+    description="SNworks CEO v3 assignments and lock requests (contract 004).",
+    endpoints=(
+        Endpoint(
+            "GET",
+            "/assignment",
+            list_assignments,
+            "List assignments (ACL: ASSIGNMENT list)",
+            query=_LIST_QUERY,
+            response=out.AssignmentListOut,
+        ),
+        Endpoint(
+            "POST",
+            "/assignment",
+            create_assignment,
+            "Create an assignment (ACL: ASSIGNMENT create)",
+            body=AssignmentIn,
+            response=out.AssignmentOut,
+            errors=(400, 401, 403, 413, 415, 422),
+        ),
+        Endpoint(
+            "GET",
+            "/assignment/{uuid}",
+            get_assignment,
+            "One assignment (ACL: ASSIGNMENT get)",
+            response=out.AssignmentOut,
+        ),
+        Endpoint(
+            "PUT",
+            "/assignment/{uuid}",
+            update_assignment,
+            "Update an assignment; needs its lock (ACL: ASSIGNMENT update)",
+            body=AssignmentIn,
+            response=out.AssignmentOut,
+            errors=_WRITE_ERRORS,
+        ),
+        Endpoint(
+            "DELETE",
+            "/assignment/{uuid}",
+            delete_assignment,
+            "Delete an assignment; needs its lock (ACL: ASSIGNMENT delete)",
+            response=out.MessageOut,
+            errors=(400, 401, 403, 404, 423),
+        ),
+        Endpoint(
+            "POST",
+            "/lock-request",
+            create_lock_request,
+            "Lock an assignment's srn, or renew one's own lock (ACL: LOCKREQUEST create)",
+            body=LockRequestIn,
+            response=out.LockOut,
+            errors=(400, 401, 403, 409, 413, 415, 422),
+        ),
+        Endpoint(
+            "GET",
+            "/lock-request/{uuid}",
+            get_lock_request,
+            "One active lock request (ACL: LOCKREQUEST get)",
+            response=out.LockOut,
+        ),
+        Endpoint(
+            "DELETE",
+            "/lock-request/{uuid}",
+            delete_lock_request,
+            "Release one's lock; admins may break another's (ACL: LOCKREQUEST delete)",
+            response=out.MessageOut,
+            errors=(400, 401, 403, 404),
+        ),
+    ),
+)

@@ -1,0 +1,209 @@
+"""Exclusive locks on assignments (CEO lock requests): one holder per srn.
+
+- A lock request for a free srn, or one whose lock has expired, is accepted: the caller
+  holds the lock until ``expires_at`` (now + ``editorial_lock_ttl_seconds``).
+- The holder's repeated request renews it (same lock uuid, later ``expires_at``);
+  anybody else's request while it is held is refused (409).
+- An expired lock stops counting at ``expires_at``: every read and every request checks
+  the time, no background job is needed.
+- The holder releases a lock; a caller granted ``LOCKREQUEST break`` (admins) may release
+  anybody's (a break); anybody else gets 403.
+- Changing or deleting an assignment needs the caller to hold its lock (423 otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal
+from app.errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
+from app.events import Event
+from app.models.editorial import EditorialAssignment, EditorialLock
+from app.repositories import editorial as repo
+from app.repositories import editorial_locks as locks
+from app.services.editorial_acl import Action, allowed, require_action
+from app.services.editorial_format import format_ceo_time, new_uuid, parse_srn, path_uuid, srn
+from app.settings import Settings
+from app.timeutil import format_datetime, utcnow
+
+LOCK_TOPIC = "editorial.lock"
+_ATTEMPTS = 3
+
+
+class LockChange(StrEnum):
+    ACQUIRED = "acquired"
+    RENEWED = "renewed"
+    RELEASED = "released"
+    BROKEN = "broken"
+
+
+@dataclass(frozen=True, slots=True)
+class LockView:
+    """A lock with its holder (the editorial user and their directory entry)."""
+
+    lock: EditorialLock
+    holder: repo.UserView | None
+
+
+@dataclass(frozen=True, slots=True)
+class LockOutcome:
+    view: LockView
+    change: LockChange
+
+    @property
+    def holds(self) -> bool:
+        """True when the lock is held after this change (acquired or renewed)."""
+        return self.change in (LockChange.ACQUIRED, LockChange.RENEWED)
+
+    def event(self) -> Event:
+        """What ``lockChanged`` subscribers get once the change is committed."""
+        lock = self.view.lock
+        holder = self.view.holder
+        return Event(
+            LOCK_TOPIC,
+            self.change.value,
+            lock.srn,
+            {
+                "uuid": lock.uuid,
+                "person_id": holder.person.id if holder else None,
+                "expires_at": format_datetime(lock.expires_at) if self.holds else None,
+            },
+        )
+
+
+def lock_ttl(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.editorial_lock_ttl_seconds)
+
+
+def assignment_srn(assignment: EditorialAssignment) -> str:
+    return srn("assignment", assignment.uuid)
+
+
+async def _view(session: AsyncSession, lock: EditorialLock) -> LockView:
+    (holder,) = await repo.user_views_by_ids(session, [lock.user_id])
+    return LockView(lock, holder)
+
+
+async def _lockable_srn(session: AsyncSession, value: object) -> str:
+    """The canonical srn of an existing assignment; 422 naming ``srn`` otherwise."""
+    try:
+        resource_type, uuid = parse_srn(value)
+    except ValueError as exc:
+        raise InvalidInput.field("srn", str(exc)) from None
+    if resource_type != "assignment":
+        raise InvalidInput.field(
+            "srn", f"only assignments can be locked, not a {resource_type!r} resource"
+        )
+    if await repo.get_assignment(session, uuid) is None:
+        raise InvalidInput.field("srn", f"names no assignment ({uuid})")
+    return srn("assignment", uuid)
+
+
+async def acquire(
+    session: AsyncSession, principal: Principal | None, srn_value: object, *, ttl: timedelta
+) -> LockOutcome:
+    """Take (or, for its holder, renew) the lock of an assignment's srn."""
+    who = require_action(principal, Action.LOCKREQUEST_CREATE)
+    target = await _lockable_srn(session, srn_value)
+    user = await repo.ensure_user(session, who.person_id, new_uuid())
+    for _ in range(_ATTEMPTS):
+        now = utcnow()
+        expires = now + ttl
+        if await locks.try_insert(
+            session, srn=target, uuid=new_uuid(), user_id=user.id, now=now, expires=expires
+        ):
+            return await _outcome(session, target, LockChange.ACQUIRED)
+        current = await locks.get(session, target)
+        if current is None:
+            continue  # released between the two statements: try again
+        if current.expires_at > now:
+            if current.user_id != user.id:
+                raise Conflict(
+                    f"{target} is locked by another user until "
+                    f"{format_ceo_time(current.expires_at)} UTC"
+                )
+            if await locks.renew(
+                session, uuid=current.uuid, user_id=user.id, now=now, expires=expires
+            ):
+                return await _outcome(session, target, LockChange.RENEWED)
+        elif await locks.take_over(
+            session, srn=target, uuid=new_uuid(), user_id=user.id, now=now, expires=expires
+        ):
+            return await _outcome(session, target, LockChange.ACQUIRED)
+    raise Conflict(f"{target} is being locked by another request; retry")
+
+
+async def _outcome(session: AsyncSession, target: str, change: LockChange) -> LockOutcome:
+    lock = await locks.get(session, target)
+    assert lock is not None
+    return LockOutcome(await _view(session, lock), change)
+
+
+async def _active_by_uuid(session: AsyncSession, lock_uuid: str) -> EditorialLock:
+    uuid = path_uuid(lock_uuid, "lock request")
+    lock = await locks.get_by_uuid(session, uuid)
+    if lock is None or lock.expires_at <= utcnow():
+        raise NotFound(f"Lock request {uuid!r} not found (released or expired)")
+    return lock
+
+
+async def get_lock(session: AsyncSession, principal: Principal | None, lock_uuid: str) -> LockView:
+    require_action(principal, Action.LOCKREQUEST_GET)
+    return await _view(session, await _active_by_uuid(session, lock_uuid))
+
+
+async def renew(
+    session: AsyncSession, principal: Principal | None, lock_uuid: str, *, ttl: timedelta
+) -> LockOutcome:
+    """Extend a lock the caller holds (the same as repeating the lock request)."""
+    who = require_action(principal, Action.LOCKREQUEST_CREATE)
+    lock = await _active_by_uuid(session, lock_uuid)
+    user = await repo.user_of_person(session, who.person_id)
+    if user is None or lock.user_id != user.id:
+        raise Forbidden("Only the holder of a lock may renew it")
+    now = utcnow()
+    if not await locks.renew(session, uuid=lock.uuid, user_id=user.id, now=now, expires=now + ttl):
+        raise NotFound(f"Lock request {lock.uuid!r} not found (released or expired)")
+    return await _outcome(session, lock.srn, LockChange.RENEWED)
+
+
+async def release(
+    session: AsyncSession, principal: Principal | None, lock_uuid: str
+) -> LockOutcome:
+    """Release the caller's lock, or break somebody else's (``LOCKREQUEST break``)."""
+    who = require_action(principal, Action.LOCKREQUEST_DELETE)
+    lock = await _active_by_uuid(session, lock_uuid)
+    view = await _view(session, lock)
+    own = view.holder is not None and view.holder.person.id == who.person_id
+    if not own and not allowed(who, Action.LOCKREQUEST_BREAK):
+        raise Forbidden("This lock is held by another user; only an admin may break it")
+    if not await locks.remove(session, lock.uuid):
+        raise NotFound(f"Lock request {lock.uuid!r} not found (released or expired)")
+    return LockOutcome(view, LockChange.RELEASED if own else LockChange.BROKEN)
+
+
+async def require_held(
+    session: AsyncSession, principal: Principal, assignment: EditorialAssignment, message: str
+) -> None:
+    """423 with ``message`` unless the caller holds the assignment's unexpired lock.
+
+    The lock row is read ``FOR UPDATE`` (PostgreSQL), so nobody can take it over while the
+    change that relies on it commits."""
+    lock = await locks.get(session, assignment_srn(assignment), for_update=True)
+    if lock is None or lock.expires_at <= utcnow():
+        raise Locked(message)
+    user = await repo.user_of_person(session, principal.person_id)
+    if user is None or lock.user_id != user.id:
+        raise Locked(message)
+
+
+async def drop_lock(session: AsyncSession, assignment: EditorialAssignment) -> LockOutcome | None:
+    """Remove the lock of a deleted assignment; the release to announce, if any."""
+    removed = await locks.remove_srn(session, assignment_srn(assignment))
+    if removed is None:
+        return None
+    return LockOutcome(await _view(session, removed), LockChange.RELEASED)

@@ -1,0 +1,220 @@
+"""GraphQL root fields of the editorial domain: assignments, their exclusive locks and the
+``lockChanged`` subscription. The same services as REST ``/v3`` decide every case."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from app.repositories import editorial as repo
+from app.repositories import editorial_locks as locks
+from app.services.editorial_acl import Action, allowed
+from app.services.editorial_format import normalise_uuid
+from app.services.editorial_locks import LOCK_TOPIC
+from app.timeutil import parse_datetime
+from resolvers import editorial as resolve
+from resolvers.context import Info
+from schema.base import Connection, register_node
+from schema.editorial_types import (
+    EditorialAssignment,
+    EditorialAssignmentOrderField,
+    EditorialAssignmentType,
+    EditorialContentItem,
+    EditorialIssue,
+    EditorialLock,
+    EditorialLockChange,
+    EditorialLockChangeKind,
+    EditorialSortDirection,
+)
+
+_USERS_HELP = "CEO user uuids, or directory ids of people with the editor or admin role."
+_CHILDREN_HELP = "Uuids of content items."
+_ISSUE_HELP = 'Numeric id of an issue, e.g. "2"; null for none.'
+_HTML_HELP = "HTML, stored as given (clients must treat it as untrusted)."
+
+
+@strawberry.input(description="A new assignment.")
+class CreateEditorialAssignmentInput:
+    title: str = strawberry.field(description="Working title, 1-500 characters.")
+    slug: str | None = strawberry.field(
+        default=strawberry.UNSET, description="URL slug; made from the title when omitted."
+    )
+    type: EditorialAssignmentType | None = strawberry.field(
+        default=strawberry.UNSET, description="Defaults to ARTICLE."
+    )
+    abstract: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
+    content: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
+    notes: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
+    published_at: datetime | None = strawberry.field(default=strawberry.UNSET)
+    due_at: datetime | None = strawberry.field(default=strawberry.UNSET)
+    issue_id: str | None = strawberry.field(default=strawberry.UNSET, description=_ISSUE_HELP)
+    children: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description=_CHILDREN_HELP
+    )
+    users: list[str] | None = strawberry.field(default=strawberry.UNSET, description=_USERS_HELP)
+
+
+@strawberry.input(description="Changes to an assignment; omitted fields stay as they are.")
+class UpdateEditorialAssignmentInput:
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="Working title.")
+    slug: str | None = strawberry.field(default=strawberry.UNSET, description="URL slug.")
+    type: EditorialAssignmentType | None = strawberry.field(default=strawberry.UNSET)
+    abstract: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
+    content: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
+    notes: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
+    published_at: datetime | None = strawberry.field(default=strawberry.UNSET)
+    due_at: datetime | None = strawberry.field(default=strawberry.UNSET)
+    issue_id: str | None = strawberry.field(default=strawberry.UNSET, description=_ISSUE_HELP)
+    children: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description=_CHILDREN_HELP
+    )
+    users: list[str] | None = strawberry.field(default=strawberry.UNSET, description=_USERS_HELP)
+
+
+_INPUT_FIELDS = (
+    "title", "slug", "type", "abstract", "content", "notes",
+    "published_at", "due_at", "issue_id", "children", "users",
+)  # fmt: skip
+
+
+def _values(
+    data: CreateEditorialAssignmentInput | UpdateEditorialAssignmentInput,
+) -> dict[str, Any]:
+    """The fields the client sent (``None`` = explicit null), enums as their CEO values."""
+    values: dict[str, Any] = {}
+    for name in _INPUT_FIELDS:
+        value = getattr(data, name)
+        if value is not strawberry.UNSET:
+            values[name] = value.value if isinstance(value, EditorialAssignmentType) else value
+    return values
+
+
+async def _assignment_node(info: Info, key: str) -> EditorialAssignment | None:
+    row = await resolve.visible_assignment(info.context, key)
+    return None if row is None else EditorialAssignment.from_row(row)
+
+
+async def _issue_node(info: Info, key: str) -> EditorialIssue | None:
+    uuid = normalise_uuid(key)
+    if uuid is None or not allowed(info.context.who, Action.ASSIGNMENT_GET):
+        return None
+    row = await info.context.loaders.get(repo.issues_by_uuids).load(uuid)
+    return None if row is None else EditorialIssue.from_row(row)
+
+
+async def _content_node(info: Info, key: str) -> EditorialContentItem | None:
+    uuid = normalise_uuid(key)
+    if uuid is None or not allowed(info.context.who, Action.ASSIGNMENT_GET):
+        return None
+    row = await info.context.loaders.get(repo.content_by_uuids).load(uuid)
+    return None if row is None else EditorialContentItem.from_row(row)
+
+
+async def _lock_node(info: Info, key: str) -> EditorialLock | None:
+    uuid = normalise_uuid(key)
+    if uuid is None or not allowed(info.context.who, Action.LOCKREQUEST_GET):
+        return None
+    row = await info.context.loaders.get(locks.active_by_uuids).load(uuid)
+    return None if row is None else EditorialLock.from_row(row)
+
+
+register_node("EditorialAssignment", _assignment_node)
+register_node("EditorialIssue", _issue_node)
+register_node("EditorialContentItem", _content_node)
+register_node("EditorialLock", _lock_node)
+
+
+@strawberry.type
+class EditorialQuery:
+    @strawberry.field(description="One assignment by its CEO uuid (ACL: ASSIGNMENT get).")
+    async def editorial_assignment(self, info: Info, uuid: str) -> EditorialAssignment:
+        return EditorialAssignment.from_row(await resolve.assignment(info.context, uuid))
+
+    @strawberry.field(description="Assignments, ordered (ACL: ASSIGNMENT list).")
+    async def editorial_assignments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        order_by: EditorialAssignmentOrderField = EditorialAssignmentOrderField.MODIFIED_AT,
+        direction: EditorialSortDirection = EditorialSortDirection.DESC,
+    ) -> Connection[EditorialAssignment]:
+        paged = await resolve.assignments(
+            info.context, first, after, order_by.value, direction.value
+        )
+        return Connection.of(paged, EditorialAssignment.from_row)
+
+    @strawberry.field(description="One active lock by its uuid (ACL: LOCKREQUEST get).")
+    async def editorial_lock(self, info: Info, uuid: str) -> EditorialLock:
+        return EditorialLock.from_row((await resolve.lock(info.context, uuid)).lock)
+
+
+@strawberry.type
+class EditorialMutation:
+    @strawberry.mutation(description="Create an assignment (ACL: ASSIGNMENT create).")
+    async def create_editorial_assignment(
+        self, info: Info, input: CreateEditorialAssignmentInput
+    ) -> EditorialAssignment:
+        return EditorialAssignment.from_row(await resolve.create(info.context, _values(input)))
+
+    @strawberry.mutation(
+        description="Change an assignment; the caller must hold its lock (ACL: ASSIGNMENT update)."
+    )
+    async def update_editorial_assignment(
+        self, info: Info, uuid: str, input: UpdateEditorialAssignmentInput
+    ) -> EditorialAssignment:
+        row = await resolve.update(info.context, uuid, _values(input))
+        return EditorialAssignment.from_row(row)
+
+    @strawberry.mutation(
+        description="Delete an assignment; the caller must hold its lock (ACL: ASSIGNMENT delete)."
+    )
+    async def delete_editorial_assignment(self, info: Info, uuid: str) -> bool:
+        await resolve.delete(info.context, uuid)
+        return True
+
+    @strawberry.mutation(
+        description="Lock an assignment's srn for the caller, or renew the caller's own lock "
+        "(ACL: LOCKREQUEST create). Another user's lock: CONFLICT."
+    )
+    async def acquire_editorial_lock(self, info: Info, srn: str) -> EditorialLock:
+        return EditorialLock.from_row((await resolve.acquire(info.context, srn)).lock)
+
+    @strawberry.mutation(description="Extend a lock the caller holds (ACL: LOCKREQUEST create).")
+    async def renew_editorial_lock(self, info: Info, uuid: str) -> EditorialLock:
+        return EditorialLock.from_row((await resolve.renew(info.context, uuid)).lock)
+
+    @strawberry.mutation(
+        description="Release the caller's lock (RELEASED); admins may break another's "
+        "(BROKEN) (ACL: LOCKREQUEST delete)."
+    )
+    async def release_editorial_lock(self, info: Info, uuid: str) -> EditorialLockChangeKind:
+        return EditorialLockChangeKind((await resolve.release(info.context, uuid)).value)
+
+
+@strawberry.type
+class EditorialSubscription:
+    @strawberry.subscription(
+        description="Lock changes (ACL: LOCKREQUEST get); only those of `srn` when given."
+    )
+    async def lock_changed(
+        self, info: Info, srn: str | None = None
+    ) -> AsyncGenerator[EditorialLockChange, None]:
+        resolve.require(info.context, Action.LOCKREQUEST_GET)
+        wanted = None if srn is None else resolve.canonical_srn(srn)
+        async with info.context.events.subscribe(LOCK_TOPIC) as queue:
+            while True:
+                event = await queue.get()
+                if wanted is not None and event.key != wanted:
+                    continue
+                expires = event.payload.get("expires_at")
+                yield EditorialLockChange(
+                    kind=EditorialLockChangeKind(event.kind),
+                    srn=event.key,
+                    lock_uuid=event.payload["uuid"],
+                    holder_id=event.payload.get("person_id"),
+                    expires_at=parse_datetime(expires) if expires else None,
+                )

@@ -1,0 +1,235 @@
+"""GraphQL types of the editorial domain (SNworks CEO v3 assignments and their locks).
+
+Every relation (issue, users, children, creator, lock, holder) is loaded through a
+DataLoader, so a page of assignments costs the same number of queries at any size.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from app.models import editorial as models
+from app.services.editorial_format import srn
+from resolvers import editorial as resolve
+from resolvers.context import Info
+from schema.base import Node, to_global_id
+from schema.people import Person
+
+_HTML_NOTE = (
+    " Editors' HTML, stored exactly as given: treat it as untrusted HTML "
+    "(sanitise before rendering it in a page)."
+)
+
+
+@strawberry.enum(description="What an assignment produces (CEO `type`).")
+class EditorialAssignmentType(Enum):
+    ARTICLE = "article"
+    MEDIA = "media"
+    GALLERY = "gallery"
+    AUDIO = "audio"
+    VIDEO = "video"
+    POST = "post"
+
+
+@strawberry.enum(description="Properties assignments can be ordered by.")
+class EditorialAssignmentOrderField(Enum):
+    ID = "id"
+    SLUG = "slug"
+    TYPE = "type"
+    TITLE = "title"
+    CREATED_AT = "created_at"
+    MODIFIED_AT = "modified_at"
+    PUBLISHED_AT = "published_at"
+    DUE_AT = "due_at"
+
+
+@strawberry.enum(description="Sort direction.")
+class EditorialSortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.enum(description="State of a lock request; a lock that exists is accepted.")
+class EditorialLockState(Enum):
+    ACCEPTED = "accepted"
+
+
+@strawberry.enum(description="What happened to a lock.")
+class EditorialLockChangeKind(Enum):
+    ACQUIRED = "acquired"
+    RENEWED = "renewed"
+    RELEASED = "released"
+    BROKEN = "broken"
+
+
+@strawberry.type(description="A print issue assignments are planned for.")
+class EditorialIssue(Node):
+    uuid: str = strawberry.field(description="The CEO uuid (upper case).")
+    ceo_id: str = strawberry.field(description="The CEO numeric id, as a string.")
+    label: str = strawberry.field(description="The issue's name, e.g. its date.")
+    published_at: datetime | None = strawberry.field(description="When the issue comes out.")
+    created_at: datetime = strawberry.field(description="When the issue was added.")
+    modified_at: datetime = strawberry.field(description="When the issue last changed.")
+    srn: str = strawberry.field(description="`srn:tsn:ceo-core/issue:<UUID>`.")
+
+    @classmethod
+    def from_row(cls, row: models.EditorialIssue) -> EditorialIssue:
+        return cls(
+            id=to_global_id("EditorialIssue", row.uuid),
+            legacy_id=row.uuid,
+            uuid=row.uuid,
+            ceo_id=str(row.id),
+            label=row.label,
+            published_at=row.published_at,
+            created_at=row.created_at,
+            modified_at=row.modified_at,
+            srn=srn("issue", row.uuid),
+        )
+
+
+@strawberry.type(description="A piece of content (article, media ...) an assignment collects.")
+class EditorialContentItem(Node):
+    uuid: str = strawberry.field(description="The CEO uuid (upper case).")
+    ceo_id: str = strawberry.field(description="The CEO numeric id, as a string.")
+    type: str = strawberry.field(description="The CEO content type: article, media, gallery ...")
+    slug: str = strawberry.field(description="URL slug.")
+    title: str = strawberry.field(description="Headline or caption.")
+    created_at: datetime = strawberry.field(description="When the item was added.")
+    modified_at: datetime = strawberry.field(description="When the item last changed.")
+    srn: str = strawberry.field(description="`srn:tsn:ceo-core/<type>:<UUID>`.")
+
+    @classmethod
+    def from_row(cls, row: models.EditorialContentItem) -> EditorialContentItem:
+        return cls(
+            id=to_global_id("EditorialContentItem", row.uuid),
+            legacy_id=row.uuid,
+            uuid=row.uuid,
+            ceo_id=str(row.id),
+            type=row.type,
+            slug=row.slug,
+            title=row.title,
+            created_at=row.created_at,
+            modified_at=row.modified_at,
+            srn=srn(row.type, row.uuid),
+        )
+
+
+async def _person(info: Info, user_id: int) -> Person | None:
+    view = await resolve.user(info.context, user_id)
+    return None if view is None else Person.from_row(view.person)
+
+
+@strawberry.type(description="An exclusive lock on an assignment (a CEO lock request).")
+class EditorialLock(Node):
+    uuid: str = strawberry.field(description="The lock request's uuid (upper case).")
+    srn: str = strawberry.field(description="The srn of the locked assignment.")
+    state: EditorialLockState = strawberry.field(description="Always ACCEPTED while it exists.")
+    created_at: datetime = strawberry.field(description="When the holder took the lock.")
+    modified_at: datetime = strawberry.field(description="When the lock was last renewed.")
+    expires_at: datetime = strawberry.field(
+        description="When the lock stops counting unless its holder renews it."
+    )
+    user_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.EditorialLock) -> EditorialLock:
+        return cls(
+            id=to_global_id("EditorialLock", row.uuid),
+            legacy_id=row.uuid,
+            uuid=row.uuid,
+            srn=row.srn,
+            state=EditorialLockState.ACCEPTED,
+            created_at=row.created_at,
+            modified_at=row.modified_at,
+            expires_at=row.expires_at,
+            user_id=row.user_id,
+        )
+
+    @strawberry.field(description="Who holds the lock.")
+    async def holder(self, info: Info) -> Person | None:
+        return await _person(info, self.user_id)
+
+
+@strawberry.type(description="An editorial assignment: collects content, assigned to users, "
+                 "tied to a print issue and a due date. Changing it needs its lock.")  # fmt: skip
+class EditorialAssignment(Node):
+    uuid: str = strawberry.field(description="The CEO uuid (upper case).")
+    ceo_id: str = strawberry.field(description="The CEO numeric id, as a string.")
+    slug: str = strawberry.field(description="URL slug.")
+    type: EditorialAssignmentType = strawberry.field(description="What the assignment produces.")
+    title: str = strawberry.field(description="Working title.")
+    abstract: str = strawberry.field(description="Summary." + _HTML_NOTE)
+    content: str = strawberry.field(description="Body." + _HTML_NOTE)
+    notes: str = strawberry.field(description="Notes for the newsroom." + _HTML_NOTE)
+    created_at: datetime = strawberry.field(description="When the assignment was created.")
+    modified_at: datetime = strawberry.field(description="When it last changed.")
+    published_at: datetime | None = strawberry.field(description="When it was published.")
+    due_at: datetime | None = strawberry.field(description="When the work is due.")
+    srn: str = strawberry.field(description="`srn:tsn:ceo-core/assignment:<UUID>`: lock this.")
+    row_id: strawberry.Private[int]
+    issue_id: strawberry.Private[int | None]
+    creator_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.EditorialAssignment) -> EditorialAssignment:
+        return cls(
+            id=to_global_id("EditorialAssignment", row.uuid),
+            legacy_id=row.uuid,
+            uuid=row.uuid,
+            ceo_id=str(row.id),
+            slug=row.slug,
+            type=EditorialAssignmentType(row.type),
+            title=row.title,
+            abstract=row.abstract,
+            content=row.content,
+            notes=row.notes,
+            created_at=row.created_at,
+            modified_at=row.modified_at,
+            published_at=row.published_at,
+            due_at=row.due_at,
+            srn=srn("assignment", row.uuid),
+            row_id=row.id,
+            issue_id=row.issue_id,
+            creator_id=row.creator_id,
+        )
+
+    @strawberry.field(description="The print issue it is planned for.")
+    async def issue(self, info: Info) -> EditorialIssue | None:
+        if self.issue_id is None:
+            return None
+        row = await resolve.issue(info.context, self.issue_id)
+        return None if row is None else EditorialIssue.from_row(row)
+
+    @strawberry.field(description="The people it is assigned to, in the order given.")
+    async def users(self, info: Info) -> list[Person]:
+        return [Person.from_row(v.person) for v in await resolve.users(info.context, self.row_id)]
+
+    @strawberry.field(description="The content items it collects, in the order given.")
+    async def children(self, info: Info) -> list[EditorialContentItem]:
+        rows = await resolve.children(info.context, self.row_id)
+        return [EditorialContentItem.from_row(row) for row in rows]
+
+    @strawberry.field(description="Who created it.")
+    async def creator(self, info: Info) -> Person | None:
+        return await _person(info, self.creator_id)
+
+    @strawberry.field(description="Its exclusive lock while somebody holds it, else null.")
+    async def lock(self, info: Info) -> EditorialLock | None:
+        row = await resolve.active_lock(info.context, self.srn)
+        return None if row is None else EditorialLock.from_row(row)
+
+
+@strawberry.type(description="A change of an exclusive lock, announced once committed.")
+class EditorialLockChange:
+    kind: EditorialLockChangeKind = strawberry.field(description="What happened.")
+    srn: str = strawberry.field(description="The srn of the assignment whose lock changed.")
+    lock_uuid: str = strawberry.field(description="The lock request's uuid.")
+    holder_id: str | None = strawberry.field(
+        description="Directory id of the person who holds (or held) the lock."
+    )
+    expires_at: datetime | None = strawberry.field(
+        description="When the lock expires (for acquired and renewed locks)."
+    )
