@@ -112,6 +112,25 @@ def cmd_openapi(_args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def cmd_followups(_args: argparse.Namespace, settings: Settings) -> int:
+    """One follow-up sweep (reminders and escalations into the outbox); prints a summary."""
+    from app.db import Database
+    from app.models.mentoring import ESCALATION, REMINDER
+    from app.services.followups import sweep_once
+
+    async def run() -> int:
+        db = Database.from_settings(settings)
+        try:
+            result = await sweep_once(db, settings)
+        finally:
+            await db.dispose()
+        summary = {"reminders": result.count(REMINDER), "escalations": result.count(ESCALATION)}
+        print(orjson.dumps(summary).decode())
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
     from app.auth import Principal, Role
     from app.db import Database
@@ -211,6 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("openapi", help="print the REST shim's OpenAPI document").set_defaults(
         run=cmd_openapi
     )
+    followups = sub.add_parser("followups", help="mentoring follow-up reminders/escalations")
+    followups.add_subparsers(dest="action", required=True).add_parser(
+        "run", help="raise every due reminder and escalation once (safe to run concurrently)"
+    )
+    followups.set_defaults(run=cmd_followups)
     return parser
 
 

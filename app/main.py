@@ -31,6 +31,7 @@ from app.requestid import current_request_id
 from app.rest.http import json_response, problem_response
 from app.rest.openapi import openapi_document
 from app.rest.registry import CONTRACTS
+from app.services import followups
 from app.settings import Settings, get_settings
 from schema import build_schema
 from schema.http import GraphQLView
@@ -96,9 +97,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = Database.from_settings(settings)
         app.state.db = db
+        # Mentoring: the periodic follow-up sweep (off unless followup_interval_seconds > 0).
+        sweeps = followups.start_periodic(db, settings, app.state.events)
         try:
             yield
         finally:
+            await followups.stop_periodic(sweeps)
             await db.dispose()
             if app.state.rate_limiter is not None:
                 await app.state.rate_limiter.close()

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # Activities: most queued inserts one syncActivities call may carry.
     activity_sync_max_items: int = Field(default=100, ge=1, le=1000)
 
+    # Mentoring: seconds between follow-up sweeps inside `gateway serve` (0: no periodic
+    # sweep; run `gateway followups run` from a scheduler instead).
+    followup_interval_seconds: int = Field(default=0, ge=0, le=86_400)
+
     @field_validator("database_url")
     @classmethod
     def _supported_driver(cls, value: str) -> str:

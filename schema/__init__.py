@@ -21,6 +21,7 @@ from schema.base import Node, fetch_node
 from schema.editorial import EditorialMutation, EditorialQuery, EditorialSubscription
 from schema.errors import GatewayErrors, log_errors
 from schema.limits import Limits, QueryLimits
+from schema.mentoring_roots import MentoringMutation, MentoringQuery, MentoringSubscription
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
 
 
@@ -39,9 +40,19 @@ class NodeQuery:
         return list(await asyncio.gather(*(fetch_node(info, global_id) for global_id in ids)))
 
 
-QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery, EditorialQuery, ActivityQuery)
-MUTATIONS: tuple[type, ...] = (PeopleMutation, EditorialMutation, ActivityMutation)
-SUBSCRIPTIONS: tuple[type, ...] = (PeopleSubscription, EditorialSubscription, ActivitySubscription)
+QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery, EditorialQuery, ActivityQuery, MentoringQuery)
+MUTATIONS: tuple[type, ...] = (
+    PeopleMutation,
+    EditorialMutation,
+    ActivityMutation,
+    MentoringMutation,
+)
+SUBSCRIPTIONS: tuple[type, ...] = (
+    PeopleSubscription,
+    EditorialSubscription,
+    ActivitySubscription,
+    MentoringSubscription,
+)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

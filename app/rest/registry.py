@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from app.rest import activities, editorial, people
+from app.rest import activities, editorial, mentoring, people
 from app.rest.routing import Contract
 
-CONTRACTS: tuple[Contract, ...] = (people.CONTRACT, editorial.CONTRACT, activities.CONTRACT)
+CONTRACTS: tuple[Contract, ...] = (
+    people.CONTRACT,
+    editorial.CONTRACT,
+    activities.CONTRACT,
+    mentoring.CONTRACT,
+)

@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
 from app.models.people import Person
-from app.seed import activities, editorial, people
+from app.seed import activities, editorial, mentoring, people
 
 Seeder = Callable[[AsyncSession, int], Awaitable[None]]
 
-SEEDERS: tuple[Seeder, ...] = (people.seed, editorial.seed, activities.seed)
+SEEDERS: tuple[Seeder, ...] = (people.seed, editorial.seed, activities.seed, mentoring.seed)
 
 
 async def is_empty(db: Database) -> bool:

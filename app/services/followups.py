@@ -1,0 +1,214 @@
+"""Follow-up of assignments: overdue lists, the reminder/escalation sweep, the outbox.
+
+An open assignment whose current contact gap (since the latest contact, or its start when
+there was none) reaches the organisation's reminder threshold gets a reminder to its
+mentor; at the escalation threshold its coordinator is alerted. Each is raised at most once
+per gap (a new contact starts a new gap) and written to the notification outbox. The sweep
+is idempotent and safe to run from several workers at once (see
+``app.repositories.followups``); it runs as ``gateway followups run``, as the admin's
+``runFollowUpSweep`` mutation, or every ``GATEWAY_FOLLOWUP_INTERVAL_SECONDS`` inside
+``gateway serve``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal, Role
+from app.db import Database
+from app.errors import BadRequest
+from app.events import Event, EventBroker
+from app.ids import new_id
+from app.models.mentoring import ESCALATION, REMINDER, Assignment, Notification
+from app.models.people import Organisation
+from app.pagination import Paged, PageRequest
+from app.repositories import followups as repo
+from app.repositories import mentoring as assignments_repo
+from app.services.authz import require_role
+from app.services.mentoring_rules import MAX_DAYS, require_assignment_role, scope_of
+from app.services.people import thresholds_for
+from app.settings import Settings
+from app.timeutil import days_between, utcnow
+
+log = logging.getLogger("gateway.followups")
+
+KINDS = (REMINDER, ESCALATION)
+
+
+@dataclass(slots=True)
+class SweepResult:
+    notifications: list[Notification] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for n in self.notifications if n.kind == kind)
+
+
+async def _cutoffs(
+    session: AsyncSession, settings: Settings, now: datetime, kind: str
+) -> tuple[dict[str, datetime], datetime]:
+    """Per-organisation cutoffs for ``kind`` and the default for the others."""
+
+    def days(org: Organisation | None) -> int:
+        limits = thresholds_for(org, settings)
+        return limits.escalation_days if kind == ESCALATION else limits.reminder_days
+
+    orgs = await repo.live_orgs(session)
+    cutoffs = {org.id: now - timedelta(days=days(org)) for org in orgs}
+    return cutoffs, now - timedelta(days=days(None))
+
+
+async def overdue(
+    session: AsyncSession,
+    principal: Principal | None,
+    settings: Settings,
+    page: PageRequest,
+    *,
+    cutoff: datetime | None = None,
+    days: int | None = None,
+    org_id: str | None = None,
+) -> Paged[Assignment]:
+    """Open assignments whose gap started before ``cutoff`` (or ``days`` ago; with neither,
+    their organisation's reminder threshold ago), oldest contact first."""
+    who = require_assignment_role(principal)
+    if cutoff is not None and days is not None:
+        raise BadRequest("Give either 'cutoff' or 'days', not both")
+    if days is not None and not 0 <= days <= MAX_DAYS:
+        raise BadRequest(f"'days' must be a whole number from 0 to {MAX_DAYS}")
+    now = utcnow()
+    if cutoff is None and days is None:
+        cutoffs, default = await _cutoffs(session, settings, now, REMINDER)
+    else:
+        cutoffs, default = {}, cutoff if cutoff is not None else now - timedelta(days=days or 0)
+    due = assignments_repo.gap_before(cutoffs, default)
+    return await assignments_repo.list_overdue(session, scope_of(who), due, page, org_id=org_id)
+
+
+async def sweep(
+    session: AsyncSession, settings: Settings, now: datetime | None = None
+) -> SweepResult:
+    """Raise every due reminder and escalation once (no authorization: the caller decides)."""
+    now = now or utcnow()
+    result = SweepResult()
+    coordinators = await repo.org_coordinators(session)
+    for kind in KINDS:
+        cutoffs, default = await _cutoffs(session, settings, now, kind)
+        claimed = await repo.claim_due(
+            session, kind, assignments_repo.gap_before(cutoffs, default), now
+        )
+        outbox = [
+            Notification(
+                id=new_id("ntf"),
+                assignment_id=row.id,
+                kind=kind,
+                recipient_id=row.mentor_id
+                if kind == REMINDER
+                else row.coordinator_id or coordinators.get(row.org_id or ""),
+                gap_start=row.gap_start,
+                days_without_contact=days_between(row.gap_start, now),
+                created_at=now,
+            )
+            for row in claimed
+        ]
+        inserted = await repo.insert_outbox(session, outbox)
+        result.notifications += [n for n in outbox if n.id in inserted]
+        result.events += [
+            Event(
+                "assignment",
+                "reminded" if kind == REMINDER else "escalated",
+                row.id,
+                {"org_id": row.org_id, "mentor_id": row.mentor_id},
+            )
+            for row in claimed
+        ]
+    return result
+
+
+async def run_sweep(
+    session: AsyncSession, principal: Principal | None, settings: Settings
+) -> SweepResult:
+    """The sweep on demand (admin)."""
+    require_role(principal, Role.ADMIN)
+    return await sweep(session, settings)
+
+
+async def list_notifications(
+    session: AsyncSession,
+    principal: Principal | None,
+    page: PageRequest,
+    *,
+    kind: str | None = None,
+    assignment_id: str | None = None,
+    recipient_id: str | None = None,
+) -> Paged[Notification]:
+    """The outbox entries of the assignments the caller may see, newest first."""
+    who = require_assignment_role(principal)
+    return await assignments_repo.list_notifications(
+        session,
+        scope_of(who),
+        page,
+        kind=kind,
+        assignment_id=assignment_id,
+        recipient_id=recipient_id,
+    )
+
+
+# --- running the sweep outside a request -------------------------------------------------
+
+
+async def sweep_once(
+    db: Database, settings: Settings, events: EventBroker | None = None
+) -> SweepResult:
+    """One sweep in its own unit of work; publishes the change events after commit."""
+    async with db.write() as session:
+        result = await sweep(session, settings)
+    if events is not None:
+        for event in result.events:
+            events.publish(event)
+    return result
+
+
+async def sweep_forever(
+    db: Database, settings: Settings, events: EventBroker, interval: float
+) -> None:
+    """Sweep every ``interval`` seconds until cancelled; a failed sweep is logged and retried
+    at the next tick."""
+    while True:
+        try:
+            result = await sweep_once(db, settings, events)
+            if result.notifications:
+                log.info(
+                    "follow-up sweep: %d reminders, %d escalations",
+                    result.count(REMINDER),
+                    result.count(ESCALATION),
+                )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("follow-up sweep failed; retrying in %s s", interval)
+        await asyncio.sleep(interval)
+
+
+def start_periodic(
+    db: Database, settings: Settings, events: EventBroker
+) -> asyncio.Task[None] | None:
+    """The sweep as a background task of ``gateway serve`` when
+    ``followup_interval_seconds`` is set (0: off)."""
+    interval = settings.followup_interval_seconds
+    if interval <= 0:
+        return None
+    return asyncio.create_task(sweep_forever(db, settings, events, interval), name="followups")
+
+
+async def stop_periodic(task: asyncio.Task[None] | None) -> None:
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

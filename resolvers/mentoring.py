@@ -1,0 +1,224 @@
+"""Resolvers for mentoring assignments: decode arguments, call the services, publish the
+change events after each committed write, and load relations through DataLoaders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.errors import BadRequest
+from app.events import Event
+from app.models.mentoring import Assignment, ContactEvent, Notification, StatusChange
+from app.pagination import Paged
+from app.repositories import mentoring as repo
+from app.repositories.mentoring import Filters
+from app.services import followups
+from app.services import mentoring as service
+from app.services.mentoring_rules import (
+    AssignmentPatch,
+    FieldNames,
+    NewAssignment,
+    can_see,
+    change_event,
+)
+from app.timeutil import parse_date_or_datetime
+from resolvers.context import Context
+
+# GraphQL names of the service's fields, so BAD_USER_INPUT names what the client sent.
+NAMES = FieldNames(
+    {
+        "mentor_id": "mentorId",
+        "mentee_id": "menteeId",
+        "coordinator_id": "coordinatorId",
+        "org_id": "orgId",
+        "started_at": "startDate",
+        "contact_at": "contactAt",
+        "contact_type": "contactType",
+        "last_contact_at": "lastContactAt",
+    }
+)
+MAX_CONTACTS = 100
+
+
+def _publish(ctx: Context, event: Event) -> None:
+    ctx.events.publish(event)
+
+
+async def assignment(ctx: Context, assignment_id: str) -> Assignment:
+    async with ctx.read() as session:
+        return await service.get_assignment(session, ctx.who, assignment_id)
+
+
+async def visible_assignment(ctx: Context, assignment_id: str) -> Assignment | None:
+    """The assignment if the caller may see it, else ``None`` (``node(id)``, subscriptions)."""
+    row = await assignment_by_id(ctx, assignment_id)
+    return row if row is not None and can_see(ctx.who, row) else None
+
+
+async def assignments(
+    ctx: Context, first: int | None, after: str | None, filters: Filters
+) -> Paged[Assignment]:
+    page = ctx.page(first, after)
+    async with ctx.read() as session:
+        return await service.list_assignments(session, ctx.who, filters, page)
+
+
+async def overdue(
+    ctx: Context,
+    first: int | None,
+    after: str | None,
+    *,
+    cutoff: str | None,
+    days: int | None,
+    org_id: str | None,
+) -> Paged[Assignment]:
+    page = ctx.page(first, after)
+    try:
+        moment = None if cutoff is None else parse_date_or_datetime(cutoff)
+    except ValueError as exc:
+        raise BadRequest(f"'cutoff' {exc}") from None
+    async with ctx.read() as session:
+        return await followups.overdue(
+            session, ctx.who, ctx.settings, page, cutoff=moment, days=days, org_id=org_id
+        )
+
+
+async def mentor_assignments(
+    ctx: Context, mentor_id: str, *, active: bool, first: int | None, after: str | None
+) -> Paged[Assignment]:
+    page = ctx.page(first, after)
+    async with ctx.read() as session:
+        return await service.mentor_assignments(session, ctx.who, mentor_id, page, active=active)
+
+
+async def open_count(ctx: Context, mentor_id: str) -> int:
+    async with ctx.read() as session:
+        return await service.open_count(session, ctx.who, mentor_id)
+
+
+async def notifications(
+    ctx: Context,
+    first: int | None,
+    after: str | None,
+    *,
+    kind: str | None,
+    assignment_id: str | None,
+    recipient_id: str | None,
+) -> Paged[Notification]:
+    page = ctx.page(first, after)
+    async with ctx.read() as session:
+        return await followups.list_notifications(
+            session,
+            ctx.who,
+            page,
+            kind=kind,
+            assignment_id=assignment_id,
+            recipient_id=recipient_id,
+        )
+
+
+# --- relations (DataLoaders) ---------------------------------------------------------------
+
+
+async def assignment_by_id(ctx: Context, assignment_id: str) -> Assignment | None:
+    return await ctx.loaders.get(repo.assignments_by_ids).load(assignment_id)
+
+
+async def contacts(ctx: Context, assignment_id: str, last: int) -> list[ContactEvent]:
+    if not 1 <= last <= MAX_CONTACTS:
+        raise BadRequest(f"'last' must be between 1 and {MAX_CONTACTS}")
+    return await ctx.loaders.get(repo.latest_contacts).load((assignment_id, last))
+
+
+async def status_changes(ctx: Context, assignment_id: str) -> list[StatusChange]:
+    return await ctx.loaders.get(repo.status_changes_of).load(assignment_id)
+
+
+async def notifications_of(ctx: Context, assignment_id: str) -> list[Notification]:
+    return await ctx.loaders.get(repo.notifications_of).load(assignment_id)
+
+
+# --- mutations -----------------------------------------------------------------------------
+
+
+async def create(ctx: Context, new: NewAssignment) -> Assignment:
+    async with ctx.write() as session:
+        row = await service.create_assignment(session, ctx.who, new, NAMES)
+    _publish(ctx, change_event("created", row))
+    return row
+
+
+async def update(
+    ctx: Context, assignment_id: str, patch: AssignmentPatch, expected_version: int | None
+) -> Assignment:
+    async with ctx.write() as session:
+        row, previous = await service.update_assignment(
+            session, ctx.who, assignment_id, patch, expected_version=expected_version, names=NAMES
+        )
+    _publish(ctx, change_event("updated", row, previous))
+    return row
+
+
+async def record_contact(
+    ctx: Context,
+    assignment_id: str,
+    *,
+    contact_type: str,
+    contact_at: datetime | None,
+    expected_version: int | None,
+) -> Assignment:
+    async with ctx.write() as session:
+        row = await service.record_contact(
+            session,
+            ctx.who,
+            assignment_id,
+            contact_type=contact_type,
+            contact_at=contact_at,
+            expected_version=expected_version,
+            names=NAMES,
+        )
+    _publish(ctx, change_event("contacted", row))
+    return row
+
+
+async def change_status(
+    ctx: Context,
+    assignment_id: str,
+    *,
+    status: str,
+    reason: str | None,
+    expected_version: int | None,
+) -> Assignment:
+    async with ctx.write() as session:
+        row = await service.change_status(
+            session,
+            ctx.who,
+            assignment_id,
+            status=status,
+            reason=reason,
+            expected_version=expected_version,
+        )
+    _publish(ctx, change_event("status_changed", row))
+    return row
+
+
+async def delete(ctx: Context, assignment_id: str, expected_version: int | None) -> None:
+    async with ctx.write() as session:
+        row = await service.delete_assignment(
+            session, ctx.who, assignment_id, expected_version=expected_version
+        )
+    _publish(ctx, change_event("deleted", row))
+
+
+async def restore(ctx: Context, assignment_id: str) -> Assignment:
+    async with ctx.write() as session:
+        row = await service.restore_assignment(session, ctx.who, assignment_id)
+    _publish(ctx, change_event("restored", row))
+    return row
+
+
+async def run_sweep(ctx: Context) -> followups.SweepResult:
+    async with ctx.write() as session:
+        result = await followups.run_sweep(session, ctx.who, ctx.settings)
+    for event in result.events:
+        _publish(ctx, event)
+    return result

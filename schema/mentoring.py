@@ -1,0 +1,235 @@
+"""GraphQL types of mentoring assignments (root fields: ``schema/mentoring_roots.py``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from app.models import mentoring as models
+from app.services.mentoring_rules import status_word
+from app.timeutil import days_between, utcnow
+from resolvers import mentoring as resolve
+from resolvers import people as people_resolve
+from resolvers.context import Info
+from schema.base import Node, register_node, to_global_id
+from schema.people import Organisation, Person
+
+
+@strawberry.enum(description="Where an assignment is in its lifecycle.")
+class AssignmentStatus(Enum):
+    OPEN = strawberry.enum_value("open", description="Ongoing (contract 000 says `active`).")
+    CLOSED = strawberry.enum_value(
+        "closed", description="Finished (contract 000 says `completed`)."
+    )
+
+
+@strawberry.enum(description="Which assignments a list shows, by status.")
+class AssignmentStatusFilter(Enum):
+    OPEN = strawberry.enum_value("open", description="Only open ones (the default).")
+    CLOSED = strawberry.enum_value("closed", description="Only closed ones.")
+    ALL = strawberry.enum_value("all", description="Open and closed.")
+
+
+@strawberry.enum(description="How a mentor and mentee were in touch.")
+class ContactType(Enum):
+    MESSAGE = strawberry.enum_value("message", description="A text or chat message.")
+    CALL = strawberry.enum_value("call", description="A phone or video call.")
+    MEETING = strawberry.enum_value("meeting", description="A meeting in person.")
+    VISIT = strawberry.enum_value("visit", description="A home or site visit.")
+    EMAIL = strawberry.enum_value("email", description="An email.")
+    OTHER = strawberry.enum_value("other", description="Anything else.")
+
+
+@strawberry.enum(description="What a follow-up notification is about.")
+class NotificationKind(Enum):
+    REMINDER = strawberry.enum_value(
+        "reminder", description="To the mentor: no contact for the reminder threshold."
+    )
+    ESCALATION = strawberry.enum_value(
+        "escalation", description="To the coordinator: no contact for the escalation threshold."
+    )
+
+
+@strawberry.type(description="One recorded contact between mentor and mentee.")
+class AssignmentContact:
+    contact_at: datetime = strawberry.field(description="When the contact took place.")
+    contact_type: ContactType = strawberry.field(description="How they were in touch.")
+    recorded_by_id: str = strawberry.field(description="Directory id of who recorded it.")
+    recorded_at: datetime = strawberry.field(description="When it was recorded.")
+
+    @classmethod
+    def from_row(cls, row: models.ContactEvent) -> AssignmentContact:
+        return cls(
+            contact_at=row.contact_at,
+            contact_type=ContactType(row.contact_type),
+            recorded_by_id=row.recorded_by,
+            recorded_at=row.created_at,
+        )
+
+
+@strawberry.type(description="One status change of an assignment, with its reason.")
+class AssignmentStatusChange:
+    from_status: AssignmentStatus = strawberry.field(description="The status before.")
+    to_status: AssignmentStatus = strawberry.field(description="The status after.")
+    reason: str | None = strawberry.field(description="Why, as given by who changed it.")
+    changed_by_id: str = strawberry.field(description="Directory id of who changed it.")
+    changed_at: datetime = strawberry.field(description="When it changed.")
+
+    @classmethod
+    def from_row(cls, row: models.StatusChange) -> AssignmentStatusChange:
+        return cls(
+            from_status=AssignmentStatus(row.from_status),
+            to_status=AssignmentStatus(row.to_status),
+            reason=row.reason,
+            changed_by_id=row.changed_by,
+            changed_at=row.changed_at,
+        )
+
+
+@strawberry.type(description="A mentor assigned to a person they support (mentee / contact).")
+class Assignment(Node):
+    status: AssignmentStatus = strawberry.field(description="Open or closed.")
+    legacy_status: str = strawberry.field(
+        description="The status word the REST contract that created it uses "
+        "(`active`/`completed` for 000, `open`/`closed` otherwise)."
+    )
+    notes: str | None = strawberry.field(description="Casework notes.")
+    start_date: datetime = strawberry.field(
+        description="When the assignment started (REST `start_date` / `assigned_date`)."
+    )
+    last_contact_at: datetime | None = strawberry.field(
+        description="The latest recorded contact; null when there was none."
+    )
+    closed_at: datetime | None = strawberry.field(description="When it was closed.")
+    reminder_sent_at: datetime | None = strawberry.field(
+        description="When the mentor was reminded in the current contact gap."
+    )
+    escalation_sent_at: datetime | None = strawberry.field(
+        description="When the coordinator was alerted in the current contact gap."
+    )
+    created_at: datetime = strawberry.field(description="When the assignment was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    version: int = strawberry.field(
+        description="Changes with every update; pass it as `expectedVersion` to update safely."
+    )
+    mentor_id: strawberry.Private[str]
+    mentee_id: strawberry.Private[str]
+    coordinator_id: strawberry.Private[str | None]
+    org_id: strawberry.Private[str | None]
+
+    @classmethod
+    def from_row(cls, row: models.Assignment) -> Assignment:
+        return cls(
+            id=to_global_id("Assignment", row.id),
+            legacy_id=row.id,
+            status=AssignmentStatus(row.status),
+            legacy_status=status_word(row),
+            notes=row.notes,
+            start_date=row.started_at,
+            last_contact_at=row.last_contact_at,
+            closed_at=row.closed_at,
+            reminder_sent_at=row.reminder_sent_at,
+            escalation_sent_at=row.escalation_sent_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            version=row.version,
+            mentor_id=row.mentor_id,
+            mentee_id=row.mentee_id,
+            coordinator_id=row.coordinator_id,
+            org_id=row.org_id,
+        )
+
+    @strawberry.field(description="Whole days since the latest contact (UTC); null without one.")
+    def days_since_contact(self) -> int | None:
+        last = self.last_contact_at
+        return None if last is None else days_between(last, utcnow())
+
+    @strawberry.field(description="The peer mentor.")
+    async def mentor(self, info: Info) -> Person | None:
+        row = await people_resolve.person_by_id(info.context, self.mentor_id)
+        return None if row is None else Person.from_row(row)
+
+    @strawberry.field(description="The person the mentor supports (contract 001: the contact).")
+    async def mentee(self, info: Info) -> Person | None:
+        row = await people_resolve.person_by_id(info.context, self.mentee_id)
+        return None if row is None else Person.from_row(row)
+
+    @strawberry.field(description="The coordinator who follows the assignment up, if named.")
+    async def coordinator(self, info: Info) -> Person | None:
+        if self.coordinator_id is None:
+            return None
+        row = await people_resolve.person_by_id(info.context, self.coordinator_id)
+        return None if row is None else Person.from_row(row)
+
+    @strawberry.field(description="The organisation the assignment belongs to.")
+    async def organisation(self, info: Info) -> Organisation | None:
+        if self.org_id is None:
+            return None
+        row = await people_resolve.org_by_id(info.context, self.org_id)
+        return None if row is None else Organisation.from_row(row, info)
+
+    @strawberry.field(description="Recorded contacts, newest first (at most `last`, 1-100).")
+    async def contacts(self, info: Info, last: int = 10) -> list[AssignmentContact]:
+        rows = await resolve.contacts(info.context, self.legacy_id, last)
+        return [AssignmentContact.from_row(row) for row in rows]
+
+    @strawberry.field(description="Every status change, oldest first.")
+    async def status_changes(self, info: Info) -> list[AssignmentStatusChange]:
+        rows = await resolve.status_changes(info.context, self.legacy_id)
+        return [AssignmentStatusChange.from_row(row) for row in rows]
+
+    @strawberry.field(description="Reminders and escalations raised for it, oldest first.")
+    async def notifications(self, info: Info) -> list[Notification]:
+        rows = await resolve.notifications_of(info.context, self.legacy_id)
+        return [Notification.from_row(row) for row in rows]
+
+
+@strawberry.type(description="A follow-up reminder or escalation in the notification outbox.")
+class Notification(Node):
+    kind: NotificationKind = strawberry.field(description="Reminder or escalation.")
+    gap_start: datetime = strawberry.field(
+        description="Start of the contact gap it was raised for (last contact, or the start)."
+    )
+    days_without_contact: int = strawberry.field(description="Days of the gap when raised.")
+    created_at: datetime = strawberry.field(description="When it was raised.")
+    delivered_at: datetime | None = strawberry.field(
+        description="When a delivery worker sent it; null while waiting in the outbox."
+    )
+    assignment_id: strawberry.Private[str]
+    recipient_id: strawberry.Private[str | None]
+
+    @classmethod
+    def from_row(cls, row: models.Notification) -> Notification:
+        return cls(
+            id=to_global_id("Notification", row.id),
+            legacy_id=row.id,
+            kind=NotificationKind(row.kind),
+            gap_start=row.gap_start,
+            days_without_contact=row.days_without_contact,
+            created_at=row.created_at,
+            delivered_at=row.delivered_at,
+            assignment_id=row.assignment_id,
+            recipient_id=row.recipient_id,
+        )
+
+    @strawberry.field(description="Who it is for: the mentor (reminder) or coordinator.")
+    async def recipient(self, info: Info) -> Person | None:
+        if self.recipient_id is None:
+            return None
+        row = await people_resolve.person_by_id(info.context, self.recipient_id)
+        return None if row is None else Person.from_row(row)
+
+    @strawberry.field(description="The assignment it is about (null once deleted).")
+    async def assignment(self, info: Info) -> Assignment | None:
+        row = await resolve.assignment_by_id(info.context, self.assignment_id)
+        return None if row is None else Assignment.from_row(row)
+
+
+async def _assignment_node(info: Info, key: str) -> Assignment | None:
+    row = await resolve.visible_assignment(info.context, key)
+    return None if row is None else Assignment.from_row(row)
+
+
+register_node("Assignment", _assignment_node)

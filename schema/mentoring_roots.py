@@ -1,0 +1,318 @@
+"""Root fields of mentoring assignments: queries, mutations and the change subscription."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from enum import Enum
+from typing import TypeVar
+
+import strawberry
+
+from app.models.mentoring import ESCALATION, REMINDER
+from app.repositories.mentoring import Filters
+from app.services.mentoring_rules import (
+    UNSET,
+    AssignmentPatch,
+    NewAssignment,
+    Unset,
+    may_see_event,
+)
+from app.timeutil import as_utc
+from resolvers import mentoring as resolve
+from resolvers.context import Info
+from schema.base import Connection
+from schema.mentoring import (
+    Assignment,
+    AssignmentStatus,
+    AssignmentStatusFilter,
+    ContactType,
+    Notification,
+    NotificationKind,
+)
+
+T = TypeVar("T")
+
+
+@strawberry.input(description="A new assignment.")
+class CreateAssignmentInput:
+    mentor_id: str = strawberry.field(description="The peer mentor's directory id.")
+    mentee_id: str = strawberry.field(description="The mentee's (contact's) directory id.")
+    coordinator_id: str | None = strawberry.field(
+        default=None, description="The coordinator who follows it up."
+    )
+    org_id: str | None = strawberry.field(
+        default=None,
+        description="The organisation; default: the one mentor and mentee share.",
+    )
+    start_date: datetime | None = strawberry.field(
+        default=None, description="When it starts; default: today, 00:00 UTC."
+    )
+    notes: str | None = strawberry.field(default=None, description="Casework notes.")
+
+
+@strawberry.input(description="Changes to an assignment; omitted fields stay as they are.")
+class UpdateAssignmentInput:
+    mentor_id: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Reassign to another mentor."
+    )
+    mentee_id: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Another mentee."
+    )
+    coordinator_id: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Another coordinator (null: none)."
+    )
+    org_id: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Another organisation."
+    )
+    start_date: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="Another start."
+    )
+    notes: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Casework notes (null: none)."
+    )
+    status: AssignmentStatus | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Close or reopen (no reason kept; see `changeAssignmentStatus`).",
+    )
+
+
+@strawberry.type(description="What one follow-up sweep raised.")
+class FollowUpSweepResult:
+    reminders: int = strawberry.field(description="Reminders raised to mentors.")
+    escalations: int = strawberry.field(description="Escalations raised to coordinators.")
+    notifications: list[Notification] = strawberry.field(description="The new outbox entries.")
+
+
+@strawberry.type(description="A change to an assignment, from either door.")
+class AssignmentChange:
+    kind: str = strawberry.field(
+        description="created, updated, contacted, status_changed, deleted, restored, "
+        "reminded or escalated."
+    )
+    assignment_id: str = strawberry.field(description="The assignment's legacy id.")
+
+    @strawberry.field(description="The assignment now; null when deleted or no longer visible.")
+    async def assignment(self, info: Info) -> Assignment | None:
+        row = await resolve.visible_assignment(info.context, self.assignment_id)
+        return None if row is None else Assignment.from_row(row)
+
+
+def _given(value: T) -> T | Unset:
+    """Strawberry's UNSET (argument omitted) as the service's UNSET."""
+    return UNSET if value is strawberry.UNSET else value
+
+
+def _word(member: Enum) -> str:
+    """An enum's database word (``AssignmentStatus.OPEN`` -> ``"open"``)."""
+    return str(member.value)
+
+
+def _moment(value: datetime | None) -> datetime | None:
+    return None if value is None else as_utc(value)
+
+
+def _patch(data: UpdateAssignmentInput) -> AssignmentPatch:
+    status = _given(data.status)
+    start = _given(data.start_date)
+    return AssignmentPatch(
+        mentor_id=_given(data.mentor_id),
+        mentee_id=_given(data.mentee_id),
+        coordinator_id=_given(data.coordinator_id),
+        org_id=_given(data.org_id),
+        started_at=_moment(start) if not isinstance(start, Unset) else start,
+        notes=_given(data.notes),
+        status=_word(status) if isinstance(status, AssignmentStatus) else status,
+    )
+
+
+@strawberry.type
+class MentoringQuery:
+    @strawberry.field(description="One assignment by its legacy id (e.g. `asgn_001`).")
+    async def assignment(self, info: Info, id: str) -> Assignment:
+        return Assignment.from_row(await resolve.assignment(info.context, id))
+
+    @strawberry.field(description="Assignments the caller may see, oldest first.")
+    async def assignments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: AssignmentStatusFilter = AssignmentStatusFilter.OPEN,
+        mentor_id: str | None = None,
+        mentee_id: str | None = None,
+        coordinator_id: str | None = None,
+        org_id: str | None = None,
+    ) -> Connection[Assignment]:
+        filters = Filters(
+            status=None if status is AssignmentStatusFilter.ALL else _word(status),
+            mentor_id=mentor_id,
+            mentee_id=mentee_id,
+            coordinator_id=coordinator_id,
+            org_id=org_id,
+        )
+        paged = await resolve.assignments(info.context, first, after, filters)
+        return Connection.of(paged, Assignment.from_row)
+
+    @strawberry.field(
+        description="Open assignments with no contact since `cutoff` (RFC 3339 date or "
+        "date-time) or for `days` days; with neither, the organisation's reminder threshold. "
+        "Oldest contact first."
+    )
+    async def overdue_assignments(
+        self,
+        info: Info,
+        cutoff: str | None = None,
+        days: int | None = None,
+        org_id: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Assignment]:
+        paged = await resolve.overdue(
+            info.context, first, after, cutoff=cutoff, days=days, org_id=org_id
+        )
+        return Connection.of(paged, Assignment.from_row)
+
+    @strawberry.field(
+        description="A mentor's assignments: the open ones (`active`, oldest first) or the "
+        "whole history, newest first."
+    )
+    async def mentor_assignments(
+        self,
+        info: Info,
+        mentor_id: str,
+        active: bool = True,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Assignment]:
+        paged = await resolve.mentor_assignments(
+            info.context, mentor_id, active=active, first=first, after=after
+        )
+        return Connection.of(paged, Assignment.from_row)
+
+    @strawberry.field(description="How many open assignments a mentor has.")
+    async def open_assignment_count(self, info: Info, mentor_id: str) -> int:
+        return await resolve.open_count(info.context, mentor_id)
+
+    @strawberry.field(description="Follow-up notifications of assignments the caller may see.")
+    async def notifications(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: NotificationKind | None = None,
+        assignment_id: str | None = None,
+        recipient_id: str | None = None,
+    ) -> Connection[Notification]:
+        paged = await resolve.notifications(
+            info.context,
+            first,
+            after,
+            kind=None if kind is None else _word(kind),
+            assignment_id=assignment_id,
+            recipient_id=recipient_id,
+        )
+        return Connection.of(paged, Notification.from_row)
+
+
+@strawberry.type
+class MentoringMutation:
+    @strawberry.mutation(description="Create an assignment (admins, coordinators).")
+    async def create_assignment(self, info: Info, input: CreateAssignmentInput) -> Assignment:
+        new = NewAssignment(
+            mentor_id=input.mentor_id,
+            mentee_id=input.mentee_id,
+            coordinator_id=input.coordinator_id,
+            org_id=input.org_id,
+            started_at=_moment(input.start_date),
+            notes=input.notes,
+        )
+        return Assignment.from_row(await resolve.create(info.context, new))
+
+    @strawberry.mutation(
+        description="Change an assignment. `expectedVersion`: refuse (CONFLICT) if it changed "
+        "since. Peer mentors may change only the notes of their own."
+    )
+    async def update_assignment(
+        self,
+        info: Info,
+        id: str,
+        input: UpdateAssignmentInput,
+        expected_version: int | None = None,
+    ) -> Assignment:
+        row = await resolve.update(info.context, id, _patch(input), expected_version)
+        return Assignment.from_row(row)
+
+    @strawberry.mutation(
+        description="Record a contact (default: now; not in the future). The latest contact "
+        "becomes `lastContactAt` and restarts the follow-up clock."
+    )
+    async def record_contact(
+        self,
+        info: Info,
+        id: str,
+        contact_type: ContactType,
+        contact_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Assignment:
+        row = await resolve.record_contact(
+            info.context,
+            id,
+            contact_type=_word(contact_type),
+            contact_at=_moment(contact_at),
+            expected_version=expected_version,
+        )
+        return Assignment.from_row(row)
+
+    @strawberry.mutation(
+        description="Close or reopen an assignment with a reason (at most 2,000 characters)."
+    )
+    async def change_assignment_status(
+        self,
+        info: Info,
+        id: str,
+        status: AssignmentStatus,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> Assignment:
+        row = await resolve.change_status(
+            info.context, id, status=_word(status), reason=reason, expected_version=expected_version
+        )
+        return Assignment.from_row(row)
+
+    @strawberry.mutation(description="Delete an assignment (a tombstone an admin can restore).")
+    async def delete_assignment(
+        self, info: Info, id: str, expected_version: int | None = None
+    ) -> bool:
+        await resolve.delete(info.context, id, expected_version)
+        return True
+
+    @strawberry.mutation(description="Restore a deleted assignment (admin).")
+    async def restore_assignment(self, info: Info, id: str) -> Assignment:
+        return Assignment.from_row(await resolve.restore(info.context, id))
+
+    @strawberry.mutation(description="Raise every due reminder and escalation now (admin).")
+    async def run_follow_up_sweep(self, info: Info) -> FollowUpSweepResult:
+        result = await resolve.run_sweep(info.context)
+        return FollowUpSweepResult(
+            reminders=result.count(REMINDER),
+            escalations=result.count(ESCALATION),
+            notifications=[Notification.from_row(row) for row in result.notifications],
+        )
+
+
+@strawberry.type
+class MentoringSubscription:
+    @strawberry.subscription(
+        description="Changes to assignments the caller may see (admins: all; coordinators: "
+        "their organisations'; peer mentors: their own), from GraphQL and REST alike."
+    )
+    async def assignment_changed(self, info: Info) -> AsyncGenerator[AssignmentChange, None]:
+        ctx = info.context
+        who = ctx.who
+        async with ctx.events.subscribe("assignment") as queue:
+            while True:
+                event = await queue.get()
+                if may_see_event(who, event):
+                    ctx.loaders.clear()  # each event is resolved against fresh data
+                    yield AssignmentChange(kind=event.kind, assignment_id=event.key)
