@@ -44,7 +44,9 @@ async def test_lock_request_is_accepted_with_the_ceo_shape(client, demo, auth: A
     assert lock["user"]["person_id"] == "editor_001"
     assert re.match(r"^[A-Z0-9]{8}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{12}$", lock["uuid"])
     lifetime = _time(lock["expires_at"]) - _time(lock["created_at"])
-    assert lifetime == timedelta(seconds=settings.editorial_lock_ttl_seconds) == timedelta(hours=0.5)
+    assert (
+        lifetime == timedelta(seconds=settings.editorial_lock_ttl_seconds) == timedelta(hours=0.5)
+    )
     fetched = await client.get(f"/v3/lock-request/{lock['uuid']}", headers=second_editor(auth))
     assert fetched.status_code == 200
     assert fetched.json() == lock
@@ -115,7 +117,9 @@ async def test_holder_releases_the_lock(client, demo, auth: Auth):
     response = await client.delete(f"/v3/lock-request/{lock['uuid']}", headers=auth.editor)
     assert response.status_code == 200
     assert response.json() == {"message": "ok"}
-    assert (await client.get(f"/v3/lock-request/{lock['uuid']}", headers=auth.editor)).status_code == 404
+    assert (
+        await client.get(f"/v3/lock-request/{lock['uuid']}", headers=auth.editor)
+    ).status_code == 404
     item = (await client.get(f"/v3/assignment/{EXAMPLE}", headers=auth.editor)).json()
     assert item["lock"] is False
     put = await client.put(f"/v3/assignment/{EXAMPLE}", json={"title": "x"}, headers=auth.editor)
@@ -129,7 +133,9 @@ async def test_releasing_someone_elses_lock_is_403_and_admin_breaks_it(client, d
     refused = await client.delete(f"/v3/lock-request/{lock['uuid']}", headers=second_editor(auth))
     assert refused.status_code == 403
     assert "only an admin may break it" in refused.json()["message"]
-    assert (await client.get(f"/v3/lock-request/{lock['uuid']}", headers=auth.editor)).status_code == 200
+    assert (
+        await client.get(f"/v3/lock-request/{lock['uuid']}", headers=auth.editor)
+    ).status_code == 200
     broken = await client.delete(f"/v3/lock-request/{lock['uuid']}", headers=auth.admin)
     assert broken.status_code == 200
     assert broken.json() == {"message": "ok"}
@@ -194,7 +200,7 @@ async def test_two_users_racing_for_a_lock_yield_one_holder(client, demo, auth: 
     srns = [srn_of(f"AAAAAAAA-1234-4567-7890-00000000000{n}") for n in range(1, 5)]
     for srn in srns:
         holder = _exactly_one_holder(await _race(client, auth, srn))
-        lock = (await client.get(f"/v3/assignment/{srn.rsplit(':', 1)[1]}", headers=auth.editor))
+        lock = await client.get(f"/v3/assignment/{srn.rsplit(':', 1)[1]}", headers=auth.editor)
         assert lock.json()["lock"]["user"]["person_id"] == holder
     for srn in srns:  # and racing for expired locks: one takes it over
         await expire_lock(db, srn)

@@ -90,7 +90,8 @@ async def test_list_has_the_ceo_envelope(client, demo, auth: Auth):
     assert modified == sorted(modified, reverse=True)
     for item in body["items"]:
         assert list(item) == ITEM_KEYS
-        assert CEO_TIME.match(item["created_at"]) and CEO_TIME.match(item["modified_at"])
+        assert CEO_TIME.match(item["created_at"])
+        assert CEO_TIME.match(item["modified_at"])
         assert UPPER_UUID.match(item["uuid"])
 
 
@@ -167,15 +168,18 @@ async def test_post_example_request_verbatim(client, demo, auth: Auth):
     assert response.status_code == 200, response.text
     body = response.json()
     assert list(body) == ITEM_KEYS
-    assert UPPER_UUID.match(body["uuid"]) and body["uuid"] != EXAMPLE
-    assert body["id"].isdigit() and int(body["id"]) > 5
+    assert UPPER_UUID.match(body["uuid"])
+    assert body["uuid"] != EXAMPLE
+    assert body["id"].isdigit()
+    assert int(body["id"]) > 5
     assert body["srn"] == f"srn:tsn:ceo-core/assignment:{body['uuid']}"
     for key in ("slug", "type", "title", "content", "published_at", "due_at", "issue_id"):
         assert body[key] == EXAMPLE_BODY[key], key
     assert body["creator_id"] == "1"  # editor_001's CEO user
     assert [c["uuid"] for c in body["children"]] == EXAMPLE_BODY["children"]
     assert [u["uuid"] for u in body["users"]] == EXAMPLE_BODY["users"]
-    assert body["issue"]["id"] == "2" and body["lock"] is False
+    assert body["issue"]["id"] == "2"
+    assert body["lock"] is False
     assert (body["abstract"], body["notes"]) == ("", "")
     again = await client.get(f"/v3/assignment/{body['uuid']}", headers=auth.editor)
     assert again.json() == body
@@ -223,7 +227,12 @@ async def test_put_can_clear_due_date_and_issue(client, demo, auth: Auth):
         headers=auth.editor,
     )
     body = response.json()
-    assert (body["due_at"], body["issue_id"], body["issue"], body["users"]) == (None, None, None, [])
+    assert (body["due_at"], body["issue_id"], body["issue"], body["users"]) == (
+        None,
+        None,
+        None,
+        [],
+    )
     assert body["abstract"] == ""
 
 
@@ -278,7 +287,8 @@ async def test_unknown_children_and_users_are_422(client, demo, auth: Auth):
     errors = {e["field"]: e["message"] for e in response.json()["errors"]}
     assert set(errors) == {"children", "users", "issue_id"}
     assert UNKNOWN in errors["children"]
-    assert "nobody_here" in errors["users"] and "XXXXXXXX" in errors["users"]
+    assert "nobody_here" in errors["users"]
+    assert "XXXXXXXX" in errors["users"]
 
 
 @pytest.mark.parametrize(
