@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/docs", docs_page, methods=["GET"]),
         Mount("/docs/assets", StaticFiles(directory=_STATIC), name="assets"),
         Mount("/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger"),
+        # Milestone badge images (public: every badge_image_url the API returns).
+        Mount("/assets/badges", StaticFiles(directory=_STATIC / "badges"), name="badges"),
     ]
     for contract in CONTRACTS:
         routes.extend(contract.routes())

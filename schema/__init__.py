@@ -22,6 +22,7 @@ from schema.editorial import EditorialMutation, EditorialQuery, EditorialSubscri
 from schema.errors import GatewayErrors, log_errors
 from schema.limits import Limits, QueryLimits
 from schema.mentoring_roots import MentoringMutation, MentoringQuery, MentoringSubscription
+from schema.milestone_roots import MilestoneMutation, MilestoneQuery, MilestoneSubscription
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
 
 
@@ -40,18 +41,27 @@ class NodeQuery:
         return list(await asyncio.gather(*(fetch_node(info, global_id) for global_id in ids)))
 
 
-QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery, EditorialQuery, ActivityQuery, MentoringQuery)
+QUERIES: tuple[type, ...] = (
+    NodeQuery,
+    PeopleQuery,
+    EditorialQuery,
+    ActivityQuery,
+    MentoringQuery,
+    MilestoneQuery,
+)
 MUTATIONS: tuple[type, ...] = (
     PeopleMutation,
     EditorialMutation,
     ActivityMutation,
     MentoringMutation,
+    MilestoneMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     PeopleSubscription,
     EditorialSubscription,
     ActivitySubscription,
     MentoringSubscription,
+    MilestoneSubscription,
 )
 
 Query = merge_types("Query", QUERIES)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.rest import activities, editorial, mentoring, people
+from app.rest import activities, editorial, mentoring, milestones, people
 from app.rest.routing import Contract
 
 CONTRACTS: tuple[Contract, ...] = (
@@ -10,4 +10,5 @@ CONTRACTS: tuple[Contract, ...] = (
     editorial.CONTRACT,
     activities.CONTRACT,
     mentoring.CONTRACT,
+    milestones.CONTRACT,
 )

@@ -12,11 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
 from app.models.people import Person
-from app.seed import activities, editorial, mentoring, people
+from app.seed import activities, editorial, mentoring, milestones, people
 
 Seeder = Callable[[AsyncSession, int], Awaitable[None]]
 
-SEEDERS: tuple[Seeder, ...] = (people.seed, editorial.seed, activities.seed, mentoring.seed)
+SEEDERS: tuple[Seeder, ...] = (
+    people.seed,
+    editorial.seed,
+    activities.seed,
+    mentoring.seed,
+    milestones.seed,
+)
 
 
 async def is_empty(db: Database) -> bool:

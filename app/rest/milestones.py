@@ -1,0 +1,364 @@
+"""Contract 003: ``/api/v1/milestones`` (7 routes, canonical and doubled paths).
+
+Items carry the contract's fields; ``accessibility_label`` follows ``Accept-Language``
+(``nb``/``no``: bokmål, otherwise English; the answer names it in ``Content-Language``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from starlette.responses import Response
+
+from app.errors import BadRequest
+from app.events import EventBroker
+from app.models.milestones import Milestone, MilestoneStatus, MilestoneType
+from app.pagination import Paged
+from app.rest.http import json_response
+from app.rest.routing import Call, Contract, Endpoint, QueryParam
+from app.services import milestone_detection as detection
+from app.services import milestones as service
+from app.services.badge_images import badge_url
+from app.services.milestone_labels import Locale, accessibility_label, negotiate
+from app.services.milestone_rules import as_number, progress_percentage, remaining
+from app.timeutil import format_date, format_datetime
+from app.versioning import etag, parse_if_match
+
+# --- bodies ---------------------------------------------------------------------------------
+
+
+class PeriodIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+
+
+class SummaryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    total_hours: float
+    unique_contacts_helped: int
+    activity_count: int
+
+
+class DetectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mentor_id: str
+    period: PeriodIn
+    summary: SummaryIn | None = None
+
+
+class MilestoneUpdateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: str | None = None
+    achieved_value: float | None = None
+    current_value: float | None = None
+    achieved_at: str | None = None
+    progress_percentage: int | None = None
+
+
+# Computed or fixed fields a client may echo back from a GET; a PUT ignores them.
+READ_ONLY = frozenset(
+    {"id", "mentor_id", "name", "type", "threshold", "remaining", "accessibility_label"}
+    | {"badge_image_url", "period", "created_at", "updated_at"}
+)
+
+
+class PeriodOut(BaseModel):
+    start_date: str
+    end_date: str
+
+
+class MilestoneOut(BaseModel):
+    id: str
+    mentor_id: str
+    name: str
+    type: str
+    status: str
+    threshold: int
+    achieved_value: float | None = None
+    achieved_at: str | None = None
+    current_value: float | None = None
+    progress_percentage: int | None = None
+    remaining: float | None = None
+    accessibility_label: str
+    badge_image_url: str
+    period: PeriodOut
+
+
+class DeletedOut(BaseModel):
+    deleted: bool
+    id: str
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def milestone_json(
+    row: Milestone, locale: Locale, *, in_progress_view: bool = False
+) -> dict[str, Any]:
+    """One item as the contract shows it: achieved ones with ``achieved_value`` and
+    ``achieved_at``; in-progress ones with ``achieved_value`` and ``progress_percentage``,
+    or, on the in-progress route, ``current_value``, ``progress_percentage`` and
+    ``remaining`` (and a label that says what remains)."""
+    definition = row.definition
+    threshold = definition.threshold
+    out: dict[str, Any] = {
+        "id": row.id,
+        "mentor_id": row.mentor_id,
+        "name": definition.name,
+        "type": definition.type,
+        "status": row.status,
+        "threshold": threshold,
+    }
+    achieved = row.status == MilestoneStatus.ACHIEVED
+    if in_progress_view and not achieved:
+        out["current_value"] = as_number(row.value)
+        out["progress_percentage"] = progress_percentage(row.value, threshold)
+        out["remaining"] = as_number(remaining(row.value, threshold))
+    else:
+        out["achieved_value"] = as_number(row.value)
+        if achieved:
+            out["achieved_at"] = format_datetime(row.achieved_at)
+        else:
+            out["progress_percentage"] = progress_percentage(row.value, threshold)
+    out["accessibility_label"] = accessibility_label(
+        kind=definition.type,
+        status=row.status,
+        threshold=threshold,
+        value=row.value,
+        achieved_at=row.achieved_at,
+        locale=locale,
+        with_remaining=in_progress_view,
+    )
+    out["badge_image_url"] = badge_url(definition.badge)
+    out["period"] = {
+        "start_date": format_date(row.period_start),
+        "end_date": format_date(row.period_end),
+    }
+    return out
+
+
+def _locale(call: Call) -> Locale:
+    return negotiate(call.request.headers.get("accept-language"))
+
+
+def _respond(
+    call: Call, body: Any, status: int = 200, etag_of: Milestone | None = None
+) -> Response:
+    headers = {"Content-Language": _locale(call).value, "Vary": "Accept-Language"}
+    if etag_of is not None:
+        headers["ETag"] = etag(etag_of.version)
+    return json_response(body, status, headers=headers)
+
+
+def _page(call: Call, paged: Paged[Milestone], *, in_progress_view: bool = False) -> Response:
+    locale = _locale(call)
+    body = paged.rest_body(
+        lambda row: milestone_json(row, locale, in_progress_view=in_progress_view)
+    )
+    return _respond(call, body)
+
+
+def _events(call: Call) -> EventBroker:
+    events: EventBroker = call.request.app.state.events
+    return events
+
+
+def _status_param(call: Call) -> MilestoneStatus | None:
+    raw = call.query_param("status")
+    return service.parse_status(raw, query=True) if raw else None
+
+
+def _type_param(call: Call) -> str | None:
+    raw = call.query_param("type")
+    if raw and raw not in {t.value for t in MilestoneType}:
+        allowed = ", ".join(t.value for t in MilestoneType)
+        raise BadRequest(f"Query parameter 'type' must be one of {allowed}")
+    return raw or None
+
+
+def _period_param(call: Call) -> Any:
+    return service.query_period(
+        call.query_param("year") or None,
+        call.query_param("start_date") or None,
+        call.query_param("end_date") or None,
+    )
+
+
+# --- handlers -------------------------------------------------------------------------------
+
+
+async def list_milestones(call: Call) -> Response:
+    page = call.page()
+    status, kind, period = _status_param(call), _type_param(call), _period_param(call)
+    async with call.db.read() as session:
+        paged = await service.list_milestones(
+            session,
+            call.principal,
+            page,
+            mentor_id=call.query_param("mentor_id") or None,
+            status=status,
+            type=kind,
+            period=period,
+        )
+    return _page(call, paged)
+
+
+async def get_milestone(call: Call) -> Response:
+    async with call.db.read() as session:
+        row = await service.get_milestone(session, call.principal, call.path["id"])
+    return _respond(call, milestone_json(row, _locale(call)), etag_of=row)
+
+
+async def detect_milestones(call: Call) -> Response:
+    body = call.parse(DetectIn)
+    page = call.page()
+    async with call.db.write() as session:
+        result = await detection.detect(
+            session,
+            call.principal,
+            mentor_id=body.mentor_id,
+            year=body.period.year,
+            start_date=body.period.start_date,
+            end_date=body.period.end_date,
+            summary=body.summary.model_dump() if body.summary else None,
+        )
+    for event in result.events:
+        _events(call).publish(event)
+    items = result.milestones[page.offset : page.offset + page.limit]
+    paged = Paged(items, len(result.milestones), page)
+    locale = _locale(call)
+    return _respond(
+        call,
+        paged.rest_body(lambda row: milestone_json(row, locale)),
+        201 if result.created else 200,
+    )
+
+
+async def update_milestone(call: Call) -> Response:
+    body = call.parse(MilestoneUpdateIn, ignore=READ_ONLY)
+    expected = parse_if_match(call.request.headers.get("if-match"))
+    changes = service.MilestoneChanges(**body.model_dump())
+    async with call.db.write() as session:
+        row = await service.update_milestone(
+            session, call.principal, call.path["id"], changes, expected_version=expected
+        )
+    return _respond(call, milestone_json(row, _locale(call)), etag_of=row)
+
+
+async def delete_milestone(call: Call) -> dict[str, Any]:
+    expected = parse_if_match(call.request.headers.get("if-match"))
+    async with call.db.write() as session:
+        row = await service.delete_milestone(
+            session, call.principal, call.path["id"], expected_version=expected
+        )
+    return {"deleted": True, "id": row.id}
+
+
+async def new_milestones(call: Call) -> Response:
+    page = call.page()
+    period = _period_param(call)
+    async with call.db.read() as session:
+        paged = await service.new_milestones(
+            session, call.principal, call.path["mentor_id"], page, period=period
+        )
+    return _page(call, paged)
+
+
+async def in_progress(call: Call) -> Response:
+    page = call.page()
+    period, kind = _period_param(call), _type_param(call)
+    async with call.db.read() as session:
+        paged = await service.in_progress(
+            session, call.principal, call.path["mentor_id"], page, period=period, type=kind
+        )
+    return _page(call, paged, in_progress_view=True)
+
+
+_PAGE = (
+    QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
+    QueryParam("limit", "Page size, 1-100", {"type": "integer", "minimum": 1, "maximum": 100}),
+)
+_PERIOD = (
+    QueryParam("year", "A calendar year (the period, when no dates are given)"),
+    QueryParam(
+        "start_date", "First day of the period, YYYY-MM-DD", {"type": "string", "format": "date"}
+    ),
+    QueryParam(
+        "end_date", "Last day of the period, YYYY-MM-DD", {"type": "string", "format": "date"}
+    ),
+)
+_TYPE = QueryParam("type", "hours_logged, contacts_helped or activities_logged")
+
+CONTRACT = Contract(
+    name="Milestones",
+    base="/api/v1/milestones",
+    description="Mentor milestones detected from yearly totals (contract 003).",
+    endpoints=(
+        Endpoint(
+            "GET",
+            "",
+            list_milestones,
+            "List the milestones the caller may see, with optional filters",
+            query=(
+                *_PAGE,
+                QueryParam("mentor_id", "Only this mentor's"),
+                QueryParam("status", "achieved or in_progress"),
+                _TYPE,
+                *_PERIOD,
+            ),
+            list_of=MilestoneOut,
+        ),
+        Endpoint(
+            "POST",
+            "",
+            detect_milestones,
+            "Detect and persist a mentor's milestones for a period (idempotent)",
+            status=201,
+            body=DetectIn,
+            list_of=MilestoneOut,
+            query=_PAGE,
+            errors=(400, 401, 403, 409, 413, 415, 422),
+        ),
+        Endpoint(
+            "GET",
+            "/{mentor_id}/new",
+            new_milestones,
+            "Milestones a mentor achieved in a period (default: this calendar year)",
+            query=(*_PAGE, *_PERIOD),
+            list_of=MilestoneOut,
+        ),
+        Endpoint(
+            "GET",
+            "/{mentor_id}/in-progress",
+            in_progress,
+            "A mentor's milestones in progress (default: their latest detection period)",
+            query=(*_PAGE, *_PERIOD, _TYPE),
+            list_of=MilestoneOut,
+        ),
+        Endpoint("GET", "/{id}", get_milestone, "One milestone", response=MilestoneOut),
+        Endpoint(
+            "PUT",
+            "/{id}",
+            update_milestone,
+            "Correct a milestone's status or values (coordinators, admins)",
+            body=MilestoneUpdateIn,
+            response=MilestoneOut,
+            errors=(400, 401, 403, 404, 409, 412, 413, 415, 422),
+        ),
+        Endpoint(
+            "DELETE",
+            "/{id}",
+            delete_milestone,
+            "Remove a milestone record (kept as a tombstone)",
+            response=DeletedOut,
+            errors=(400, 401, 403, 404, 412),
+        ),
+    ),
+)

@@ -1,0 +1,233 @@
+"""Detection: which milestones a mentor reached in a period, persisted idempotently.
+
+The totals come from the client's summary or, without one, from what is recorded:
+confirmed activities (hours, count; ``app.services.activity_totals``) and mentoring
+assignments that overlapped the period (distinct mentees). Per type, every threshold the
+total reaches is ``achieved`` and the next one ``in_progress``.
+
+Records are keyed by (mentor, definition, period), so detecting again updates the same
+rows. After a detection the live records of the period are exactly that plan: records of
+thresholds no longer reached or next are tombstoned, and tombstoned ones the plan needs
+again are restored (with their ids). An achievement keeps the ``achieved_at`` it was first
+recorded with. A new one gets the day the recorded running total crossed the threshold
+(00:00:00Z, as every date-only value), or, when the records do not reach it, the detection
+time capped at the period's last second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal
+from app.errors import Forbidden, InvalidInput
+from app.events import Event
+from app.ids import new_id
+from app.models.milestones import Milestone, MilestoneDefinition, MilestoneStatus, MilestoneType
+from app.repositories import milestones as repo
+from app.repositories import people as people_repo
+from app.services.activity_totals import DailyTotal, mentor_daily_totals
+from app.services.authz import require_principal
+from app.services.milestone_access import can_see_mentor, may_manage
+from app.services.milestone_rules import Period, Summary, check_period, check_summary
+from app.timeutil import start_of_day, utcnow
+
+TOPIC = "milestone"
+PROVIDED = "provided"
+RECORDED = "recorded"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What is recorded for the mentor in the period."""
+
+    daily: Sequence[DailyTotal]
+    mentee_firsts: Sequence[datetime]
+
+    def summary(self) -> Summary:
+        minutes = sum(day.minutes for day in self.daily)
+        count = sum(day.activity_count for day in self.daily)
+        return Summary(round(minutes / 60, 2), len(self.mentee_firsts), count)
+
+    def crossed(self, kind: str, threshold: int) -> datetime | None:
+        """When the recorded running total first reached ``threshold``; ``None`` if never."""
+        if kind == MilestoneType.CONTACTS_HELPED:
+            firsts = self.mentee_firsts
+            return firsts[threshold - 1] if len(firsts) >= threshold else None
+        hours = kind == MilestoneType.HOURS_LOGGED
+        goal = threshold * 60 if hours else threshold
+        running = 0
+        for day in self.daily:
+            running += day.minutes if hours else day.activity_count
+            if running >= goal:
+                return start_of_day(day.day)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    definition: MilestoneDefinition
+    status: MilestoneStatus
+    value: float
+    crossed_at: datetime | None
+
+
+def plan(
+    definitions: Sequence[MilestoneDefinition], summary: Summary, evidence: Evidence
+) -> list[Target]:
+    """Every reached threshold achieved and the next in progress, per type (``definitions``
+    ordered by type, then threshold)."""
+    targets: list[Target] = []
+    next_found: set[str] = set()
+    for definition in definitions:
+        kind = definition.type
+        if kind in next_found:
+            continue
+        value = summary.value(kind)
+        if value >= definition.threshold:
+            crossed = evidence.crossed(kind, definition.threshold)
+            targets.append(Target(definition, MilestoneStatus.ACHIEVED, value, crossed))
+        else:
+            targets.append(Target(definition, MilestoneStatus.IN_PROGRESS, value, None))
+            next_found.add(kind)
+    return targets
+
+
+@dataclass(slots=True)
+class Detection:
+    mentor_id: str
+    period: Period
+    summary: Summary
+    source: str
+    milestones: list[Milestone]
+    created: int
+    newly_achieved: list[Milestone] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+async def gather_evidence(session: AsyncSession, mentor_id: str, period: Period) -> Evidence:
+    daily = await mentor_daily_totals(session, mentor_id, period.start, period.end)
+    firsts = await repo.mentee_first_days(session, mentor_id, period.start, period.end)
+    return Evidence(daily, firsts)
+
+
+async def _check_mentor(session: AsyncSession, who: Principal, mentor_id: Any) -> str:
+    if not isinstance(mentor_id, str) or not mentor_id:
+        raise InvalidInput.field("mentor_id", "is required")
+    person = await people_repo.get_person(session, mentor_id)
+    if person is None or not await can_see_mentor(session, who, mentor_id):
+        raise InvalidInput.field("mentor_id", f"unknown person {mentor_id!r}")
+    if not await may_manage(session, who, mentor_id):
+        raise Forbidden(
+            "Only coordinators of the mentor's organisation and admins detect milestones"
+        )
+    return mentor_id
+
+
+async def detect(
+    session: AsyncSession,
+    principal: Principal | None,
+    *,
+    mentor_id: Any,
+    year: int | None,
+    start_date: Any,
+    end_date: Any,
+    summary: dict[str, Any] | None,
+) -> Detection:
+    """Detect and persist the mentor's milestones of the period (see the module doc)."""
+    who = require_principal(principal)
+    mentor = await _check_mentor(session, who, mentor_id)
+    period = check_period(year, start_date, end_date)
+    given: Summary | None = None
+    if summary is not None:
+        given = check_summary(
+            period,
+            summary.get("total_hours"),
+            summary.get("unique_contacts_helped"),
+            summary.get("activity_count"),
+        )
+    evidence = await gather_evidence(session, mentor, period)
+    totals = given or evidence.summary()
+    definitions = await repo.list_definitions(session, include_inactive=False)
+    targets = plan(definitions, totals, evidence)
+    live, created, newly = await _persist(session, mentor, period, targets, definitions)
+    source = PROVIDED if given is not None else RECORDED
+    detection = Detection(mentor, period, totals, source, live, created, newly)
+    if detection.newly_achieved:
+        orgs = sorted(await people_repo.org_ids_of(session, mentor))
+        detection.events = [
+            Event(TOPIC, "achieved", row.id, {"mentor_id": mentor, "org_ids": orgs})
+            for row in detection.newly_achieved
+        ]
+    return detection
+
+
+async def _persist(
+    session: AsyncSession,
+    mentor_id: str,
+    period: Period,
+    targets: list[Target],
+    definitions: Sequence[MilestoneDefinition],
+) -> tuple[list[Milestone], int, list[Milestone]]:
+    """Upsert the planned records; returns them, how many were created, and which are
+    newly achieved."""
+    now = utcnow()
+
+    def achieved_at(target: Target) -> datetime:
+        return target.crossed_at or min(now, period.ends_at)
+
+    fresh = [
+        {
+            "id": new_id("ms"),
+            "mentor_id": mentor_id,
+            "definition_id": t.definition.id,
+            "period_start": period.start,
+            "period_end": period.end,
+            "status": t.status.value,
+            "value": t.value,
+            "achieved_at": achieved_at(t) if t.status is MilestoneStatus.ACHIEVED else None,
+            "detected_at": now,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": None,
+        }
+        for t in targets
+    ]
+    inserted = await repo.insert_missing(session, fresh)
+    existing = await repo.period_rows(session, mentor_id, period.start, period.end)
+    rows = {row.definition_id: row for row in existing}
+    newly: list[Milestone] = []
+    for target in targets:
+        row = rows[target.definition.id]
+        achieved = target.status is MilestoneStatus.ACHIEVED
+        if row.definition_id in inserted:
+            if achieved:
+                newly.append(row)
+            continue
+        was_achieved = row.deleted_at is None and row.status == MilestoneStatus.ACHIEVED
+        if achieved and not was_achieved:
+            newly.append(row)
+        if achieved and row.achieved_at is None:
+            row.achieved_at = achieved_at(target)
+        if not achieved:
+            row.achieved_at = None
+        row.status = target.status.value
+        row.value = target.value
+        row.deleted_at = None
+        row.detected_at = now
+        row.updated_at = now
+    planned = {t.definition.id for t in targets}
+    evaluated = {d.id for d in definitions}
+    for row in rows.values():
+        stale = row.definition_id in evaluated and row.definition_id not in planned
+        if stale and row.deleted_at is None:
+            row.deleted_at = now
+            row.updated_at = now
+    await session.flush()
+    live = [rows[t.definition.id] for t in targets]
+    return live, len(inserted), newly

@@ -1,0 +1,332 @@
+"""Milestone records: read, list, correct, delete, restore (see ``milestone_access`` for
+who may do what, ``milestone_detection`` for detection).
+
+Records a caller may not see answer NOT_FOUND. Lists show live records only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal, Role
+from app.errors import BadRequest, FieldError, Forbidden, InvalidInput
+from app.models.milestones import Milestone, MilestoneStatus
+from app.pagination import Paged, PageRequest
+from app.repositories import milestones as repo
+from app.repositories import people as people_repo
+from app.services.authz import hide_unless, require_principal, require_role
+from app.services.milestone_access import can_see_mentor, may_manage
+from app.services.milestone_catalogue import parse_type
+from app.services.milestone_rules import (
+    Period,
+    check_period,
+    check_total,
+    progress_percentage,
+)
+from app.timeutil import parse_date, parse_datetime, start_of_day, utcnow
+from app.versioning import check_version
+
+
+def parse_status(value: str, *, field: str = "status", query: bool = False) -> MilestoneStatus:
+    """``achieved`` or ``in_progress``: 422 in a body, 400 as a query parameter."""
+    try:
+        return MilestoneStatus(value)
+    except ValueError:
+        message = f"must be one of achieved, in_progress (got {value!r})"
+        if query:
+            raise BadRequest(f"Query parameter '{field}' {message}") from None
+        raise InvalidInput.field(field, message) from None
+
+
+def _visibility(who: Principal) -> repo.MilestoneFilter:
+    if who.is_admin:
+        return repo.MilestoneFilter()
+    if who.has(Role.COORDINATOR):
+        # Coordinators see the milestones of their organisations' members.
+        return repo.MilestoneFilter(org_ids=who.orgs)
+    return repo.MilestoneFilter(only_mentor=who.person_id)
+
+
+async def _visible(
+    session: AsyncSession, who: Principal, row: Milestone | None, key: str
+) -> Milestone:
+    hide_unless(
+        row is not None and await can_see_mentor(session, who, row.mentor_id), "Milestone", key
+    )
+    assert row is not None
+    return row
+
+
+async def may_see(session: AsyncSession, who: Principal, row: Milestone) -> bool:
+    return await can_see_mentor(session, who, row.mentor_id)
+
+
+async def get_milestone(
+    session: AsyncSession, principal: Principal | None, milestone_id: str
+) -> Milestone:
+    who = require_principal(principal)
+    return await _visible(
+        session, who, await repo.get_milestone(session, milestone_id), milestone_id
+    )
+
+
+async def require_visible_mentor(session: AsyncSession, who: Principal, mentor_id: str) -> None:
+    """The mentor of a ``/:mentor_id/...`` route: unknown or hidden mentors are NOT_FOUND."""
+    person = await people_repo.get_person(session, mentor_id)
+    hide_unless(
+        person is not None and await can_see_mentor(session, who, mentor_id), "Mentor", mentor_id
+    )
+
+
+def _scoped(who: Principal, **filters: Any) -> repo.MilestoneFilter:
+    base = _visibility(who)
+    return repo.MilestoneFilter(org_ids=base.org_ids, only_mentor=base.only_mentor, **filters)
+
+
+async def list_milestones(
+    session: AsyncSession,
+    principal: Principal | None,
+    page: PageRequest,
+    *,
+    mentor_id: str | None = None,
+    status: MilestoneStatus | None = None,
+    type: str | None = None,
+    period: Period | None = None,
+) -> Paged[Milestone]:
+    who = require_principal(principal)
+    where = _scoped(
+        who,
+        mentor_id=mentor_id,
+        status=status.value if status else None,
+        type=parse_type("type", type).value if type else None,
+        period_from=period.start if period else None,
+        period_to=period.end if period else None,
+    )
+    return await repo.list_milestones(session, repo.milestones_query(where), page)
+
+
+async def new_milestones(
+    session: AsyncSession,
+    principal: Principal | None,
+    mentor_id: str,
+    page: PageRequest,
+    *,
+    period: Period | None = None,
+) -> Paged[Milestone]:
+    """Milestones the mentor achieved in the period (default: this calendar year), newest
+    first."""
+    who = require_principal(principal)
+    await require_visible_mentor(session, who, mentor_id)
+    window = period or Period.calendar_year(utcnow().year)
+    where = _scoped(
+        who,
+        mentor_id=mentor_id,
+        status=MilestoneStatus.ACHIEVED.value,
+        achieved_from=start_of_day(window.start),
+        achieved_to=start_of_day(window.end + timedelta(days=1)),
+    )
+    return await repo.list_milestones(
+        session, repo.milestones_query(where, newest_first=True), page
+    )
+
+
+async def in_progress(
+    session: AsyncSession,
+    principal: Principal | None,
+    mentor_id: str,
+    page: PageRequest,
+    *,
+    period: Period | None = None,
+    type: str | None = None,
+) -> Paged[Milestone]:
+    """The mentor's in-progress milestones of the detection periods overlapping ``period``;
+    without one, of their most recent detection period."""
+    who = require_principal(principal)
+    await require_visible_mentor(session, who, mentor_id)
+    if period is None:
+        latest = await repo.latest_period(session, mentor_id)
+        if latest is not None:
+            period = Period(*latest)
+    where = _scoped(
+        who,
+        mentor_id=mentor_id,
+        status=MilestoneStatus.IN_PROGRESS.value,
+        type=parse_type("type", type).value if type else None,
+        period_from=period.start if period else None,
+        period_to=period.end if period else None,
+    )
+    return await repo.list_milestones(session, repo.milestones_query(where), page)
+
+
+def query_period(year: str | None, start_date: str | None, end_date: str | None) -> Period | None:
+    """A period from query parameters (``None`` when none is given): 400 when malformed,
+    422 when well-formed but invalid (end before start, longer than 366 days)."""
+    if year is None and start_date is None and end_date is None:
+        return None
+    number: int | None = None
+    if year is not None:
+        if not year.isdigit():
+            raise BadRequest("Query parameter 'year' must be a year such as 2025")
+        number = int(year)
+    for name, value in (("start_date", start_date), ("end_date", end_date)):
+        if value is not None:
+            try:
+                parse_date(value)
+            except ValueError as exc:
+                raise BadRequest(f"Query parameter '{name}' {exc}") from None
+    return check_period(number, start_date, end_date, prefix="")
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneChanges:
+    """A correction as a client sent it; ``None`` leaves a field as it is."""
+
+    status: str | None = None
+    achieved_value: Any = None
+    current_value: Any = None
+    achieved_at: Any = None
+    progress_percentage: Any = None
+
+
+async def _load_for_change(
+    session: AsyncSession, who: Principal, milestone_id: str, expected_version: int | None
+) -> Milestone:
+    row = await _visible(
+        session, who, await repo.get_milestone(session, milestone_id), milestone_id
+    )
+    if not await may_manage(session, who, row.mentor_id):
+        raise Forbidden(
+            "Only coordinators of the mentor's organisation and admins change milestones"
+        )
+    check_version("Milestone", row.id, row.version, expected_version)
+    return row
+
+
+def _achieved_at(errors: list[FieldError], raw: Any) -> datetime | None:
+    if raw is None:
+        return None
+    if isinstance(raw, datetime):
+        value = raw
+    else:
+        try:
+            value = parse_datetime(raw)
+        except ValueError as exc:
+            errors.append(FieldError("achieved_at", str(exc)))
+            return None
+    if value > utcnow() + timedelta(minutes=5):
+        errors.append(FieldError("achieved_at", "must not lie in the future"))
+        return None
+    return value
+
+
+def _new_value(errors: list[FieldError], row: Milestone, changes: MilestoneChanges) -> float:
+    period = Period(row.period_start, row.period_end)
+    days = max(period.days_begun(utcnow().date()), period.days)
+    kind, value = row.definition.type, row.value
+    given = {
+        f: v
+        for f, v in (
+            ("achieved_value", changes.achieved_value),
+            ("current_value", changes.current_value),
+        )
+        if v is not None
+    }
+    checked = {f: check_total(errors, f, kind, v, days) for f, v in given.items()}
+    if len({v for v in checked.values() if v is not None}) > 1:
+        errors.append(FieldError("current_value", "differs from achieved_value; send one"))
+    for number in checked.values():
+        if number is not None:
+            value = number
+    pct = changes.progress_percentage
+    if pct is not None:
+        if isinstance(pct, bool) or not isinstance(pct, int | float) or pct != int(pct):
+            errors.append(FieldError("progress_percentage", "must be a whole number"))
+        elif not (0 <= pct <= 100):
+            errors.append(FieldError("progress_percentage", "must be between 0 and 100"))
+        elif not given:
+            value = float(Decimal(row.definition.threshold) * Decimal(int(pct)) / 100)
+        elif progress_percentage(value, row.definition.threshold) != pct:
+            expected = progress_percentage(value, row.definition.threshold)
+            errors.append(
+                FieldError("progress_percentage", f"does not match the value ({expected})")
+            )
+    return value
+
+
+async def update_milestone(
+    session: AsyncSession,
+    principal: Principal | None,
+    milestone_id: str,
+    changes: MilestoneChanges,
+    *,
+    expected_version: int | None = None,
+) -> Milestone:
+    """A coordinator's correction. The result must be consistent: an achieved milestone
+    has a value at its threshold or above and an ``achieved_at`` (now, if none is given);
+    an in-progress one stays below its threshold and has no ``achieved_at``."""
+    who = require_principal(principal)
+    row = await _load_for_change(session, who, milestone_id, expected_version)
+    status = (
+        parse_status(changes.status) if changes.status is not None else MilestoneStatus(row.status)
+    )
+    errors: list[FieldError] = []
+    value = _new_value(errors, row, changes)
+    when = _achieved_at(errors, changes.achieved_at)
+    InvalidInput.raise_if_any(errors)
+    threshold = row.definition.threshold
+    value_field = "current_value" if changes.current_value is not None else "achieved_value"
+    if status is MilestoneStatus.ACHIEVED:
+        if value < threshold:
+            errors.append(FieldError(value_field, f"is below the threshold {threshold}"))
+        if changes.progress_percentage is not None and changes.progress_percentage != 100:
+            errors.append(FieldError("progress_percentage", "must be 100 when achieved"))
+    else:
+        if value >= threshold:
+            errors.append(
+                FieldError(value_field, f"reaches the threshold {threshold}; set status achieved")
+            )
+        if when is not None:
+            errors.append(FieldError("achieved_at", "only an achieved milestone has one"))
+    InvalidInput.raise_if_any(errors)
+    now = utcnow()
+    row.status = status.value
+    row.value = value
+    if status is MilestoneStatus.ACHIEVED:
+        row.achieved_at = when or row.achieved_at or now
+    else:
+        row.achieved_at = None
+    row.updated_at = now
+    await session.flush()
+    return row
+
+
+async def delete_milestone(
+    session: AsyncSession,
+    principal: Principal | None,
+    milestone_id: str,
+    *,
+    expected_version: int | None = None,
+) -> Milestone:
+    who = require_principal(principal)
+    row = await _load_for_change(session, who, milestone_id, expected_version)
+    row.deleted_at = row.updated_at = utcnow()
+    await session.flush()
+    return row
+
+
+async def restore_milestone(
+    session: AsyncSession, principal: Principal | None, milestone_id: str
+) -> Milestone:
+    require_role(principal, Role.ADMIN)
+    row = await repo.get_milestone(session, milestone_id, include_deleted=True)
+    hide_unless(row is not None, "Milestone", milestone_id)
+    assert row is not None
+    row.deleted_at = None
+    row.updated_at = utcnow()
+    await session.flush()
+    return row

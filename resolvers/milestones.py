@@ -1,0 +1,216 @@
+"""Resolvers for milestones: decode arguments, call the services, publish events.
+
+Validation errors name the GraphQL arguments (camelCase, e.g. ``period.endDate``), not the
+REST fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from app.errors import FieldError, InvalidInput
+from app.models.milestones import Milestone, MilestoneDefinition, MilestoneStatus
+from app.pagination import Paged
+from app.repositories import milestones as repo
+from app.services import milestone_catalogue as catalogue
+from app.services import milestone_detection as detection
+from app.services import milestones as service
+from app.services.milestone_rules import Period, check_period
+from resolvers.context import Context
+
+
+def camel(name: str) -> str:
+    def one(part: str) -> str:
+        head, *rest = part.split("_")
+        return head + "".join(word.title() for word in rest)
+
+    return ".".join(one(part) for part in name.split("."))
+
+
+@contextmanager
+def graphql_fields() -> Iterator[None]:
+    """Re-raise field errors with the GraphQL argument names."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if not exc.errors:
+            raise
+        raise InvalidInput.of([FieldError(camel(e.field), e.message) for e in exc.errors]) from None
+
+
+def _period(year: int | None, start: date | None, end: date | None) -> Period | None:
+    if year is None and start is None and end is None:
+        return None
+    with graphql_fields():
+        return check_period(year, start, end, prefix="")
+
+
+async def milestone(ctx: Context, milestone_id: str) -> Milestone:
+    async with ctx.read() as session:
+        return await service.get_milestone(session, ctx.who, milestone_id)
+
+
+async def visible_milestone(ctx: Context, milestone_id: str) -> Milestone | None:
+    """The milestone if the caller may see it, else ``None`` (for ``node(id)``)."""
+    found = await ctx.loaders.get(repo.milestones_by_ids).load(milestone_id)
+    if found is None:
+        return None
+    async with ctx.read() as session:
+        return found if await service.may_see(session, ctx.who, found) else None
+
+
+async def milestone_for_event(ctx: Context, milestone_id: str) -> Milestone | None:
+    """A fresh read for a subscription event (no loader cache: the record just changed)."""
+    async with ctx.read() as session:
+        return await repo.get_milestone(session, milestone_id)
+
+
+async def milestones(
+    ctx: Context,
+    first: int | None,
+    after: str | None,
+    *,
+    mentor_id: str | None,
+    status: MilestoneStatus | None,
+    type: str | None,
+    year: int | None,
+) -> Paged[Milestone]:
+    page = ctx.page(first, after)
+    period = _period(year, None, None)
+    async with ctx.read() as session:
+        return await service.list_milestones(
+            session, ctx.who, page, mentor_id=mentor_id, status=status, type=type, period=period
+        )
+
+
+async def new_milestones(
+    ctx: Context,
+    mentor_id: str,
+    first: int | None,
+    after: str | None,
+    *,
+    year: int | None,
+    start_date: date | None,
+    end_date: date | None,
+) -> Paged[Milestone]:
+    page = ctx.page(first, after)
+    period = _period(year, start_date, end_date)
+    async with ctx.read() as session:
+        return await service.new_milestones(session, ctx.who, mentor_id, page, period=period)
+
+
+async def in_progress(
+    ctx: Context,
+    mentor_id: str,
+    first: int | None,
+    after: str | None,
+    *,
+    year: int | None,
+    start_date: date | None,
+    end_date: date | None,
+    type: str | None,
+) -> Paged[Milestone]:
+    page = ctx.page(first, after)
+    period = _period(year, start_date, end_date)
+    async with ctx.read() as session:
+        return await service.in_progress(
+            session, ctx.who, mentor_id, page, period=period, type=type
+        )
+
+
+async def detect(
+    ctx: Context,
+    *,
+    mentor_id: str,
+    year: int | None,
+    start_date: date | None,
+    end_date: date | None,
+    summary: dict[str, Any] | None,
+) -> detection.Detection:
+    with graphql_fields():
+        async with ctx.write() as session:
+            result = await detection.detect(
+                session,
+                ctx.who,
+                mentor_id=mentor_id,
+                year=year,
+                start_date=start_date,
+                end_date=end_date,
+                summary=summary,
+            )
+    for event in result.events:
+        ctx.events.publish(event)
+    return result
+
+
+async def update_milestone(
+    ctx: Context,
+    milestone_id: str,
+    changes: service.MilestoneChanges,
+    expected_version: int | None,
+) -> Milestone:
+    with graphql_fields():
+        async with ctx.write() as session:
+            return await service.update_milestone(
+                session, ctx.who, milestone_id, changes, expected_version=expected_version
+            )
+
+
+async def delete_milestone(ctx: Context, milestone_id: str, expected_version: int | None) -> None:
+    async with ctx.write() as session:
+        await service.delete_milestone(
+            session, ctx.who, milestone_id, expected_version=expected_version
+        )
+
+
+async def restore_milestone(ctx: Context, milestone_id: str) -> Milestone:
+    async with ctx.write() as session:
+        return await service.restore_milestone(session, ctx.who, milestone_id)
+
+
+async def definition_by_id(ctx: Context, definition_id: str) -> MilestoneDefinition | None:
+    return await ctx.loaders.get(repo.definitions_by_ids).load(definition_id)
+
+
+async def definitions(ctx: Context, include_inactive: bool) -> list[MilestoneDefinition]:
+    async with ctx.read() as session:
+        return await catalogue.list_definitions(session, ctx.who, include_inactive=include_inactive)
+
+
+async def visible_definition(ctx: Context, definition_id: str) -> MilestoneDefinition | None:
+    ctx.who  # noqa: B018 - signed-in callers only
+    return await definition_by_id(ctx, definition_id)
+
+
+async def create_definition(
+    ctx: Context, *, type: str, threshold: int, name: str, badge: str | None, active: bool
+) -> MilestoneDefinition:
+    with graphql_fields():
+        async with ctx.write() as session:
+            return await catalogue.create_definition(
+                session,
+                ctx.who,
+                type=type,
+                threshold=threshold,
+                name=name,
+                badge=badge,
+                active=active,
+            )
+
+
+async def update_definition(
+    ctx: Context,
+    definition_id: str,
+    *,
+    name: str | None,
+    badge: str | None,
+    active: bool | None,
+) -> MilestoneDefinition:
+    with graphql_fields():
+        async with ctx.write() as session:
+            return await catalogue.update_definition(
+                session, ctx.who, definition_id, name=name, badge=badge, active=active
+            )

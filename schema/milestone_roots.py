@@ -1,0 +1,224 @@
+"""Root fields of milestones: queries, mutations and the ``milestoneAchieved`` subscription."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from app.services import milestones as service
+from app.services.milestone_access import may_see_event
+from app.services.milestone_detection import TOPIC
+from resolvers import milestones as resolve
+from resolvers.context import Info
+from schema.base import Connection
+from schema.milestones import (
+    CreateMilestoneDefinitionInput,
+    DetectMilestonesInput,
+    DetectMilestonesPayload,
+    Milestone,
+    MilestoneDefinition,
+    MilestoneStatus,
+    MilestoneType,
+    UpdateMilestoneDefinitionInput,
+    UpdateMilestoneInput,
+    word,
+)
+
+
+@strawberry.type
+class MilestoneQuery:
+    @strawberry.field(description="One milestone by its id (e.g. `milestone_100h`).")
+    async def milestone(self, info: Info, id: str) -> Milestone:
+        return Milestone.from_row(await resolve.milestone(info.context, id))
+
+    @strawberry.field(
+        description="Milestones the caller may see (a mentor: their own; a coordinator: "
+        "their organisations' mentors'), by mentor, newest period first."
+    )
+    async def milestones(
+        self,
+        info: Info,
+        mentor_id: str | None = None,
+        status: MilestoneStatus | None = None,
+        type: MilestoneType | None = None,
+        year: int | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Milestone]:
+        paged = await resolve.milestones(
+            info.context,
+            first,
+            after,
+            mentor_id=mentor_id,
+            status=status.model if status else None,
+            type=word(type) if type else None,
+            year=year,
+        )
+        return Connection.of(paged, Milestone.from_row)
+
+    @strawberry.field(
+        description="Milestones a mentor achieved in a period (default: this calendar year), "
+        "newest first."
+    )
+    async def new_milestones(
+        self,
+        info: Info,
+        mentor_id: str,
+        start_date: dt.date | None = None,
+        end_date: dt.date | None = None,
+        year: int | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Milestone]:
+        paged = await resolve.new_milestones(
+            info.context,
+            mentor_id,
+            first,
+            after,
+            year=year,
+            start_date=start_date,
+            end_date=end_date,
+        )
+        return Connection.of(paged, Milestone.from_row)
+
+    @strawberry.field(
+        description="A mentor's milestones in progress, of their latest detection period "
+        "unless a period is given."
+    )
+    async def milestones_in_progress(
+        self,
+        info: Info,
+        mentor_id: str,
+        start_date: dt.date | None = None,
+        end_date: dt.date | None = None,
+        year: int | None = None,
+        type: MilestoneType | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Milestone]:
+        paged = await resolve.in_progress(
+            info.context,
+            mentor_id,
+            first,
+            after,
+            year=year,
+            start_date=start_date,
+            end_date=end_date,
+            type=word(type) if type else None,
+        )
+        return Connection.of(paged, Milestone.in_progress_item)
+
+    @strawberry.field(description="The milestone catalogue, by type and threshold.")
+    async def milestone_definitions(
+        self, info: Info, include_inactive: bool = False
+    ) -> list[MilestoneDefinition]:
+        rows = await resolve.definitions(info.context, include_inactive)
+        return [MilestoneDefinition.from_row(row) for row in rows]
+
+
+@strawberry.type
+class MilestoneMutation:
+    @strawberry.mutation(
+        description="Detect and persist a mentor's milestones for a period (coordinators of "
+        "the mentor's organisation, admins). Idempotent: detecting again updates the same "
+        "records."
+    )
+    async def detect_milestones(
+        self, info: Info, input: DetectMilestonesInput
+    ) -> DetectMilestonesPayload:
+        summary = input.summary
+        result = await resolve.detect(
+            info.context,
+            mentor_id=input.mentor_id,
+            year=input.period.year,
+            start_date=input.period.start_date,
+            end_date=input.period.end_date,
+            summary=None
+            if summary is None
+            else {
+                "total_hours": summary.total_hours,
+                "unique_contacts_helped": summary.unique_contacts_helped,
+                "activity_count": summary.activity_count,
+            },
+        )
+        return DetectMilestonesPayload.of(result)
+
+    @strawberry.mutation(description="Correct a milestone (coordinators, admins).")
+    async def update_milestone(
+        self,
+        info: Info,
+        id: str,
+        input: UpdateMilestoneInput,
+        expected_version: int | None = None,
+    ) -> Milestone:
+        changes = service.MilestoneChanges(
+            status=word(input.status) if input.status else None,
+            achieved_value=input.achieved_value,
+            current_value=input.current_value,
+            achieved_at=input.achieved_at,
+            progress_percentage=input.progress_percentage,
+        )
+        row = await resolve.update_milestone(info.context, id, changes, expected_version)
+        return Milestone.from_row(row)
+
+    @strawberry.mutation(
+        description="Remove a milestone (kept as a tombstone an admin can restore)."
+    )
+    async def delete_milestone(
+        self, info: Info, id: str, expected_version: int | None = None
+    ) -> bool:
+        await resolve.delete_milestone(info.context, id, expected_version)
+        return True
+
+    @strawberry.mutation(description="Bring back a deleted milestone (admin).")
+    async def restore_milestone(self, info: Info, id: str) -> Milestone:
+        return Milestone.from_row(await resolve.restore_milestone(info.context, id))
+
+    @strawberry.mutation(description="Add a milestone to the catalogue (admin).")
+    async def create_milestone_definition(
+        self, info: Info, input: CreateMilestoneDefinitionInput
+    ) -> MilestoneDefinition:
+        row = await resolve.create_definition(
+            info.context,
+            type=word(input.type),
+            threshold=input.threshold,
+            name=input.name,
+            badge=input.badge,
+            active=input.active,
+        )
+        return MilestoneDefinition.from_row(row)
+
+    @strawberry.mutation(description="Rename, re-badge or retire a catalogue entry (admin).")
+    async def update_milestone_definition(
+        self, info: Info, id: str, input: UpdateMilestoneDefinitionInput
+    ) -> MilestoneDefinition:
+        row = await resolve.update_definition(
+            info.context, id, name=input.name, badge=input.badge, active=input.active
+        )
+        return MilestoneDefinition.from_row(row)
+
+
+@strawberry.type
+class MilestoneSubscription:
+    @strawberry.subscription(
+        description="Milestones detection achieves from now on, that the caller may see (the "
+        "mentor, coordinators of their organisations, admins); optionally one mentor's."
+    )
+    async def milestone_achieved(
+        self, info: Info, mentor_id: str | None = None
+    ) -> AsyncGenerator[Milestone, None]:
+        ctx = info.context
+        who = ctx.who
+        async with ctx.events.subscribe(TOPIC) as queue:
+            while True:
+                event = await queue.get()
+                mentor = str(event.payload.get("mentor_id"))
+                if mentor_id is not None and mentor != mentor_id:
+                    continue
+                if not may_see_event(who, mentor, list(event.payload.get("org_ids", []))):
+                    continue
+                row = await resolve.milestone_for_event(ctx, event.key)
+                if row is not None:
+                    yield Milestone.from_row(row)

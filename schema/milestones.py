@@ -1,0 +1,299 @@
+"""GraphQL types, enums and inputs of milestones (contract 003). The root fields are in
+``schema/milestone_roots.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+import strawberry
+
+from app.models import milestones as models
+from app.services import milestone_detection as detection
+from app.services.badge_images import badge_url
+from app.services.milestone_labels import Locale, accessibility_label
+from app.services.milestone_rules import progress_percentage, remaining
+from resolvers import milestones as resolve
+from resolvers import people as people_resolve
+from resolvers.context import Info
+from schema.base import Node, register_node, to_global_id
+from schema.people import Person
+
+
+def word(member: Enum) -> str:
+    """The stored word of a GraphQL enum member (``HOURS_LOGGED`` -> ``hours_logged``)."""
+    return str(member.value)
+
+
+@strawberry.enum(description="What a milestone counts.")
+class MilestoneType(Enum):
+    HOURS_LOGGED = strawberry.enum_value(
+        "hours_logged", description="Hours of confirmed activities."
+    )
+    CONTACTS_HELPED = strawberry.enum_value(
+        "contacts_helped", description="Distinct mentees the mentor had assignments with."
+    )
+    ACTIVITIES_LOGGED = strawberry.enum_value(
+        "activities_logged", description="Confirmed activities."
+    )
+
+
+@strawberry.enum(description="Whether a milestone's threshold has been reached.")
+class MilestoneStatus(Enum):
+    ACHIEVED = strawberry.enum_value("achieved", description="The threshold was reached.")
+    IN_PROGRESS = strawberry.enum_value(
+        "in_progress", description="The next threshold of its type, not reached yet."
+    )
+
+    @property
+    def model(self) -> models.MilestoneStatus:
+        return models.MilestoneStatus(word(self))
+
+
+@strawberry.enum(description="Language of an accessibility label.")
+class MilestoneLocale(Enum):
+    EN = strawberry.enum_value("en", description="English (the default).")
+    NB = strawberry.enum_value("nb", description="Norwegian bokmål.")
+
+
+@strawberry.enum(description="Where the totals of a detection came from.")
+class MilestoneSource(Enum):
+    PROVIDED = strawberry.enum_value("provided", description="The summary the caller sent.")
+    RECORDED = strawberry.enum_value(
+        "recorded", description="Confirmed activities and mentoring assignments of the period."
+    )
+
+
+@strawberry.type(
+    description="A catalogue entry: a threshold of one type, its name and badge (admin data)."
+)
+class MilestoneDefinition(Node):
+    type: MilestoneType = strawberry.field(description="What it counts.")
+    threshold: int = strawberry.field(description="The total that reaches it.")
+    name: str = strawberry.field(description='Display name, e.g. "100 Hours Milestone".')
+    badge: str = strawberry.field(description="Badge image name (see `badgeImageUrl`).")
+    badge_image_url: str = strawberry.field(description="Path of the badge PNG (public).")
+    active: bool = strawberry.field(description="False when retired: no longer detected.")
+    created_at: dt.datetime = strawberry.field(description="When it was added.")
+    updated_at: dt.datetime = strawberry.field(description="When it last changed.")
+
+    @classmethod
+    def from_row(cls, row: models.MilestoneDefinition) -> MilestoneDefinition:
+        return cls(
+            id=to_global_id("MilestoneDefinition", row.id),
+            legacy_id=row.id,
+            type=MilestoneType(row.type),
+            threshold=row.threshold,
+            name=row.name,
+            badge=row.badge,
+            badge_image_url=badge_url(row.badge),
+            active=row.active,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+@strawberry.type(description="A mentor's milestone in a period: achieved, or the next one.")
+class Milestone(Node):
+    mentor_id: str = strawberry.field(description="The mentor's directory id.")
+    name: str = strawberry.field(description="The definition's name.")
+    type: MilestoneType = strawberry.field(description="What it counts.")
+    status: MilestoneStatus = strawberry.field(description="Achieved or in progress.")
+    threshold: int = strawberry.field(description="The total that reaches it.")
+    current_value: float = strawberry.field(
+        description="The total at the last detection or correction."
+    )
+    achieved_value: float | None = strawberry.field(
+        description="The total when last detected, for achieved milestones (else null)."
+    )
+    achieved_at: dt.datetime | None = strawberry.field(
+        description="When the threshold was crossed (achieved milestones only)."
+    )
+    progress_percentage: int = strawberry.field(
+        description="floor(100 x currentValue / threshold), at most 100."
+    )
+    remaining: float = strawberry.field(description="threshold - currentValue, at least 0.")
+    period_start: dt.date = strawberry.field(description="First day of the detection period.")
+    period_end: dt.date = strawberry.field(description="Last day of the detection period.")
+    badge_image_url: str = strawberry.field(description="Path of the badge PNG (public).")
+    detected_at: dt.datetime | None = strawberry.field(description="When last detected.")
+    version: int = strawberry.field(
+        description="Changes with every update; pass it as `expectedVersion`."
+    )
+    created_at: dt.datetime = strawberry.field(description="When the record was created.")
+    updated_at: dt.datetime = strawberry.field(description="When the record last changed.")
+    definition_id: strawberry.Private[str]
+    remaining_by_default: strawberry.Private[bool]
+
+    @classmethod
+    def from_row(cls, row: models.Milestone, *, in_progress_list: bool = False) -> Milestone:
+        definition = row.definition
+        achieved = row.status == models.MilestoneStatus.ACHIEVED
+        return cls(
+            id=to_global_id("Milestone", row.id),
+            legacy_id=row.id,
+            mentor_id=row.mentor_id,
+            name=definition.name,
+            type=MilestoneType(definition.type),
+            status=MilestoneStatus(row.status),
+            threshold=definition.threshold,
+            current_value=row.value,
+            achieved_value=row.value if achieved else None,
+            achieved_at=row.achieved_at if achieved else None,
+            progress_percentage=progress_percentage(row.value, definition.threshold),
+            remaining=remaining(row.value, definition.threshold),
+            period_start=row.period_start,
+            period_end=row.period_end,
+            badge_image_url=badge_url(definition.badge),
+            detected_at=row.detected_at,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            definition_id=row.definition_id,
+            remaining_by_default=in_progress_list,
+        )
+
+    @classmethod
+    def in_progress_item(cls, row: models.Milestone) -> Milestone:
+        return cls.from_row(row, in_progress_list=True)
+
+    @strawberry.field(
+        description='A sentence a screen reader speaks, e.g. "You reached 100 hours of '
+        'mentoring on July 14, 2025". `withRemaining` (default: true in '
+        "`milestonesInProgress`, else false) adds what remains to in-progress ones."
+    )
+    def accessibility_label(
+        self, locale: MilestoneLocale = MilestoneLocale.EN, with_remaining: bool | None = None
+    ) -> str:
+        return accessibility_label(
+            kind=word(self.type),
+            status=word(self.status),
+            threshold=self.threshold,
+            value=self.current_value,
+            achieved_at=self.achieved_at,
+            locale=Locale(word(locale)),
+            with_remaining=self.remaining_by_default if with_remaining is None else with_remaining,
+        )
+
+    @strawberry.field(description="The mentor (from the people directory).")
+    async def mentor(self, info: Info) -> Person | None:
+        row = await people_resolve.person_by_id(info.context, self.mentor_id)
+        return None if row is None else Person.from_row(row)
+
+    @strawberry.field(description="The catalogue entry this milestone is of.")
+    async def definition(self, info: Info) -> MilestoneDefinition | None:
+        row = await resolve.definition_by_id(info.context, self.definition_id)
+        return None if row is None else MilestoneDefinition.from_row(row)
+
+
+@strawberry.type(description="The totals a detection measured.")
+class MilestoneTotals:
+    total_hours: float = strawberry.field(description="Hours of mentoring.")
+    unique_contacts_helped: int = strawberry.field(description="Distinct mentees helped.")
+    activity_count: int = strawberry.field(description="Activities logged.")
+
+
+@strawberry.type(description="The outcome of a detection.")
+class DetectMilestonesPayload:
+    milestones: list[Milestone] = strawberry.field(
+        description="The period's milestones now: every achieved one and the next per type."
+    )
+    newly_achieved: list[Milestone] = strawberry.field(
+        description="Milestones this detection achieved (each raised `milestoneAchieved`)."
+    )
+    created: int = strawberry.field(description="How many records this detection created.")
+    totals: MilestoneTotals = strawberry.field(description="The totals used.")
+    source: MilestoneSource = strawberry.field(description="Where the totals came from.")
+    period_start: dt.date = strawberry.field(description="First day of the period.")
+    period_end: dt.date = strawberry.field(description="Last day of the period.")
+
+    @classmethod
+    def of(cls, result: detection.Detection) -> DetectMilestonesPayload:
+        summary = result.summary
+        return cls(
+            milestones=[Milestone.from_row(row) for row in result.milestones],
+            newly_achieved=[Milestone.from_row(row) for row in result.newly_achieved],
+            created=result.created,
+            totals=MilestoneTotals(
+                total_hours=summary.total_hours,
+                unique_contacts_helped=summary.unique_contacts_helped,
+                activity_count=summary.activity_count,
+            ),
+            source=MilestoneSource(result.source),
+            period_start=result.period.start,
+            period_end=result.period.end,
+        )
+
+
+@strawberry.input(
+    description="A period: a calendar `year`, or `startDate`..`endDate` (≤ 366 days)."
+)
+class MilestonePeriodInput:
+    year: int | None = strawberry.field(default=None, description="A calendar year.")
+    start_date: dt.date | None = strawberry.field(default=None, description="First day.")
+    end_date: dt.date | None = strawberry.field(default=None, description="Last day.")
+
+
+@strawberry.input(description="A mentor's totals for the period, as the client counted them.")
+class MilestoneSummaryInput:
+    total_hours: float = strawberry.field(description="Hours of mentoring, not negative.")
+    unique_contacts_helped: int = strawberry.field(description="Distinct people helped.")
+    activity_count: int = strawberry.field(description="Activities logged.")
+
+
+@strawberry.input(description="What to detect: a mentor, a period and, optionally, their totals.")
+class DetectMilestonesInput:
+    mentor_id: str = strawberry.field(description="The mentor's directory id.")
+    period: MilestonePeriodInput = strawberry.field(description="The period to detect in.")
+    summary: MilestoneSummaryInput | None = strawberry.field(
+        default=None,
+        description="The totals; without them the gateway counts the mentor's confirmed "
+        "activities and assignments of the period.",
+    )
+
+
+@strawberry.input(description="A correction; omitted fields stay as they are.")
+class UpdateMilestoneInput:
+    status: MilestoneStatus | None = strawberry.field(default=None, description="New status.")
+    achieved_value: float | None = strawberry.field(default=None, description="The total.")
+    current_value: float | None = strawberry.field(
+        default=None, description="The total (same as `achievedValue`; send one)."
+    )
+    achieved_at: dt.datetime | None = strawberry.field(
+        default=None, description="When it was achieved (achieved ones only; not in the future)."
+    )
+    progress_percentage: int | None = strawberry.field(
+        default=None, description="0-100; must match the value, or sets it when none is sent."
+    )
+
+
+@strawberry.input(description="A new catalogue entry (admin).")
+class CreateMilestoneDefinitionInput:
+    type: MilestoneType = strawberry.field(description="What it counts.")
+    threshold: int = strawberry.field(description="1 to 1,000,000; unique per type.")
+    name: str = strawberry.field(description="Display name.")
+    badge: str | None = strawberry.field(
+        default=None, description="Badge image name; default: the type's generic badge."
+    )
+    active: bool = strawberry.field(default=True, description="Detected from now on.")
+
+
+@strawberry.input(description="Changes to a catalogue entry (its type and threshold are fixed).")
+class UpdateMilestoneDefinitionInput:
+    name: str | None = strawberry.field(default=None, description="Display name.")
+    badge: str | None = strawberry.field(default=None, description="Badge image name.")
+    active: bool | None = strawberry.field(default=None, description="False retires it.")
+
+
+async def _milestone_node(info: Info, key: str) -> Milestone | None:
+    row = await resolve.visible_milestone(info.context, key)
+    return None if row is None else Milestone.from_row(row)
+
+
+async def _definition_node(info: Info, key: str) -> MilestoneDefinition | None:
+    row = await resolve.visible_definition(info.context, key)
+    return None if row is None else MilestoneDefinition.from_row(row)
+
+
+register_node("Milestone", _milestone_node)
+register_node("MilestoneDefinition", _definition_node)
