@@ -11,13 +11,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.models.base import UTCDateTime
 from app.models.mentoring import OPEN, Assignment, ContactEvent, Notification, StatusChange
 from app.models.people import Membership, Person
 from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, fetch_page
 
 # The start of the current contact gap: the latest contact, or the start when there was none.
-contact_gap_start = func.coalesce(Assignment.last_contact_at, Assignment.started_at)
+contact_gap_start = func.coalesce(
+    Assignment.last_contact_at, Assignment.started_at, type_=UTCDateTime()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +121,9 @@ def gap_before(cutoffs: dict[str, datetime], default_cutoff: datetime) -> Column
         and_(Assignment.org_id == org, contact_gap_start < cutoff)
         for org, cutoff in cutoffs.items()
     ]
-    others: ColumnElement[bool] = Assignment.org_id.is_(None)
+    others: ColumnElement[bool] = true()
     if cutoffs:
-        others = or_(others, Assignment.org_id.not_in(sorted(cutoffs)))
+        others = or_(Assignment.org_id.is_(None), Assignment.org_id.not_in(sorted(cutoffs)))
     parts.append(and_(others, contact_gap_start < default_cutoff))
     return or_(*parts)
 

@@ -1,5 +1,5 @@
 """Demo assignments: every record contracts 000 and 001 name, with those ids and dates, plus
-``50 * scale`` generated ones (with some contact history) for benchmarks."""
+``60 * scale`` generated ones (with some contact history) for benchmarks."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from app.models.mentoring import (
 from app.seed.people import scaled_mentees, scaled_mentors
 from app.timeutil import start_of_day, utcnow
 
-PER_SCALE = 50
+PER_SCALE = 60  # one per scaled mentee (scaled_mentees gives 60 per unit)
 CONTACT_TYPES = ("message", "call", "meeting", "visit", "email", "other")
 
 

@@ -1,0 +1,84 @@
+"""``assignmentChanged`` over graphql-transport-ws: changes from either door reach the
+subscribers who may see the assignment, and nobody else."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from tests.helpers import Auth
+
+PROTOCOL = Subprotocol("graphql-transport-ws")
+QUERY = "subscription { assignmentChanged { kind assignmentId assignment { legacyId notes } } }"
+
+
+async def _receive(ws: ClientConnection) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+    return message
+
+
+async def _subscribe(ws: ClientConnection, headers: dict[str, str]) -> None:
+    await ws.send(json.dumps({"type": "connection_init", "payload": headers}))
+    assert (await _receive(ws))["type"] == "connection_ack"
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY}}))
+    await asyncio.sleep(0.1)  # let the server register the subscription
+
+
+async def test_changes_from_both_doors_reach_who_may_see_them(live_url: str, demo, auth: Auth):
+    async with (
+        connect(f"ws://{live_url}/graphql", subprotocols=[PROTOCOL]) as coordinator_ws,
+        connect(f"ws://{live_url}/graphql", subprotocols=[PROTOCOL]) as mentor_ws,
+        connect(f"ws://{live_url}/graphql", subprotocols=[PROTOCOL]) as stranger_ws,
+        httpx.AsyncClient(base_url=f"http://{live_url}") as http,
+    ):
+        await _subscribe(coordinator_ws, auth.coordinator)
+        await _subscribe(mentor_ws, auth.mentor("user_042"))
+        await _subscribe(stranger_ws, auth.other_coordinator)
+
+        rest = await http.put(
+            "/api/v1/assignments/asgn_001", json={"notes": "via REST"}, headers=auth.coordinator
+        )
+        assert rest.status_code == 200
+        for ws in (coordinator_ws, mentor_ws):
+            event = await _receive(ws)
+            assert event["payload"]["data"]["assignmentChanged"] == {
+                "kind": "updated",
+                "assignmentId": "asgn_001",
+                "assignment": {"legacyId": "asgn_001", "notes": "via REST"},
+            }
+
+        graphql = await http.post(
+            "/graphql",
+            json={
+                "query": 'mutation { recordContact(id: "asgn_002", contactType: CALL) { version } }'
+            },
+            headers=auth.coordinator,
+        )
+        assert "errors" not in graphql.json()
+        event = await _receive(coordinator_ws)
+        assert event["payload"]["data"]["assignmentChanged"]["kind"] == "contacted"
+        assert event["payload"]["data"]["assignmentChanged"]["assignmentId"] == "asgn_002"
+
+        # reassigned away from user_042: they still hear of it, but no longer see it
+        moved = await http.put(
+            "/api/v1/assignments/asgn_001",
+            json={"peer_mentor_id": "user_055"},
+            headers=auth.coordinator,
+        )
+        assert moved.status_code == 200
+        await _receive(coordinator_ws)
+        event = await _receive(mentor_ws)
+        change = event["payload"]["data"]["assignmentChanged"]
+        assert change["kind"] == "updated"
+        assert change["assignment"] is None
+
+        # asgn_002 is not user_042's, and nothing of org_03 reaches org_05's coordinator
+        for ws in (mentor_ws, stranger_ws):
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(ws.recv(), timeout=0.5)
