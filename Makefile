@@ -1,4 +1,5 @@
-# Every target sets itself up: a fresh clone needs only python3 (3.11+).
+# Every target sets itself up: a fresh clone needs python3 (3.11+) and npm (browser assets);
+# `make test` also installs Debian's chromium + chromium-driver for the browser tests.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,14 +8,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test lint typecheck test-sqlite test-postgres pg-up schema clean
+.PHONY: setup run test lint typecheck test-sqlite test-postgres pg-up browser schema clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml ui/package.json ui/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	bash scripts/build-ui.sh
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -30,13 +32,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy app schema resolvers tests
 
-test-sqlite: $(STAMP)
+browser:
+	@bash scripts/browser-up.sh
+
+test-sqlite: $(STAMP) browser
 	GATEWAY_TEST_DATABASE=sqlite $(BIN)/pytest -q
 
 pg-up:
 	@bash scripts/pg-up.sh
 
-test-postgres: $(STAMP) pg-up
+test-postgres: $(STAMP) pg-up browser
 	GATEWAY_TEST_DATABASE=postgres GATEWAY_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q
 
 test: lint typecheck test-sqlite test-postgres
@@ -45,4 +50,5 @@ schema: $(STAMP)
 	$(BIN)/gateway export-schema > schema.graphql
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache ui/node_modules \
+		app/static/graphiql app/static/swagger

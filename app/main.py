@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from app.auth import TokenService
 from app.db import Database
@@ -114,8 +113,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", graphql),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", docs_page, methods=["GET"]),
-        Mount("/docs/assets", StaticFiles(directory=_STATIC), name="assets"),
-        Mount("/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger"),
+        Mount("/static", StaticFiles(directory=_STATIC), name="static"),
         # Milestone badge images (public: every badge_image_url the API returns).
         Mount("/assets/badges", StaticFiles(directory=_STATIC / "badges"), name="badges"),
     ]

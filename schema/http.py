@@ -4,11 +4,14 @@ problem+json for transport-level errors."""
 
 from __future__ import annotations
 
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import orjson
 from cross_web import HTTPException as StrawberryHTTPException
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -28,6 +31,7 @@ from app.rest.http import is_json_content_type, parse_json, problem_response
 from resolvers.context import Context
 from schema.limits import QueryTooComplex
 
+_STATIC = Path(str(files("app") / "static"))
 _STATUS_ERRORS: dict[int, type[DomainError]] = {404: NotFound, 405: MethodNotAllowed}
 
 
@@ -38,6 +42,15 @@ class GraphQLView(GraphQL[Context, None]):
             graphql_ide="graphiql" if graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL with its JavaScript and CSS served by the gateway (no CDN)."""
+        if not (_STATIC / "graphiql" / "graphiql.min.js").exists():
+            return HTMLResponse(
+                "<h1>GraphiQL assets are not built</h1><p>Run <code>make setup</code>.</p>",
+                status_code=503,
+            )
+        return HTMLResponse((_STATIC / "graphiql.html").read_text())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -131,18 +133,23 @@ async def demo(db: Database) -> None:
 
 
 @pytest.fixture(scope="session")
-async def live_url(settings: Settings) -> AsyncIterator[str]:
-    """The gateway served by a real uvicorn server on a free loopback port."""
+def live_url(settings: Settings) -> Iterator[str]:
+    """The gateway served by a real uvicorn server on a free loopback port, in a thread of
+    its own (so blocking clients such as a browser driver cannot stall it)."""
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
-        await asyncio.sleep(0.01)
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield f"127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        thread.join(timeout=30)
