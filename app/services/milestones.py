@@ -226,7 +226,7 @@ def _achieved_at(errors: list[FieldError], raw: Any) -> datetime | None:
 
 def _new_value(errors: list[FieldError], row: Milestone, changes: MilestoneChanges) -> float:
     period = Period(row.period_start, row.period_end)
-    days = max(period.days_begun(utcnow().date()), period.days)
+    days = period.days_begun(utcnow().date())
     kind, value = row.definition.type, row.value
     given = {
         f: v
