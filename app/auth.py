@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
 from app.errors import Unauthenticated
+from app.logs import bind
 from app.models.apikeys import ApiKey
 from app.models.people import Person
 from app.settings import Settings
@@ -184,4 +185,5 @@ async def authenticate(
         )
     if found is None:
         raise Unauthenticated("The token's person does not exist")
+    bind(principal=principal.person_id)
     return principal

@@ -28,7 +28,14 @@ def parse_duration(text: str) -> timedelta:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+    import tempfile
+
     import uvicorn
+
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Workers write their metrics to a shared directory; /metrics sums them.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-metrics-")
 
     uvicorn.run(
         "app.main:create_app",
@@ -41,6 +48,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         forwarded_allow_ips=args.forwarded_allow_ips,
         timeout_graceful_shutdown=args.graceful_timeout,
         log_level=args.log_level,
+        log_config=None,  # the app configures structured logging itself
     )
     return 0
 

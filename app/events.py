@@ -14,6 +14,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from app.metrics import ACTIVE_SUBSCRIPTIONS
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -43,8 +45,10 @@ class EventBroker:
         queue: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)
         for topic in topics:
             self._subscribers[topic].add(queue)
+        ACTIVE_SUBSCRIPTIONS.inc()
         try:
             yield queue
         finally:
+            ACTIVE_SUBSCRIPTIONS.dec()
             for topic in topics:
                 self._subscribers[topic].discard(queue)

@@ -24,6 +24,8 @@ from app.auth import TokenService
 from app.db import Database
 from app.errors import BadRequest, DomainError, MethodNotAllowed, NotFound
 from app.events import EventBroker
+from app.logs import configure_logging
+from app.metrics import metrics_endpoint
 from app.middleware import RequestContextMiddleware
 from app.ratelimit import RateLimiter, RateLimitMiddleware
 from app.requestid import current_request_id
@@ -89,6 +91,8 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
+    if settings.configure_logging:
+        configure_logging(settings)
     tokens = TokenService(settings)
     graphql = GraphQLView(build_schema(settings), graphiql=settings.graphiql_enabled)
 
@@ -112,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/docs", docs_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=_STATIC), name="static"),
         # Milestone badge images (public: every badge_image_url the API returns).

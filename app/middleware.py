@@ -9,6 +9,8 @@ import time
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import logs, metrics
+from app.db import StatementCounter
 from app.errors import PayloadTooLarge, RequestTimeout
 from app.requestid import start_request
 from app.rest.http import problem_response
@@ -28,6 +30,8 @@ class RequestContextMiddleware:
             return
         headers = Headers(scope=scope)
         request_id = start_request(headers.get("x-request-id"))
+        logs.clear()
+        logs.bind(request_id=request_id)
         path = scope.get("path", "")
         if scope["type"] == "http":
             declared = headers.get("content-length")
@@ -41,6 +45,8 @@ class RequestContextMiddleware:
                 return
         started = time.perf_counter()
         status = 0
+        statements = StatementCounter()
+        statements.start()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -62,12 +68,17 @@ class RequestContextMiddleware:
                 raise
             error = RequestTimeout(f"The request took longer than {self.timeout_seconds} seconds")
             await problem_response(error, path, request_id)(scope, receive, send_with_id)
-        if scope["type"] == "http":
-            log.info(
-                "%s %s %s %.1fms request_id=%s",
-                scope.get("method"),
-                path,
-                status,
-                (time.perf_counter() - started) * 1000,
-                request_id,
-            )
+        elapsed = time.perf_counter() - started
+        route = metrics.route_label(scope.get("route"), path)
+        method = scope.get("method", "")
+        metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
+        metrics.HTTP_LATENCY.labels(route, method).observe(elapsed)
+        metrics.SQL_STATEMENTS.observe(statements.count)
+        log.info(
+            "%s %s %s %.1fms",
+            method,
+            path,
+            status,
+            elapsed * 1000,
+            extra={"route": route, "status": status, "sql_statements": statements.count},
+        )

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import TokenService, bearer_token
 from app.errors import RateLimited, Unauthenticated
+from app.metrics import RATE_LIMITED
 from app.requestid import current_request_id
 from app.rest.http import problem_response
 from app.settings import Settings
@@ -45,7 +46,6 @@ class RateLimiter:
         self.per_ip: RateLimitItem = parse(settings.rate_limit_per_ip)
         self.per_principal: RateLimitItem = parse(settings.rate_limit_per_principal)
         self.auth_failures: RateLimitItem = parse(settings.rate_limit_auth_failures)
-        self.rejections = 0
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -66,15 +66,15 @@ class RateLimiter:
         stats = await self._limiter.get_window_stats(item, *keys)
         return max(1, math.ceil(stats.reset_time - time.time()))
 
-    async def check(self, ip: str, headers: Headers) -> int | None:
-        """Count the request; seconds to wait when it is over a limit, else ``None``."""
+    async def check(self, ip: str, headers: Headers) -> tuple[str, int] | None:
+        """Count the request; (limit, seconds to wait) when it is over a limit."""
         if not await self._limiter.test(self.auth_failures, "authfail", ip):
-            return await self._retry_after(self.auth_failures, "authfail", ip)
+            return "auth_failures", await self._retry_after(self.auth_failures, "authfail", ip)
         if not await self._limiter.hit(self.per_ip, "ip", ip):
-            return await self._retry_after(self.per_ip, "ip", ip)
+            return "ip", await self._retry_after(self.per_ip, "ip", ip)
         subject = self._subject(headers)
         if subject is not None and not await self._limiter.hit(self.per_principal, subject):
-            return await self._retry_after(self.per_principal, subject)
+            return "principal", await self._retry_after(self.per_principal, subject)
         return None
 
     async def failed_authentication(self, ip: str) -> None:
@@ -92,9 +92,10 @@ class RateLimitMiddleware:
             return
         client = scope.get("client")
         ip = client[0] if client else "unknown"
-        wait = await self.limiter.check(ip, Headers(scope=scope))
-        if wait is not None:
-            self.limiter.rejections += 1
+        refused = await self.limiter.check(ip, Headers(scope=scope))
+        if refused is not None:
+            limit, wait = refused
+            RATE_LIMITED.labels(limit).inc()
             log.warning(
                 "rate limited ip=%s path=%s request_id=%s",
                 ip,

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_page_size: int = Field(default=100, ge=1, le=1000)
 
+    # Logs and metrics. log_format "auto" = JSON lines in production, console otherwise.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    configure_logging: bool = True
+    metrics_token: SecretStr | None = None
+
     # Rate limits ("N/second|minute|hour"), shared through Redis when redis_url is set.
     rate_limit_enabled: bool = True
     rate_limit_per_ip: str = "600/minute"

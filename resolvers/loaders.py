@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from app.db import Database
+from app.metrics import DATALOADER_BATCH
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -32,7 +33,10 @@ class Loaders:
         if loader is None:
             db = self._db
 
+            name = getattr(batch, "__qualname__", "loader")
+
             async def load(keys: list[K]) -> Sequence[V]:
+                DATALOADER_BATCH.labels(name).observe(len(keys))
                 async with db.read() as session:
                     return await batch(session, keys)
 

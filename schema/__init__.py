@@ -21,6 +21,7 @@ from schema.base import Node, fetch_node
 from schema.editorial import EditorialMutation, EditorialQuery, EditorialSubscription
 from schema.errors import GatewayErrors, log_errors
 from schema.limits import Limits, QueryLimits
+from schema.observe import OperationMetrics
 from schema.mentoring_roots import MentoringMutation, MentoringQuery, MentoringSubscription
 from schema.milestone_roots import MilestoneMutation, MilestoneQuery, MilestoneSubscription
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
@@ -81,6 +82,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # validation caches live at module level, so they are shared and bounded).
     limits = Limits.from_settings(settings)
     extensions: list[Any] = [
+        OperationMetrics,
         lambda: GatewayErrors(hide_suggestions=settings.is_production),
         lambda: QueryLimits(limits),
         lambda: ValidationCache(maxsize=256),

@@ -79,6 +79,7 @@ def settings(database_url: str) -> Settings:
         jwt_secret="test-secret-" + "x" * 40,
         env="development",
         rate_limit_enabled=False,  # the suite is one client; tests/test_rate_limits.py enables it
+        configure_logging=False,  # keep pytest's log capture
         _env_file=None,
     )
     _in_thread(upgrade, settings)

@@ -199,3 +199,24 @@ async def test_numbers_where_strings_belong_are_422(client, demo, auth: Auth):
     )
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"id", "name"}
+
+
+async def test_metrics_expose_the_listed_series(client, demo, auth: Auth):
+    await client.get("/api/v1/me", headers=auth.admin)
+    await client.post(
+        "/graphql",
+        json={"query": "query Dash { me { memberships { organisation { name } } } }"},
+        headers=auth.coordinator,
+    )
+    text = (await client.get("/metrics")).text
+    for series in (
+        'gateway_http_requests_total{method="GET",route="/api/v1/me",status="200"}',
+        "gateway_http_request_duration_seconds_bucket",
+        'gateway_graphql_operations_total{operation="Dash",outcome="ok",type="query"}',
+        "gateway_graphql_operation_duration_seconds_bucket",
+        "gateway_sql_statements_per_request_bucket",
+        'gateway_dataloader_batch_size_count{loader="memberships_of_people"}',
+        "gateway_active_subscriptions",
+        "gateway_rate_limit_rejections_total",
+    ):
+        assert series in text, series
