@@ -17,6 +17,7 @@ from app.errors import BadRequest
 from app.settings import Settings
 from resolvers.context import Info
 from schema.activity_roots import ActivityMutation, ActivityQuery, ActivitySubscription
+from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.base import Node, fetch_node
 from schema.editorial import EditorialMutation, EditorialQuery, EditorialSubscription
 from schema.errors import GatewayErrors, log_errors
