@@ -66,6 +66,10 @@ async def user(ctx: Context, user_id: int) -> repo.UserView | None:
     return await ctx.loaders.get(repo.user_views_by_ids).load(user_id)
 
 
+async def lock_holder(ctx: Context, user_id: int) -> repo.UserView | None:
+    return await ctx.loaders.get(repo.lock_holders_by_ids).load(user_id)
+
+
 async def active_lock(ctx: Context, srn: str) -> EditorialLock | None:
     return await ctx.loaders.get(locks.active_by_srns).load(srn)
 

@@ -150,7 +150,8 @@ class EditorialLock(Node):
 
     @strawberry.field(description="Who holds the lock.")
     async def holder(self, info: Info) -> Person | None:
-        return await _person(info, self.user_id)
+        view = await resolve.lock_holder(info.context, self.user_id)
+        return None if view is None else Person.from_row(view.person)
 
 
 @strawberry.type(description="An editorial assignment: collects content, assigned to users, "

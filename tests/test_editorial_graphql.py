@@ -119,7 +119,8 @@ async def test_connection_orders_and_pages(client, demo, auth: Auth):
 async def test_statements_do_not_grow_with_page_size(client, demo, auth: Auth, db: Database):
     async with db.write() as session:
         await add_scaled_assignments(session, 60, first_id=6)
-    await take_lock(client, auth.editor)
+    newest = (await client.get("/v3/assignment?per_page=1", headers=auth.editor)).json()
+    await take_lock(client, auth.editor, newest["items"][0]["uuid"])  # locks load too
     counts = []
     for size in (1, 10, 50):
         with count_statements() as counter:

@@ -130,6 +130,8 @@ async def test_list_orders_by_allowed_columns(client, demo, auth: Auth):
         "per_page=101",
         "per_page=ten",
         "per_page=-1",
+        "per_page=%C2%B9",  # a superscript one: a digit to str.isdigit, not to int()
+        "page=%D9%A3",  # an Arabic-Indic three
         "page=0",
         "page=abc",
         "order=content",
@@ -153,7 +155,8 @@ async def test_bad_list_arguments_are_400(client, demo, auth: Auth, query):
 async def test_list_statements_do_not_grow_with_page_size(client, demo, auth: Auth, db: Database):
     async with db.write() as session:
         await add_scaled_assignments(session, 60, first_id=6)
-    await take_lock(client, auth.editor)
+    newest = (await client.get("/v3/assignment?per_page=1", headers=auth.editor)).json()
+    await take_lock(client, auth.editor, newest["items"][0]["uuid"])  # locks load too
     counts = []
     for size in (1, 10, 50):
         with count_statements() as counter:
@@ -301,6 +304,9 @@ async def test_unknown_children_and_users_are_422(client, demo, auth: Auth):
         ("users", ["contact_xyz123"]),  # a directory person, but not an editor
         ("issue_id", "two"),
         ("issue_id", True),
+        ("issue_id", "99999999999999"),
+        ("issue_id", 2**40),
+        ("issue_id", "-2"),
         ("type", "novel"),
         ("slug", "has spaces"),
         ("title", ""),

@@ -131,6 +131,13 @@ async def user_views_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[U
     return [index.get(key) for key in ids]
 
 
+async def lock_holders_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[UserView | None]:
+    """The same look-up as ``user_views_by_ids``, as its own batch function: lock holders
+    load one level deeper than creators, so they get their own DataLoader (one query per
+    relation, whatever the page size)."""
+    return await user_views_by_ids(session, ids)
+
+
 async def user_views_by_uuids(session: AsyncSession, uuids: Sequence[str]) -> list[UserView | None]:
     rows = (await session.execute(_user_views().where(EditorialUser.uuid.in_(uuids)))).all()
     index = {user.uuid: UserView(user, person) for user, person in rows}

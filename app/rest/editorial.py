@@ -89,7 +89,7 @@ def to_input(body: AssignmentIn) -> service.AssignmentInput:
 def _number(name: str, raw: str | None, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not (low <= int(raw) <= high):
+    if not (raw.isascii() and raw.isdigit()) or not (low <= int(raw) <= high):
         raise BadRequest(f"Query parameter '{name}' must be a whole number from {low} to {high}")
     return int(raw)
 

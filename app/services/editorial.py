@@ -40,7 +40,8 @@ UPDATE_LOCK_MESSAGE = "Exclusive lock is required to update an assignment"
 DELETE_LOCK_MESSAGE = "Exclusive lock is required to delete an assignment"
 
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
-_NUMERIC_ID = re.compile(r"^[1-9][0-9]{0,17}$")
+_NUMERIC_ID = re.compile(r"^[1-9][0-9]{0,9}$")
+_MAX_ID = 2**31 - 1  # ids are 32-bit integers on both databases
 _TEXT_LIMITS = {"abstract": 10_000, "content": 1_000_000, "notes": 50_000}
 _MAX_RELATED = 100
 
@@ -164,7 +165,7 @@ async def _resolve_issue(
     if value is UNSET or value is None:
         return value
     text = str(value)
-    if isinstance(value, bool) or not _NUMERIC_ID.match(text):
+    if isinstance(value, bool) or not _NUMERIC_ID.match(text) or int(text) > _MAX_ID:
         errors.append(FieldError("issue_id", 'must be the numeric id of an issue, e.g. "2"'))
         return UNSET
     (issue,) = await repo.issues_by_ids(session, [int(text)])
