@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from app.auth import TokenService
 from app.db import Database
 from app.errors import BadRequest, DomainError, MethodNotAllowed, NotFound
-from app.events import EventBroker
+from app.event_transports import build_broker
 from app.logs import configure_logging
 from app.metrics import metrics_endpoint
 from app.middleware import RequestContextMiddleware
@@ -100,12 +100,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = Database.from_settings(settings)
         app.state.db = db
+        await app.state.events.start()
         # Mentoring: the periodic follow-up sweep (off unless followup_interval_seconds > 0).
         sweeps = followups.start_periodic(db, settings, app.state.events)
         try:
             yield
         finally:
             await followups.stop_periodic(sweeps)
+            await app.state.events.stop()
             await db.dispose()
             if app.state.rate_limiter is not None:
                 await app.state.rate_limiter.close()
@@ -148,6 +150,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.tokens = tokens
-    app.state.events = EventBroker()
+    app.state.events = build_broker(settings)
     app.state.rate_limiter = limiter
     return app

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     rate_limit_auth_failures: str = "20/minute"
     redis_url: str | None = None
     redis_key_prefix: str = "gateway"
+    # Subscriptions across workers: memory (one process), postgres (LISTEN/NOTIFY), redis.
+    events_backend: Literal["memory", "postgres", "redis"] = "memory"
     request_timeout_seconds: float = Field(default=30.0, gt=0)
 
     # GraphQL limits, checked before execution (QUERY_TOO_COMPLEX).

@@ -22,9 +22,9 @@ from schema.base import Node, fetch_node
 from schema.editorial import EditorialMutation, EditorialQuery, EditorialSubscription
 from schema.errors import GatewayErrors, log_errors
 from schema.limits import Limits, QueryLimits
-from schema.observe import OperationMetrics
 from schema.mentoring_roots import MentoringMutation, MentoringQuery, MentoringSubscription
 from schema.milestone_roots import MilestoneMutation, MilestoneQuery, MilestoneSubscription
+from schema.observe import OperationMetrics
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
 
 
@@ -46,6 +46,7 @@ class NodeQuery:
 QUERIES: tuple[type, ...] = (
     NodeQuery,
     PeopleQuery,
+    ApiKeyQuery,
     EditorialQuery,
     ActivityQuery,
     MentoringQuery,
@@ -53,6 +54,7 @@ QUERIES: tuple[type, ...] = (
 )
 MUTATIONS: tuple[type, ...] = (
     PeopleMutation,
+    ApiKeyMutation,
     EditorialMutation,
     ActivityMutation,
     MentoringMutation,

@@ -1,0 +1,133 @@
+"""Two gateway processes on one database: events cross workers (PostgreSQL LISTEN/NOTIFY on
+PostgreSQL, Redis pub/sub on SQLite), and /metrics answers on each."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from typing import IO
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
+
+from app.settings import Settings
+from tests.helpers import Auth
+
+PROTOCOL = Subprotocol("graphql-transport-ws")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _start(
+    settings: Settings, env_extra: dict[str, str], log: IO[bytes]
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    assert settings.jwt_secret is not None
+    env = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": settings.database_url,
+        "GATEWAY_JWT_SECRET": settings.jwt_secret.get_secret_value(),
+        "GATEWAY_RATE_LIMIT_ENABLED": "false",
+        "GATEWAY_LOG_LEVEL": "warning",
+        **env_extra,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    base = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(log.read().decode())
+        try:
+            if httpx.get(f"http://{base}/readyz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("gateway did not become ready")
+
+
+@pytest.fixture
+def two_workers(settings: Settings, demo) -> Iterator[tuple[str, str]]:
+    if settings.is_sqlite:
+        extra = {
+            "GATEWAY_EVENTS_BACKEND": "redis",
+            "GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "GATEWAY_REDIS_KEY_PREFIX": f"gateway-test-{uuid.uuid4().hex}",
+        }
+    else:
+        extra = {"GATEWAY_EVENTS_BACKEND": "postgres"}
+    with tempfile.TemporaryFile() as log_a, tempfile.TemporaryFile() as log_b:
+        first, a = _start(settings, extra, log_a)
+        second, b = _start(settings, extra, log_b)
+        try:
+            yield a, b
+        finally:
+            for process in (first, second):
+                process.terminate()
+                process.wait(timeout=30)
+
+
+async def test_subscription_on_one_worker_hears_a_mutation_on_the_other(
+    two_workers: tuple[str, str], auth: Auth
+):
+    worker_a, worker_b = two_workers
+    async with connect(f"ws://{worker_a}/graphql", subprotocols=[PROTOCOL]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": auth.admin}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": "subscription { personChanged { kind personId } }"},
+                }
+            )
+        )
+        await asyncio.sleep(0.3)
+        async with httpx.AsyncClient(base_url=f"http://{worker_b}") as http:
+            response = await http.post(
+                "/graphql",
+                json={
+                    "query": 'mutation { updatePerson(id: "user_019", input: {name: "S. Berg"}) { name } }'
+                },
+                headers=auth.admin,
+            )
+            assert response.json()["data"]["updatePerson"]["name"] == "S. Berg"
+        event = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert event["type"] == "next"
+        assert event["payload"]["data"]["personChanged"] == {
+            "kind": "updated",
+            "personId": "user_019",
+        }
+
+
+async def test_metrics_on_each_worker(two_workers: tuple[str, str], auth: Auth):
+    async with httpx.AsyncClient() as http:
+        for worker in two_workers:
+            await http.get(f"http://{worker}/api/v1/me", headers=auth.admin)
+            text = (await http.get(f"http://{worker}/metrics")).text
+            assert (
+                'gateway_http_requests_total{method="GET",route="/api/v1/me",status="200"}' in text
+            )
+            assert "gateway_active_subscriptions" in text
