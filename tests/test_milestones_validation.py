@@ -195,6 +195,8 @@ async def test_unknown_ids_are_404(client: httpx.AsyncClient, auth: Auth, demo):
         ("?limit=101", 400),
         ("?page=0", 400),
         ("?year=twenty", 400),
+        ("?year=%C2%B9", 400),  # a superscript digit is no year
+        ("?year=20250", 400),
         ("?start_date=2025-13-01&end_date=2025-12-31", 400),
         ("?start_date=2025-12-31&end_date=2025-01-01", 422),
         ("?start_date=2024-01-01&end_date=2025-12-31", 422),

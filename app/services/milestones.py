@@ -170,7 +170,7 @@ def query_period(year: str | None, start_date: str | None, end_date: str | None)
         return None
     number: int | None = None
     if year is not None:
-        if not year.isdigit():
+        if not (len(year) == 4 and year.isascii() and year.isdigit()):
             raise BadRequest("Query parameter 'year' must be a year such as 2025")
         number = int(year)
     for name, value in (("start_date", start_date), ("end_date", end_date)):
