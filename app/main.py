@@ -36,6 +36,7 @@ from app.services import followups
 from app.settings import Settings, get_settings
 from schema import build_schema
 from schema.http import GraphQLView
+from schema.persisted import PersistedQueries
 
 log = logging.getLogger("gateway")
 _STATIC = Path(str(files("app") / "static"))
@@ -94,7 +95,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings.configure_logging:
         configure_logging(settings)
     tokens = TokenService(settings)
-    graphql = GraphQLView(build_schema(settings), graphiql=settings.graphiql_enabled)
+    persisted = PersistedQueries(settings)
+    graphql = GraphQLView(
+        build_schema(settings), graphiql=settings.graphiql_enabled, persisted=persisted
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -108,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await followups.stop_periodic(sweeps)
             await app.state.events.stop()
+            await persisted.close()
             await db.dispose()
             if app.state.rate_limiter is not None:
                 await app.state.rate_limiter.close()

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     events_backend: Literal["memory", "postgres", "redis"] = "memory"
     request_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # Persisted queries: off, apq (Apollo automatic persisted queries), allowlist (only the
+    # operations in the JSON file {sha256: query} at persisted_query_allowlist may run).
+    persisted_queries: Literal["off", "apq", "allowlist"] = "apq"
+    persisted_query_allowlist: str | None = None
+
     # GraphQL limits, checked before execution (QUERY_TOO_COMPLEX).
     graphql_max_depth: int = Field(default=10, ge=1)
     graphql_max_aliases: int = Field(default=15, ge=0)

@@ -26,6 +26,7 @@ from schema.mentoring_roots import MentoringMutation, MentoringQuery, MentoringS
 from schema.milestone_roots import MilestoneMutation, MilestoneQuery, MilestoneSubscription
 from schema.observe import OperationMetrics
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
+from schema.persisted import AllowListOnly, load_allowlist
 
 
 @strawberry.type
@@ -92,6 +93,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
+    if settings.persisted_queries == "allowlist":
+        allowed = frozenset(load_allowlist(settings.persisted_query_allowlist))
+        extensions.append(lambda: AllowListOnly(allowed))
     return GatewaySchema(
         query=Query,
         mutation=Mutation,

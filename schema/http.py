@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.auth import authenticate
@@ -30,18 +32,28 @@ from app.errors import (
 from app.rest.http import is_json_content_type, parse_json, problem_response
 from resolvers.context import Context
 from schema.limits import QueryTooComplex
+from schema.persisted import PersistedQueries, PersistedQueryError
 
 _STATIC = Path(str(files("app") / "static"))
 _STATUS_ERRORS: dict[int, type[DomainError]] = {404: NotFound, 405: MethodNotAllowed}
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: Any, *, graphiql: bool) -> None:
+    def __init__(self, schema: Any, *, graphiql: bool, persisted: PersistedQueries) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
+        self.persisted = persisted
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):
+            return [await self.persisted.resolve(item) for item in data]
+        return await self.persisted.resolve(data)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL with its JavaScript and CSS served by the gateway (no CDN)."""
@@ -62,6 +74,8 @@ class GraphQLView(GraphQL[Context, None]):
                 response = problem_response(self._http_error(exc), request.url.path)
             except DomainError as exc:
                 response = problem_response(exc, request.url.path)
+            except PersistedQueryError as exc:
+                response = JSONResponse(exc.body())
             await response(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
