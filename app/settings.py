@@ -15,6 +15,10 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./gateway.db"
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=0)  # PostgreSQL; 0 = none
     db_echo: bool = False
 
     # Authentication. In development a secret is generated and stored beside the database
