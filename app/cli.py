@@ -177,6 +177,25 @@ def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run())
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Online backup of the SQLite database (consistent while the gateway keeps serving)."""
+    import sqlite3
+    from pathlib import Path
+
+    if not settings.is_sqlite:
+        print("on PostgreSQL use pg_dump (see docs/operations.md)", file=sys.stderr)
+        return 2
+    source_path = settings.database_url.split(":///", 1)[1]
+    target = Path(args.target)
+    if target.exists():
+        print(f"{target} exists; refusing to overwrite it", file=sys.stderr)
+        return 1
+    with sqlite3.connect(source_path) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    print(f"backed up {source_path} to {target}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -228,6 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("key_id")
     key_actions.add_parser("list", help="list keys")
     api_key.set_defaults(run=cmd_api_key)
+
+    backup = sub.add_parser("backup", help="online backup of the SQLite database")
+    backup.add_argument("target", help="path of the backup file to create")
+    backup.set_defaults(run=cmd_backup)
 
     sub.add_parser("demo-tokens", help="print tokens for the demo roles").set_defaults(
         run=cmd_demo_tokens

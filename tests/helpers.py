@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -9,7 +11,9 @@ from typing import Any
 import httpx
 
 from app.auth import TokenService
+from app.cli import main as cli
 from app.db import StatementCounter
+from app.settings import Settings, get_settings
 
 
 class Auth:
@@ -72,3 +76,25 @@ def count_statements() -> Iterator[StatementCounter]:
         yield counter
     finally:
         counter.stop(token)
+
+
+async def run_cli(settings: Settings, *argv: str) -> int:
+    """Run the ``gateway`` command on the test database (in a thread: it runs its own loop)."""
+
+    def run() -> int:
+        saved = {k: os.environ.get(k) for k in ("GATEWAY_DATABASE_URL", "GATEWAY_JWT_SECRET")}
+        os.environ["GATEWAY_DATABASE_URL"] = settings.database_url
+        if settings.jwt_secret is not None:
+            os.environ["GATEWAY_JWT_SECRET"] = settings.jwt_secret.get_secret_value()
+        get_settings.cache_clear()
+        try:
+            return cli(list(argv))
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            get_settings.cache_clear()
+
+    return await asyncio.get_running_loop().run_in_executor(None, run)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from app.cli import main as cli
 from app.db import Database
 from app.models.apikeys import ApiKey
 from app.settings import Settings
-from tests.helpers import Auth, error_codes, gql
+from tests.helpers import Auth, error_codes, gql, run_cli
 
 CREATE = """mutation($input: CreateApiKeyInput!) {
   createApiKey(input: $input) { key apiKey { keyId role orgs personId revokedAt } }
@@ -103,50 +101,12 @@ async def test_only_admins_manage_keys(client, demo, auth: Auth):
 async def test_cli_creates_lists_and_revokes(
     client, demo, settings: Settings, capsys: pytest.CaptureFixture[str]
 ):
-    def run(*argv: str) -> int:
-        return cli(list(argv))
-
-    loop = asyncio.get_running_loop()
-    base = ["api-key"]
-    code = await loop.run_in_executor(
-        None,
-        lambda: _with_env(
-            settings,
-            lambda: run(
-                *base, "create", "--name", "svc", "--person", "admin_001", "--role", "admin"
-            ),
-        ),
+    code = await run_cli(
+        settings, "api-key", "create", "--name", "svc", "--person", "admin_001", "--role", "admin"
     )
     assert code == 0
     key = capsys.readouterr().out.strip()
     assert (await client.get("/api/v1/me", headers={"X-API-Key": key})).json()["id"] == "admin_001"
     key_id = key.removeprefix("gwk_").split(".")[0]
-    assert (
-        await loop.run_in_executor(
-            None, lambda: _with_env(settings, lambda: run(*base, "revoke", key_id))
-        )
-        == 0
-    )
+    assert await run_cli(settings, "api-key", "revoke", key_id) == 0
     assert (await client.get("/api/v1/me", headers={"X-API-Key": key})).status_code == 401
-
-
-def _with_env(settings: Settings, fn):
-    import os
-
-    from app.settings import get_settings
-
-    saved = {k: os.environ.get(k) for k in ("GATEWAY_DATABASE_URL", "GATEWAY_JWT_SECRET")}
-    os.environ["GATEWAY_DATABASE_URL"] = settings.database_url
-    os.environ["GATEWAY_JWT_SECRET"] = (
-        settings.jwt_secret.get_secret_value() if settings.jwt_secret else ""
-    )
-    get_settings.cache_clear()
-    try:
-        return fn()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        get_settings.cache_clear()
