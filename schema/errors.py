@@ -19,9 +19,15 @@ def _is_domain(error: GraphQLError) -> bool:
     return isinstance(error.original_error, DomainError)
 
 
+def _is_client_error(error: GraphQLError) -> bool:
+    # DomainErrors, and GraphQL's own input coercion errors (a variable of the wrong type,
+    # e.g. 45.5 for an Int), which graphql-core raises wrapped in another GraphQLError.
+    return _is_domain(error) or isinstance(error.original_error, GraphQLError)
+
+
 def _should_mask(error: GraphQLError) -> bool:
     # Parse/validation errors have no original error: they are the client's and safe to show.
-    return error.original_error is not None and not _is_domain(error)
+    return error.original_error is not None and not _is_client_error(error)
 
 
 _SUGGESTION = re.compile(r" Did you mean .*\?$")
@@ -50,6 +56,8 @@ class GatewayErrors(MaskErrors):
             original = error.original_error
             if isinstance(original, DomainError):
                 error.extensions = {**(error.extensions or {}), **original.extensions()}
+            elif isinstance(original, GraphQLError):
+                error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
             elif not error.extensions or "code" not in error.extensions:
                 error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
             if self.hide_suggestions and original is None:
@@ -63,7 +71,7 @@ def log_errors(errors: list[GraphQLError]) -> None:
     (they are expected), unexpected ones are logged with their traceback when masked."""
     request_id = current_request_id()
     for error in errors:
-        if error.original_error is not None and not _is_domain(error):
+        if error.original_error is not None and not _is_client_error(error):
             continue
         code = (error.extensions or {}).get("code") or (
             error.original_error.code if isinstance(error.original_error, DomainError) else None
