@@ -95,7 +95,11 @@ async def test_put_example(client: httpx.AsyncClient, auth: Auth, demo):
     for base in (BASE, DOUBLED):
         response = await client.put(
             f"{base}/milestone_300h",
-            json={"status": "achieved", "achieved_value": 315, "achieved_at": "2026-01-03T09:00:00Z"},
+            json={
+                "status": "achieved",
+                "achieved_value": 315,
+                "achieved_at": "2026-01-03T09:00:00Z",
+            },
             headers=auth.coordinator,
         )
         assert response.status_code == 200, response.text
@@ -245,7 +249,9 @@ async def test_bokmal_labels_by_accept_language(client: httpx.AsyncClient, auth:
     assert english.json()["accessibility_label"].startswith("You reached")
 
 
-async def test_every_badge_url_the_api_returns_is_a_png(client: httpx.AsyncClient, auth: Auth, demo):
+async def test_every_badge_url_the_api_returns_is_a_png(
+    client: httpx.AsyncClient, auth: Auth, demo
+):
     urls: set[str] = set()
     listed = await client.get(f"{BASE}?limit=100", headers=auth.admin)
     urls |= {item["badge_image_url"] for item in listed.json()["data"]}
