@@ -56,7 +56,7 @@ class Paged(Generic[T]):
 def _whole_number(name: str, raw: str | None, default: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise BadRequest(f"Query parameter '{name}' must be a positive whole number")
     return int(raw)
 
@@ -83,7 +83,7 @@ def decode_cursor(cursor: str) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadRequest(f"Invalid cursor {cursor!r}") from None
     number = text.removeprefix(_CURSOR_PREFIX)
-    if not text.startswith(_CURSOR_PREFIX) or not number.isdigit():
+    if not text.startswith(_CURSOR_PREFIX) or not (number.isascii() and number.isdigit()):
         raise BadRequest(f"Invalid cursor {cursor!r}")
     return int(number)
 
