@@ -35,7 +35,12 @@ class RequestContextMiddleware:
         path = scope.get("path", "")
         if scope["type"] == "http":
             declared = headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+            if (
+                declared
+                and declared.isascii()
+                and declared.isdigit()
+                and int(declared) > self.max_body_bytes
+            ):
                 response = problem_response(
                     PayloadTooLarge(f"The body exceeds {self.max_body_bytes} bytes"),
                     path,
