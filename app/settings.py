@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)  # PostgreSQL; 0 = none
     db_echo: bool = False
+    # Benchmark switch: false loads every relation key on its own (shows the N+1 cost).
+    dataloader_batching: bool = True
 
     # Authentication. In development a secret is generated and stored beside the database
     # when none is configured; production refuses to start without one.

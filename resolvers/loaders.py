@@ -24,8 +24,12 @@ BatchFn = Callable[[AsyncSession, Sequence[K]], Awaitable[Sequence[V]]]
 
 
 class Loaders:
-    def __init__(self, db: Database) -> None:
+    """``batching=False`` (``GATEWAY_DATALOADER_BATCHING=false``, for the benchmark only)
+    loads every key on its own, without cache: the N+1 the loaders exist to prevent."""
+
+    def __init__(self, db: Database, *, batching: bool = True) -> None:
         self._db = db
+        self._batching = batching
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
 
     def get(self, batch: BatchFn[K, V]) -> DataLoader[K, V]:
@@ -40,7 +44,7 @@ class Loaders:
                 async with db.read() as session:
                     return await batch(session, keys)
 
-            loader = DataLoader(load_fn=load)
+            loader = DataLoader(load_fn=load, batch=self._batching, cache=self._batching)
             self._loaders[batch] = loader
         return cast(DataLoader[K, V], loader)
 
