@@ -31,7 +31,9 @@ from app.settings import Settings
 _WRITE = "gateway_write"
 
 # Statements executed in the current request/task, when a counter has been started.
-_statement_count: ContextVar[list[int] | None] = ContextVar("statement_count", default=None)
+# The counters open around the current task (a request's, and a test's around it): each
+# statement counts in all of them.
+_statement_counts: ContextVar[tuple[list[int], ...]] = ContextVar("statement_counts", default=())
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -51,9 +53,10 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def _count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    counter = _statement_count.get()
-    if counter is not None and not statement.startswith("BEGIN"):
-        counter[0] += 1
+    if statement.startswith("BEGIN"):
+        return
+    for cell in _statement_counts.get():
+        cell[0] += 1
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -92,12 +95,12 @@ class StatementCounter:
     def count(self) -> int:
         return self._cell[0]
 
-    def start(self) -> Token[list[int] | None]:
-        return _statement_count.set(self._cell)
+    def start(self) -> Token[tuple[list[int], ...]]:
+        return _statement_counts.set((*_statement_counts.get(), self._cell))
 
     @staticmethod
-    def stop(token: Token[list[int] | None]) -> None:
-        _statement_count.reset(token)
+    def stop(token: Token[tuple[list[int], ...]]) -> None:
+        _statement_counts.reset(token)
 
 
 class Database:

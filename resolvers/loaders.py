@@ -44,7 +44,11 @@ class Loaders:
                 async with db.read() as session:
                     return await batch(session, keys)
 
-            loader = DataLoader(load_fn=load, batch=self._batching, cache=self._batching)
+            loader = DataLoader(
+                load_fn=load,
+                max_batch_size=None if self._batching else 1,
+                cache=self._batching,
+            )
             self._loaders[batch] = loader
         return cast(DataLoader[K, V], loader)
 
