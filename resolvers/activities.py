@@ -15,6 +15,7 @@ from app.models.activities import Activity, ActivityStatus, ActivityType
 from app.pagination import Paged
 from app.repositories import activities as repo
 from app.services import activities as service
+from app.services import activity_changes as changing
 from app.services import activity_totals as totals
 from app.services import activity_types as types
 from app.services.activity_rules import NewActivity
@@ -126,12 +127,12 @@ async def sync_activities(ctx: Context, items: Sequence[NewActivity]) -> list[se
 
 
 async def update_activity(
-    ctx: Context, activity_id: str, changes: service.ActivityChanges, expected_version: int | None
+    ctx: Context, activity_id: str, changes: changing.ActivityChanges, expected_version: int | None
 ) -> Activity:
     outbox: list[Event] = []
     with graphql_fields():
         async with ctx.write() as session:
-            row = await service.update_activity(
+            row = await changing.update_activity(
                 session,
                 ctx.who,
                 activity_id,
@@ -152,7 +153,7 @@ async def decide(
 ) -> Activity:
     outbox: list[Event] = []
     async with ctx.write() as session:
-        row = await service.decide(
+        row = await changing.decide(
             session,
             ctx.who,
             activity_id,
@@ -168,7 +169,7 @@ async def decide(
 async def delete_activity(ctx: Context, activity_id: str, expected_version: int | None) -> None:
     outbox: list[Event] = []
     async with ctx.write() as session:
-        await service.delete_activity(
+        await changing.delete_activity(
             session, ctx.who, activity_id, expected_version=expected_version, outbox=outbox
         )
     _publish(ctx, outbox)
@@ -177,7 +178,7 @@ async def delete_activity(ctx: Context, activity_id: str, expected_version: int 
 async def restore_activity(ctx: Context, activity_id: str) -> Activity:
     outbox: list[Event] = []
     async with ctx.write() as session:
-        row = await service.restore_activity(session, ctx.who, activity_id, outbox=outbox)
+        row = await changing.restore_activity(session, ctx.who, activity_id, outbox=outbox)
     _publish(ctx, outbox)
     return row
 

@@ -13,6 +13,7 @@ import strawberry
 from app.errors import DomainError
 from app.models import activities as models
 from app.services import activities as service
+from app.services import activity_changes as changing
 from app.services import activity_totals as totals
 from app.services.activity_rules import NewActivity
 from resolvers import activities as resolve
@@ -24,13 +25,13 @@ from schema.people import Person
 
 @strawberry.enum(description="Where an activity stands: logged, or decided by a coordinator.")
 class ActivityStatus(Enum):
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    REJECTED = "rejected"
+    PENDING = strawberry.enum_value("pending", description="Logged; waiting for a decision.")
+    CONFIRMED = strawberry.enum_value("confirmed", description="Confirmed by a coordinator.")
+    REJECTED = strawberry.enum_value("rejected", description="Rejected, with a reason.")
 
     @property
     def model(self) -> models.ActivityStatus:
-        return models.ActivityStatus(self.value)
+        return models.ActivityStatus[self.name]
 
 
 @strawberry.type(description="A kind of activity peer mentors log (running, meeting, call ...).")
@@ -165,32 +166,38 @@ class LogActivityInput:
 
 @strawberry.input(description="Changes to an activity; omitted fields stay as they are.")
 class UpdateActivityInput:
-    activity_type_id: str | None = None
-    date: str | None = strawberry.field(default=None, description="YYYY-MM-DD.")
-    duration_minutes: int | None = None
+    activity_type_id: str | None = strawberry.field(
+        default=None, description="An active activity type's id."
+    )
+    date: str | None = strawberry.field(default=None, description="YYYY-MM-DD, not after tomorrow.")
+    duration_minutes: int | None = strawberry.field(default=None, description="1-1440.")
     notes: str | None = strawberry.field(default=strawberry.UNSET, description="null clears.")
 
-    def to_changes(self) -> service.ActivityChanges:
-        return service.ActivityChanges(
+    def to_changes(self) -> changing.ActivityChanges:
+        return changing.ActivityChanges(
             activity_type_id=self.activity_type_id,
             date=self.date,
             duration_minutes=self.duration_minutes,
-            notes=service.UNSET if self.notes is strawberry.UNSET else self.notes,
+            notes=changing.UNSET if self.notes is strawberry.UNSET else self.notes,
         )
 
 
 @strawberry.input(description="A new activity type (admin).")
 class CreateActivityTypeInput:
     id: str = strawberry.field(description="`type_` and lower-case letters, digits or `_`.")
-    name: str
-    description: str | None = None
-    active: bool = True
+    name: str = strawberry.field(description="Display name, 1-200 characters, unique.")
+    description: str | None = strawberry.field(
+        default=None, description="What counts as this kind, up to 1000 characters."
+    )
+    active: bool = strawberry.field(default=True, description="false adds it retired.")
 
 
 @strawberry.input(description="Changes to an activity type; omitted fields stay as they are.")
 class UpdateActivityTypeInput:
-    name: str | None = None
-    description: str | None = strawberry.UNSET
+    name: str | None = strawberry.field(default=None, description="A new display name.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new description; null clears it."
+    )
     active: bool | None = strawberry.field(default=None, description="false retires the type.")
 
 
@@ -200,27 +207,29 @@ class LogActivityPayload:
         description="True when this call stored it; false when it returns the record an "
         "earlier call with the same localId and payload stored."
     )
-    activity: Activity
+    activity: Activity = strawberry.field(description="The stored activity.")
 
 
 @strawberry.enum(description="What happened to one item of a sync batch.")
 class SyncOutcome(Enum):
-    CREATED = "created"
-    EXISTING = "existing"
-    REJECTED = "rejected"
+    CREATED = strawberry.enum_value("created", description="Stored by this call.")
+    EXISTING = strawberry.enum_value(
+        "existing", description="Stored earlier from the same localId and payload."
+    )
+    REJECTED = strawberry.enum_value("rejected", description="Not stored; see `error`.")
 
 
 @strawberry.type(description="An invalid field of a rejected sync item.")
 class SyncFieldError:
-    field: str
-    message: str
+    field: str = strawberry.field(description="The input field, e.g. `durationMinutes`.")
+    message: str = strawberry.field(description="What is wrong with it.")
 
 
 @strawberry.type(description="Why a sync item was rejected.")
 class SyncItemError:
     code: str = strawberry.field(description="BAD_USER_INPUT, FORBIDDEN, CONFLICT ...")
-    message: str
-    fields: list[SyncFieldError]
+    message: str = strawberry.field(description="A sentence for the person who logged it.")
+    fields: list[SyncFieldError] = strawberry.field(description="Invalid fields, if any.")
 
     @classmethod
     def of(cls, error: DomainError) -> SyncItemError:
@@ -233,8 +242,8 @@ class SyncItemError:
 @strawberry.type(description="The answer for one item of a sync batch.")
 class SyncItemResult:
     index: int = strawberry.field(description="The item's position in the batch, from 0.")
-    local_id: str
-    outcome: SyncOutcome
+    local_id: str = strawberry.field(description="The item's localId.")
+    outcome: SyncOutcome = strawberry.field(description="Created, existing or rejected.")
     activity: Activity | None = strawberry.field(description="The record, unless rejected.")
     error: SyncItemError | None = strawberry.field(description="Why, when rejected.")
 
@@ -260,10 +269,10 @@ class SyncItemResult:
 
 @strawberry.type(description="The answers for a sync batch, one per item, in order.")
 class SyncActivitiesPayload:
-    results: list[SyncItemResult]
-    created_count: int
-    existing_count: int
-    rejected_count: int
+    results: list[SyncItemResult] = strawberry.field(description="One per item, in order.")
+    created_count: int = strawberry.field(description="Items stored by this call.")
+    existing_count: int = strawberry.field(description="Items stored by an earlier call.")
+    rejected_count: int = strawberry.field(description="Items refused.")
 
     @classmethod
     def of(cls, results: list[service.SyncResult]) -> SyncActivitiesPayload:
@@ -280,11 +289,11 @@ class SyncActivitiesPayload:
 @strawberry.type(description="An activity's status changed (decision, or back to pending).")
 class ActivityStatusChange:
     activity_id: str = strawberry.field(description="The activity's id (`legacyId`).")
-    peer_mentor_id: str
-    status: ActivityStatus
-    previous_status: ActivityStatus
-    rejection_reason: str | None
-    changed_at: dt.datetime
+    peer_mentor_id: str = strawberry.field(description="The activity's mentor.")
+    status: ActivityStatus = strawberry.field(description="The status now.")
+    previous_status: ActivityStatus = strawberry.field(description="The status before.")
+    rejection_reason: str | None = strawberry.field(description="Why, when rejected.")
+    changed_at: dt.datetime = strawberry.field(description="When it changed.")
 
 
 async def _activity_node(info: Info, key: str) -> Activity | None:

@@ -10,6 +10,7 @@ import strawberry
 
 from app.models.activities import ActivityStatus as ModelStatus
 from app.services import activities as service
+from app.services import activity_types as types
 from app.timeutil import parse_datetime, utcnow
 from resolvers import activities as resolve
 from resolvers.context import Info
@@ -34,12 +35,29 @@ Since = Annotated[dt.date | None, _FROM]
 Until = Annotated[dt.date | None, _TO]
 PeriodStart = Annotated[dt.date, _FROM]
 PeriodEnd = Annotated[dt.date, _TO]
+ActivityId = Annotated[
+    str, strawberry.argument(description="The activity's id, e.g. act_9f3a12bc.")
+]
+ExpectedVersion = Annotated[
+    int | None,
+    strawberry.argument(
+        description="The version you last saw; a stale one is refused (CONFLICT). Needed by "
+        "a mentor changing their confirmed or rejected activity."
+    ),
+]
+First = Annotated[int | None, strawberry.argument(description="Page size, 0-100 (default 20).")]
+After = Annotated[str | None, strawberry.argument(description="The cursor to continue after.")]
+MentorFilter = Annotated[str | None, strawberry.argument(description="Only this mentor's.")]
+StatusFilter = Annotated[
+    ActivityStatus | None, strawberry.argument(description="Only activities in this status.")
+]
+TypeFilter = Annotated[str | None, strawberry.argument(description="Only this activity type.")]
 
 
 @strawberry.type
 class ActivityQuery:
     @strawberry.field(description="One activity by its id (e.g. `act_9f3a12bc`).")
-    async def activity(self, info: Info, id: str) -> Activity:
+    async def activity(self, info: Info, id: ActivityId) -> Activity:
         return Activity.from_row(await resolve.activity(info.context, id))
 
     @strawberry.field(
@@ -49,13 +67,13 @@ class ActivityQuery:
     async def activities(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        peer_mentor_id: str | None = None,
+        first: First = None,
+        after: After = None,
+        peer_mentor_id: MentorFilter = None,
         from_: Since = None,
         to: Until = None,
-        status: ActivityStatus | None = None,
-        activity_type_id: str | None = None,
+        status: StatusFilter = None,
+        activity_type_id: TypeFilter = None,
     ) -> Connection[Activity]:
         paged = await resolve.activities(
             info.context,
@@ -71,7 +89,11 @@ class ActivityQuery:
 
     @strawberry.field(description="The activity-type catalogue, by name.")
     async def activity_types(
-        self, info: Info, include_inactive: bool = False
+        self,
+        info: Info,
+        include_inactive: Annotated[
+            bool, strawberry.argument(description="Include retired types too.")
+        ] = False,
     ) -> list[ActivityType]:
         rows = await resolve.activity_types(info.context, include_inactive)
         return [ActivityType.from_row(row) for row in rows]
@@ -82,7 +104,7 @@ class ActivityQuery:
     async def mentor_activity_totals(
         self,
         info: Info,
-        mentor_id: str,
+        mentor_id: Annotated[str, strawberry.argument(description="The mentor's directory id.")],
         from_: PeriodStart,
         to: PeriodEnd,
     ) -> MentorActivityTotals:
@@ -96,7 +118,11 @@ class ActivityMutation:
         description="Log an activity. Idempotent on (mentor, localId): a retry with the same "
         "payload returns the stored record (created: false); another payload is refused."
     )
-    async def log_activity(self, info: Info, input: LogActivityInput) -> LogActivityPayload:
+    async def log_activity(
+        self,
+        info: Info,
+        input: Annotated[LogActivityInput, strawberry.argument(description="The activity.")],
+    ) -> LogActivityPayload:
         logged = await resolve.log_activity(info.context, input.to_new())
         return LogActivityPayload(
             created=logged.created, activity=Activity.from_row(logged.activity)
@@ -107,7 +133,12 @@ class ActivityMutation:
         "(created, existing, rejected with a reason). Retrying the batch changes nothing."
     )
     async def sync_activities(
-        self, info: Info, items: list[LogActivityInput]
+        self,
+        info: Info,
+        items: Annotated[
+            list[LogActivityInput],
+            strawberry.argument(description="The queued activities, oldest first (at most 100)."),
+        ],
     ) -> SyncActivitiesPayload:
         results = await resolve.sync_activities(info.context, [i.to_new() for i in items])
         return SyncActivitiesPayload.of(results)
@@ -120,41 +151,47 @@ class ActivityMutation:
     async def update_activity(
         self,
         info: Info,
-        id: str,
-        input: UpdateActivityInput,
-        expected_version: int | None = None,
+        id: ActivityId,
+        input: Annotated[UpdateActivityInput, strawberry.argument(description="The changes.")],
+        expected_version: ExpectedVersion = None,
     ) -> Activity:
         row = await resolve.update_activity(info.context, id, input.to_changes(), expected_version)
         return Activity.from_row(row)
 
     @strawberry.mutation(description="Confirm an activity (coordinator of the mentor, admin).")
     async def confirm_activity(
-        self, info: Info, id: str, expected_version: int | None = None
+        self, info: Info, id: ActivityId, expected_version: ExpectedVersion = None
     ) -> Activity:
         row = await resolve.decide(info.context, id, ModelStatus.CONFIRMED, None, expected_version)
         return Activity.from_row(row)
 
     @strawberry.mutation(description="Reject an activity with a reason (coordinator, admin).")
     async def reject_activity(
-        self, info: Info, id: str, reason: str, expected_version: int | None = None
+        self,
+        info: Info,
+        id: ActivityId,
+        reason: Annotated[str, strawberry.argument(description="Why, for the mentor to read.")],
+        expected_version: ExpectedVersion = None,
     ) -> Activity:
         row = await resolve.decide(info.context, id, ModelStatus.REJECTED, reason, expected_version)
         return Activity.from_row(row)
 
     @strawberry.mutation(description="Delete an activity (kept as a tombstone).")
     async def delete_activity(
-        self, info: Info, id: str, expected_version: int | None = None
+        self, info: Info, id: ActivityId, expected_version: ExpectedVersion = None
     ) -> bool:
         await resolve.delete_activity(info.context, id, expected_version)
         return True
 
     @strawberry.mutation(description="Bring back a deleted activity (admin).")
-    async def restore_activity(self, info: Info, id: str) -> Activity:
+    async def restore_activity(self, info: Info, id: ActivityId) -> Activity:
         return Activity.from_row(await resolve.restore_activity(info.context, id))
 
     @strawberry.mutation(description="Add an activity type to the catalogue (admin).")
     async def create_activity_type(
-        self, info: Info, input: CreateActivityTypeInput
+        self,
+        info: Info,
+        input: Annotated[CreateActivityTypeInput, strawberry.argument(description="The type.")],
     ) -> ActivityType:
         row = await resolve.create_activity_type(
             info.context, input.id, input.name, input.description, input.active
@@ -163,14 +200,17 @@ class ActivityMutation:
 
     @strawberry.mutation(description="Rename, describe, retire or revive an activity type (admin).")
     async def update_activity_type(
-        self, info: Info, id: str, input: UpdateActivityTypeInput
+        self,
+        info: Info,
+        id: Annotated[str, strawberry.argument(description="The type's id, e.g. type_running.")],
+        input: Annotated[UpdateActivityTypeInput, strawberry.argument(description="Changes.")],
     ) -> ActivityType:
         row = await resolve.update_activity_type(
             info.context,
             id,
             name=input.name,
             description=(
-                service.UNSET if input.description is strawberry.UNSET else input.description
+                types.UNSET if input.description is strawberry.UNSET else input.description
             ),
             active=input.active,
         )
@@ -184,7 +224,7 @@ class ActivitySubscription:
         "coordinator's mentors', every one for admins."
     )
     async def activity_status_changed(
-        self, info: Info, peer_mentor_id: str | None = None
+        self, info: Info, peer_mentor_id: MentorFilter = None
     ) -> AsyncGenerator[ActivityStatusChange, None]:
         who = info.context.who
         async with info.context.events.subscribe(service.TOPIC) as queue:

@@ -311,11 +311,12 @@ async def test_activity_type_catalogue(client, demo, auth: Auth):
     bad = await gql(client, CREATE_TYPE, {"input": {"id": "Swim!", "name": ""}}, auth.admin)
     assert error_codes(bad) == ["BAD_USER_INPUT"]
     assert {e["field"] for e in bad["errors"][0]["extensions"]["errors"]} == {"id", "name"}
-    retire = (
-        'mutation { updateActivityType(id: "type_swimming", input: {active: false}) { active } }'
-    )
+    retire = """mutation {
+      updateActivityType(id: "type_swimming", input: {active: false}) { active description }
+    }"""
     assert (await gql(client, retire, headers=auth.admin))["data"]["updateActivityType"] == {
-        "active": False
+        "active": False,
+        "description": "In the pool or the sea.",
     }
     active_ids = {
         t["legacyId"]
@@ -385,3 +386,25 @@ async def test_status_changes_reach_the_mentor_and_not_others(live_url, demo, au
     finally:
         await mentor_ws.close()
         await other_ws.close()
+
+
+async def test_coordinator_does_not_decide_on_their_own_activity(client, demo, auth: Auth):
+    both = auth("user_019", "peer_mentor", "coordinator", orgs=("org_03",))
+    created = await gql(
+        client,
+        LOG,
+        {
+            "input": {
+                "localId": "own_1",
+                "activityTypeId": "type_call",
+                "date": "2026-11-05",
+                "durationMinutes": 25,
+            }
+        },
+        both,
+    )
+    activity_id = created["data"]["logActivity"]["activity"]["legacyId"]
+    confirm = f'mutation {{ confirmActivity(id: "{activity_id}") {{ status }} }}'
+    assert error_codes(await gql(client, confirm, headers=both)) == ["FORBIDDEN"]
+    done = await gql(client, confirm, headers=auth.coordinator)
+    assert done["data"]["confirmActivity"] == {"status": "CONFIRMED"}

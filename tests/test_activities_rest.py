@@ -462,3 +462,14 @@ async def test_openapi_lists_both_paths(client):
         assert path in document["paths"], path
     assert set(document["paths"][BASE]) == {"get", "post"}
     assert set(document["paths"][BASE + "/{id}"]) == {"get", "put", "delete"}
+
+
+async def test_mentor_may_echo_the_current_status(client, demo, auth: Auth):
+    created = await _pending_of(client, auth)
+    response = await client.put(
+        f"{BASE}/{created['id']}",
+        json={**created, "status": "pending", "notes": "Echoed back"},
+        headers=auth.mentor("mentor_4b8c21"),
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["notes"]) == ("pending", "Echoed back")

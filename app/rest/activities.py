@@ -17,6 +17,7 @@ from app.models.activities import Activity
 from app.rest.http import json_response
 from app.rest.routing import Call, Contract, Endpoint, QueryParam
 from app.services import activities as service
+from app.services import activity_changes as changing
 from app.services.activity_rules import NewActivity
 from app.timeutil import format_date, format_datetime, parse_date
 from app.versioning import etag, parse_if_match
@@ -163,20 +164,20 @@ async def update_activity(call: Call) -> Response:
     if body.id is not None and body.id != call.path["id"]:
         errors.append(FieldError("id", "does not match the activity in the URL"))
     InvalidInput.raise_if_any(errors)
-    changes = service.ActivityChanges(
+    changes = changing.ActivityChanges(
         activity_type_id=body.activity_type_id,
         date=body.date,
         duration_minutes=body.duration_minutes,
-        notes=body.notes if "notes" in given else service.UNSET,
+        notes=body.notes if "notes" in given else changing.UNSET,
         status=body.status,
-        rejection_reason=body.rejection_reason if "rejection_reason" in given else service.UNSET,
+        rejection_reason=body.rejection_reason if "rejection_reason" in given else changing.UNSET,
         local_id=body.local_id,
         peer_mentor_id=body.peer_mentor_id,
     )
     expected = parse_if_match(call.request.headers.get("if-match"))
     outbox: list[Event] = []
     async with call.db.write() as session:
-        row = await service.update_activity(
+        row = await changing.update_activity(
             session,
             call.principal,
             call.path["id"],
@@ -192,7 +193,7 @@ async def delete_activity(call: Call) -> dict[str, Any]:
     expected = parse_if_match(call.request.headers.get("if-match"))
     outbox: list[Event] = []
     async with call.db.write() as session:
-        row = await service.delete_activity(
+        row = await changing.delete_activity(
             session, call.principal, call.path["id"], expected_version=expected, outbox=outbox
         )
     _publish(call, outbox)

@@ -1,4 +1,5 @@
-"""Activities: idempotent offline-first inserts, edits, coordinator decisions, tombstones.
+"""Activities: reading them, and idempotent offline-first inserts (one or a batch).
+Changing them is in ``app.services.activity_changes``.
 
 Sync guarantees (README, "Activities: sync guarantees"):
 
@@ -22,7 +23,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
-from app.errors import BadRequest, Conflict, DomainError, FieldError, Forbidden, InvalidInput
+from app.errors import BadRequest, Conflict, DomainError, InvalidInput
 from app.events import Event
 from app.ids import new_id
 from app.models.activities import Activity, ActivityStatus
@@ -34,9 +35,7 @@ from app.services.activity_rules import NewActivity
 from app.services.activity_types import require_usable_type
 from app.services.authz import hide_unless, require_principal, require_role
 from app.timeutil import format_datetime, utcnow
-from app.versioning import check_version
 
-UNSET: object = object()
 TOPIC = "activity"
 Outbox = list[Event]
 
@@ -48,21 +47,6 @@ class Logged:
 
 
 @dataclass(frozen=True, slots=True)
-class ActivityChanges:
-    """A PUT / ``updateActivity``: ``None`` (or ``UNSET`` for nullable fields) keeps a field."""
-
-    activity_type_id: str | None = None
-    date: str | None = None
-    duration_minutes: int | None = None
-    notes: str | object | None = UNSET
-    status: str | None = None
-    rejection_reason: str | object | None = UNSET
-    # Echoed back from a GET by REST clients: they must match, they cannot be changed.
-    local_id: str | None = None
-    peer_mentor_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class SyncResult:
     index: int
     item: NewActivity
@@ -71,7 +55,7 @@ class SyncResult:
     error: DomainError | None = None
 
 
-async def _event(
+async def record_event(
     session: AsyncSession, outbox: Outbox | None, kind: str, row: Activity, previous: str
 ) -> None:
     if outbox is None:
@@ -205,7 +189,7 @@ async def log_activity(
         existing = await repo.by_local_id(session, mentor_id, new.local_id)
         assert existing is not None
         if created:
-            await _event(session, outbox, "created", existing, existing.status)
+            await record_event(session, outbox, "created", existing, existing.status)
             return Logged(existing, True)
     if existing.deleted_at is not None:
         raise Conflict(
@@ -247,196 +231,3 @@ async def sync_activities(
             outbox.extend(pending)
         results.append(SyncResult(index, item, logged.activity, created=logged.created))
     return results
-
-
-# --- changing -------------------------------------------------------------------------------
-
-
-async def _editable(
-    session: AsyncSession, who: Principal, activity_id: str
-) -> tuple[Activity, bool]:
-    """The activity and whether ``who`` decides on it; 404 hidden, 403 not theirs."""
-    row = await get_activity(session, who, activity_id)
-    decider = await rules.may_decide(session, who, row.peer_mentor_id)
-    if not decider and who.person_id != row.peer_mentor_id:
-        raise Forbidden("Only the mentor, their coordinators and admins change an activity")
-    return row, decider
-
-
-def _apply_decision(
-    row: Activity, who: Principal, target: ActivityStatus, reason: str | None
-) -> None:
-    row.status = target.value
-    if target is ActivityStatus.PENDING:
-        row.decided_by, row.decided_at, row.rejection_reason = None, None, None
-        return
-    row.decided_by, row.decided_at = who.person_id, utcnow()
-    row.rejection_reason = reason.strip() if reason and target is ActivityStatus.REJECTED else None
-
-
-def _check_changes(
-    row: Activity, changes: ActivityChanges
-) -> tuple[date | None, ActivityStatus | None]:
-    errors: list[FieldError] = []
-    for field, given, stored in (
-        ("local_id", changes.local_id, row.local_id),
-        ("peer_mentor_id", changes.peer_mentor_id, row.peer_mentor_id),
-    ):
-        if given is not None and given != stored:
-            errors.append(FieldError(field, "cannot be changed"))
-    day = None
-    if changes.date is not None:
-        day = rules.check_date(errors, "date", changes.date)
-    if changes.duration_minutes is not None:
-        rules.check_duration(errors, "duration_minutes", changes.duration_minutes)
-    if changes.notes is not UNSET:
-        rules.check_notes(errors, "notes", changes.notes)
-    if changes.activity_type_id is not None and not changes.activity_type_id:
-        errors.append(FieldError("activity_type_id", "must name an activity type"))
-    target = None
-    if changes.status is not None:
-        try:
-            target = ActivityStatus(changes.status)
-        except ValueError:
-            errors.append(FieldError("status", "must be pending, confirmed or rejected"))
-    InvalidInput.raise_if_any(errors)
-    return day, target
-
-
-def _check_reason(
-    row: Activity, changes: ActivityChanges, target: ActivityStatus | None
-) -> str | None:
-    given = changes.rejection_reason
-    if target is ActivityStatus.REJECTED:
-        if given is UNSET or given is None:
-            if row.status == ActivityStatus.REJECTED.value:
-                return row.rejection_reason
-            raise InvalidInput.field("rejection_reason", "is required to reject an activity")
-        errors: list[FieldError] = []
-        rules.check_reason(errors, "rejection_reason", given)
-        InvalidInput.raise_if_any(errors)
-        return str(given)
-    if given is not UNSET and given != row.rejection_reason:
-        raise InvalidInput.field("rejection_reason", "is only set when rejecting an activity")
-    return None
-
-
-async def update_activity(
-    session: AsyncSession,
-    principal: Principal | None,
-    activity_id: str,
-    changes: ActivityChanges,
-    *,
-    expected_version: int | None = None,
-    outbox: Outbox | None = None,
-) -> Activity:
-    """Change an activity (REST ``PUT``, GraphQL ``updateActivity``).
-
-    A status that differs from the stored one is a decision: coordinators of the mentor's
-    organisation and admins only (403 otherwise). The mentor may change their own activity;
-    a confirmed or rejected one only with its current version, and a change to what counts
-    (type, date, duration) sends it back to ``pending`` for a new decision.
-    """
-    who = require_principal(principal)
-    row, decider = await _editable(session, who, activity_id)
-    day, target = _check_changes(row, changes)
-    transition = target is not None and target.value != row.status
-    if transition and not decider:
-        raise Forbidden(
-            "Confirming or rejecting an activity is for a coordinator of the mentor's "
-            "organisation; the mentor's own change cannot set its status"
-        )
-    rules.require_version_to_edit_decided(row, decider=decider, expected_version=expected_version)
-    check_version("Activity", row.id, row.version, expected_version)
-    reason = _check_reason(row, changes, target if decider else None)
-    type_id = changes.activity_type_id
-    if type_id is not None and type_id != row.activity_type_id:
-        await require_usable_type(session, "activity_type_id", type_id)
-    previous = row.status
-    counted = False
-    if type_id is not None and type_id != row.activity_type_id:
-        row.activity_type_id, counted = type_id, True
-    if day is not None and day != row.date:
-        row.date, counted = day, True
-    if changes.duration_minutes is not None and changes.duration_minutes != row.duration_minutes:
-        row.duration_minutes, counted = changes.duration_minutes, True
-    if changes.notes is not UNSET and changes.notes != row.notes:
-        row.notes = changes.notes if isinstance(changes.notes, str) else None
-    if target is not None and decider and (transition or reason != row.rejection_reason):
-        _apply_decision(row, who, target, reason)
-    elif counted and not decider and row.status != ActivityStatus.PENDING.value:
-        _apply_decision(row, who, ActivityStatus.PENDING, None)
-    await session.flush()
-    kind = "status_changed" if row.status != previous else "updated"
-    await _event(session, outbox, kind, row, previous)
-    return row
-
-
-async def decide(
-    session: AsyncSession,
-    principal: Principal | None,
-    activity_id: str,
-    target: ActivityStatus,
-    *,
-    reason: str | None = None,
-    expected_version: int | None = None,
-    outbox: Outbox | None = None,
-) -> Activity:
-    """Confirm or reject (with a reason) an activity: a coordinator of the mentor's
-    organisation or an admin. Confirming a confirmed activity changes nothing."""
-    who = require_principal(principal)
-    row, decider = await _editable(session, who, activity_id)
-    if not decider:
-        raise Forbidden("Confirming or rejecting needs a coordinator of the mentor's organisation")
-    if target is ActivityStatus.REJECTED:
-        errors: list[FieldError] = []
-        rules.check_reason(errors, "reason", reason)
-        InvalidInput.raise_if_any(errors)
-    check_version("Activity", row.id, row.version, expected_version)
-    new_reason = reason.strip() if reason and target is ActivityStatus.REJECTED else None
-    if row.status == target.value and row.rejection_reason == new_reason:
-        return row
-    previous = row.status
-    _apply_decision(row, who, target, reason)
-    await session.flush()
-    await _event(session, outbox, "status_changed", row, previous)
-    return row
-
-
-async def delete_activity(
-    session: AsyncSession,
-    principal: Principal | None,
-    activity_id: str,
-    *,
-    expected_version: int | None = None,
-    outbox: Outbox | None = None,
-) -> Activity:
-    """Tombstone an activity (it leaves every list and answers 404). Its ``local_id``
-    stays taken, so a late retry of its insert does not bring it back."""
-    who = require_principal(principal)
-    row, decider = await _editable(session, who, activity_id)
-    rules.require_version_to_edit_decided(row, decider=decider, expected_version=expected_version)
-    check_version("Activity", row.id, row.version, expected_version)
-    row.deleted_at = utcnow()
-    await session.flush()
-    await _event(session, outbox, "deleted", row, row.status)
-    return row
-
-
-async def restore_activity(
-    session: AsyncSession,
-    principal: Principal | None,
-    activity_id: str,
-    *,
-    outbox: Outbox | None = None,
-) -> Activity:
-    """Bring back a deleted activity (admin)."""
-    require_role(principal, Role.ADMIN)
-    row = await repo.get_activity(session, activity_id, include_deleted=True)
-    hide_unless(row is not None, "Activity", activity_id)
-    assert row is not None
-    if row.deleted_at is not None:
-        row.deleted_at = None
-        await session.flush()
-        await _event(session, outbox, "restored", row, row.status)
-    return row
