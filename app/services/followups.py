@@ -25,6 +25,7 @@ from app.db import Database
 from app.errors import BadRequest
 from app.events import Event, EventBroker
 from app.ids import new_id
+from app.leases import lease
 from app.models.mentoring import ESCALATION, REMINDER, Assignment, Notification
 from app.models.people import Organisation
 from app.pagination import Paged, PageRequest
@@ -181,7 +182,9 @@ async def sweep_forever(
     at the next tick."""
     while True:
         try:
-            result = await sweep_once(db, settings, events)
+            async with lease(db, settings, "followups") as leader:
+                # One worker sweeps per tick; the others skip (the sweep is idempotent too).
+                result = await sweep_once(db, settings, events) if leader else SweepResult()
             if result.notifications:
                 log.info(
                     "follow-up sweep: %d reminders, %d escalations",
