@@ -17,9 +17,12 @@ from typing import IO
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
+from app.db import Database
+from app.models.mentoring import Notification
 from app.settings import Settings
 from tests.helpers import Auth
 
@@ -68,7 +71,12 @@ def _start(
 
 
 @pytest.fixture
-def two_workers(settings: Settings, demo) -> Iterator[tuple[str, str]]:
+def worker_env() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
+def two_workers(settings: Settings, demo, worker_env: dict[str, str]) -> Iterator[tuple[str, str]]:
     if settings.is_sqlite:
         extra = {
             "GATEWAY_EVENTS_BACKEND": "redis",
@@ -77,6 +85,7 @@ def two_workers(settings: Settings, demo) -> Iterator[tuple[str, str]]:
         }
     else:
         extra = {"GATEWAY_EVENTS_BACKEND": "postgres"}
+    extra.update(worker_env)
     with tempfile.TemporaryFile() as log_a, tempfile.TemporaryFile() as log_b:
         first, a = _start(settings, extra, log_a)
         second, b = _start(settings, extra, log_b)
@@ -131,3 +140,38 @@ async def test_metrics_on_each_worker(two_workers: tuple[str, str], auth: Auth):
                 'gateway_http_requests_total{method="GET",route="/api/v1/me",status="200"}' in text
             )
             assert "gateway_active_subscriptions" in text
+
+
+@pytest.mark.parametrize("worker_env", [{"GATEWAY_FOLLOWUP_INTERVAL_SECONDS": "1"}])
+async def test_two_sweeping_workers_raise_each_notification_once(
+    two_workers: tuple[str, str], db: Database
+):
+    # Both workers run the periodic follow-up sweep every second on the demo data, whose
+    # assignments are long overdue.
+    deadline = time.monotonic() + 20
+    rows: list[tuple[str, str, int]] = []
+    while time.monotonic() < deadline:
+        await asyncio.sleep(1)
+        async with db.read() as session:
+            rows = [
+                (r[0], r[1], r[2])
+                for r in await session.execute(
+                    select(Notification.assignment_id, Notification.kind, func.count()).group_by(
+                        Notification.assignment_id, Notification.kind
+                    )
+                )
+            ]
+        if rows and len(rows) >= 2:
+            break
+    await asyncio.sleep(2.5)  # more ticks on both workers
+    async with db.read() as session:
+        counts = (
+            await session.execute(
+                select(Notification.assignment_id, Notification.kind, func.count()).group_by(
+                    Notification.assignment_id, Notification.kind
+                )
+            )
+        ).all()
+    assert counts, "the sweep raised nothing"
+    assert {kind for _, kind, _ in counts} == {"reminder", "escalation"}
+    assert all(count == 1 for _, _, count in counts), counts
