@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
@@ -13,6 +13,7 @@ import httpx
 from app.auth import TokenService
 from app.cli import main as cli
 from app.db import StatementCounter
+from app.main import create_app
 from app.settings import Settings, get_settings
 
 
@@ -98,3 +99,13 @@ async def run_cli(settings: Settings, *argv: str) -> int:
             get_settings.cache_clear()
 
     return await asyncio.get_running_loop().run_in_executor(None, run)
+
+
+@asynccontextmanager
+async def app_client(settings: Settings, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a second app on the same database, built with other settings."""
+    app = create_app(settings.model_copy(update=overrides))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+            yield c

@@ -9,10 +9,9 @@ import httpx
 import pytest
 from graphql import build_schema, get_introspection_query, parse
 
-from app.main import create_app
 from app.settings import Settings
 from schema.limits import Limits, check_document
-from tests.helpers import Auth, error_codes, gql
+from tests.helpers import Auth, app_client, error_codes, gql
 
 TOO_COMPLEX = ["QUERY_TOO_COMPLEX"]
 
@@ -174,14 +173,8 @@ async def test_mutation_over_get_is_refused(client, demo, auth: Auth):
 
 @pytest.fixture
 async def production_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    prod = settings.model_copy(
-        update={"env": "production", "graphiql": None, "introspection": None}
-    )
-    app = create_app(prod)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
-            yield c
+    async with app_client(settings, env="production", graphiql=None, introspection=None) as c:
+        yield c
 
 
 async def test_production_hides_introspection_suggestions_and_graphiql(

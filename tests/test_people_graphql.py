@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import Auth, count_statements, error_codes, gql
+from tests.helpers import Auth, app_client, count_statements, error_codes, gql
 
 PEOPLE_PAGE = """
 query($first: Int, $after: String, $org: String) {
@@ -166,20 +166,13 @@ async def test_memberships_managed_by_admin(client, demo, auth: Auth):
 
 async def test_without_batching_statements_grow_with_the_page(settings, demo, auth: Auth):
     # The benchmark's "no DataLoaders" mode really is N+1: what the loaders save.
-    import httpx
-
-    from app.main import create_app
-
-    app = create_app(settings.model_copy(update={"dataloader_batching": False}))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as unbatched:
-            counts = []
-            for size in (1, 10):
-                with count_statements() as counter:
-                    body = await gql(
-                        unbatched, PEOPLE_PAGE, {"first": size, "org": "org_03"}, auth.admin
-                    )
-                assert len(body["data"]["people"]["edges"]) == size
-                counts.append(counter.count)
+    counts = []
+    async with app_client(settings, dataloader_batching=False) as unbatched:
+        for size in (1, 10):
+            with count_statements() as counter:
+                body = await gql(
+                    unbatched, PEOPLE_PAGE, {"first": size, "org": "org_03"}, auth.admin
+                )
+            assert len(body["data"]["people"]["edges"]) == size
+            counts.append(counter.count)
     assert counts[1] > counts[0] + 9

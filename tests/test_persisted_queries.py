@@ -10,9 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.main import create_app
 from app.settings import Settings
-from tests.helpers import Auth, error_codes
+from tests.helpers import Auth, app_client, error_codes
 
 QUERY = "query Me { me { legacyId } }"
 DIGEST = hashlib.sha256(QUERY.encode()).hexdigest()
@@ -55,15 +54,10 @@ async def test_apq_refuses_a_hash_that_does_not_match(client, demo, auth: Auth):
 async def allowlist_client(settings: Settings, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     path = tmp_path / "allowlist.json"
     path.write_text(json.dumps({DIGEST: QUERY}))
-    app = create_app(
-        settings.model_copy(
-            update={"persisted_queries": "allowlist", "persisted_query_allowlist": str(path)}
-        )
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
-            yield c
+    async with app_client(
+        settings, persisted_queries="allowlist", persisted_query_allowlist=str(path)
+    ) as c:
+        yield c
 
 
 async def test_allowlist_runs_only_listed_operations(

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 
-from app.main import create_app
 from app.settings import Settings
-from tests.helpers import Auth
+from tests.helpers import Auth, app_client
 
 
-@asynccontextmanager
-async def limited_client(settings: Settings, **limits: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings.model_copy(update={"rate_limit_enabled": True, **limits}))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
-            yield c
+def limited_client(
+    settings: Settings, **limits: Any
+) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    return app_client(settings, rate_limit_enabled=True, **limits)
 
 
 async def test_per_ip_limit_answers_429_with_retry_after(settings: Settings, demo, auth: Auth):
