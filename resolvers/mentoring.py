@@ -54,6 +54,14 @@ async def visible_assignment(ctx: Context, assignment_id: str) -> Assignment | N
     return row if row is not None and can_see(ctx.who, row) else None
 
 
+async def visible_notification(ctx: Context, notification_id: str) -> Notification | None:
+    """The notification if the caller may see its assignment, else ``None`` (``node(id)``)."""
+    row = await ctx.loaders.get(repo.notifications_by_ids).load(notification_id)
+    if row is None or await visible_assignment(ctx, row.assignment_id) is None:
+        return None
+    return row
+
+
 async def assignments(
     ctx: Context, first: int | None, after: str | None, filters: Filters
 ) -> Paged[Assignment]:

@@ -232,4 +232,10 @@ async def _assignment_node(info: Info, key: str) -> Assignment | None:
     return None if row is None else Assignment.from_row(row)
 
 
+async def _notification_node(info: Info, key: str) -> Notification | None:
+    row = await resolve.visible_notification(info.context, key)
+    return None if row is None else Notification.from_row(row)
+
+
 register_node("Assignment", _assignment_node)
+register_node("Notification", _notification_node)

@@ -14,12 +14,13 @@ from app.services import people as service
 from resolvers import people as resolve
 from resolvers.context import Info
 from schema.base import Connection, Node, register_node, to_global_id
+from schema.hubs import OrganisationHub, PersonHub
 
 
 @strawberry.type(
     description="A person in the shared directory: mentor, mentee, coordinator, editor ..."
 )
-class Person(Node):
+class Person(Node, PersonHub):
     name: str = strawberry.field(description="Full name as shown to users.")
     email: str | None = strawberry.field(description="Contact email, when known.")
     roles: list[str] = strawberry.field(
@@ -49,7 +50,7 @@ class Person(Node):
 
 
 @strawberry.type(description="An organisation: a team of coordinators and peer mentors.")
-class Organisation(Node):
+class Organisation(Node, OrganisationHub):
     name: str = strawberry.field(description="Display name.")
     reminder_days: int = strawberry.field(
         description="Days without contact before the mentor gets a reminder."

@@ -15,6 +15,7 @@ from app.models.activities import Activity, ActivityStatus, ActivityType
 from app.models.people import Membership
 from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, fetch_page
+from app.repositories.grouped import ListShape, OwnedPage, load_pages
 
 # --- activity types ---------------------------------------------------------------------
 
@@ -112,12 +113,11 @@ class ActivityFilter:
     activity_type_id: str | None = None
 
 
+LIST_ORDER = (Activity.date.desc(), Activity.created_at.desc(), Activity.id.desc())
+
+
 def activities_query(where: ActivityFilter) -> Select[Activity]:
-    query = (
-        select(Activity)
-        .where(Activity.deleted_at.is_(None))
-        .order_by(Activity.date.desc(), Activity.created_at.desc(), Activity.id.desc())
-    )
+    query = select(Activity).where(Activity.deleted_at.is_(None)).order_by(*LIST_ORDER)
     if where.mentor_ids is not None and where.org_ids is not None:
         query = query.where(
             Activity.peer_mentor_id.in_(list(where.mentor_ids))
@@ -146,14 +146,18 @@ async def list_activities(
     return await fetch_page(session, activities_query(where), page)
 
 
-def _confirmed_in(mentor_id: str, start: date, end: date) -> Any:
+def _confirmed_between(start: date, end: date) -> Any:
+    """Confirmed, not deleted, dated ``start``..``end``: what totals count."""
     return (
-        (Activity.peer_mentor_id == mentor_id)
-        & (Activity.status == ActivityStatus.CONFIRMED.value)
+        (Activity.status == ActivityStatus.CONFIRMED.value)
         & Activity.deleted_at.is_(None)
         & (Activity.date >= start)
         & (Activity.date <= end)
     )
+
+
+def _confirmed_in(mentor_id: str, start: date, end: date) -> Any:
+    return (Activity.peer_mentor_id == mentor_id) & _confirmed_between(start, end)
 
 
 async def confirmed_totals(
@@ -181,3 +185,40 @@ async def confirmed_daily(
         .order_by(Activity.date)
     )
     return [(day, int(minutes), int(count)) for day, minutes, count in rows.all()]
+
+
+# --- hub fields: many mentors at once ------------------------------------------------------
+
+
+def _activity_shape(where: ActivityFilter) -> ListShape:
+    return ListShape(
+        query=activities_query(where),
+        owner=Activity.peer_mentor_id,
+        order_by=LIST_ORDER,
+        row_id=Activity.id,
+        load=select(Activity),
+    )
+
+
+async def activity_pages(
+    session: AsyncSession, keys: Sequence[OwnedPage[ActivityFilter]]
+) -> list[Paged[Activity]]:
+    """Batch loader: each mentor's page of the activities list, newest first."""
+    return await load_pages(session, keys, _activity_shape)
+
+
+async def confirmed_totals_of(
+    session: AsyncSession, mentor_ids: Collection[str], start: date, end: date
+) -> dict[str, tuple[int, int]]:
+    """``confirmed_totals`` of several mentors in one statement ((0, 0) for those without)."""
+    rows = await session.execute(
+        select(
+            Activity.peer_mentor_id,
+            func.coalesce(func.sum(Activity.duration_minutes), 0),
+            func.count(Activity.id),
+        )
+        .where(Activity.peer_mentor_id.in_(sorted(set(mentor_ids))), _confirmed_between(start, end))
+        .group_by(Activity.peer_mentor_id)
+    )
+    found = {mentor: (int(minutes), int(count)) for mentor, minutes, count in rows.all()}
+    return {mentor: found.get(mentor, (0, 0)) for mentor in mentor_ids}

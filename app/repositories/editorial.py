@@ -27,6 +27,7 @@ from app.models.editorial import (
 from app.models.people import Person
 from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, fetch_page
+from app.repositories.grouped import ListShape, OwnedPage, load_pages
 from app.timeutil import utcnow
 
 # The columns a list may be ordered by (the allow-list; nothing else reaches SQL).
@@ -65,16 +66,21 @@ async def get_assignment(session: AsyncSession, uuid: str) -> EditorialAssignmen
     )
 
 
-async def list_assignments(
-    session: AsyncSession, page: PageRequest, *, order: str, descending: bool
-) -> Paged[EditorialAssignment]:
+def list_order(order: str, descending: bool) -> tuple[Any, ...]:
+    """``ORDER BY`` of a list: the allow-listed column (nulls last), then the id."""
     column = ORDER_COLUMNS[order]
     key = column.desc() if descending else column.asc()
     tie = EditorialAssignment.id.desc() if descending else EditorialAssignment.id.asc()
+    return (key.nulls_last(), tie)
+
+
+async def list_assignments(
+    session: AsyncSession, page: PageRequest, *, order: str, descending: bool
+) -> Paged[EditorialAssignment]:
     query = (
         select(EditorialAssignment)
         .where(EditorialAssignment.deleted_at.is_(None))
-        .order_by(key.nulls_last(), tie)
+        .order_by(*list_order(order, descending))
     )
     return await fetch_page(session, query, page)
 
@@ -244,3 +250,40 @@ async def replace_children(
                 for i, cid in enumerate(content_ids)
             ],
         )
+
+
+# --- hub fields: many people's assignments at once ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentOrder:
+    """A hub list of the assignments a person is assigned to (``users``), ordered."""
+
+    order: str
+    descending: bool
+
+
+def _assigned_shape(spec: AssignmentOrder) -> ListShape:
+    query = (
+        select(EditorialAssignment)
+        .join(
+            EditorialAssignmentUser,
+            EditorialAssignmentUser.assignment_id == EditorialAssignment.id,
+        )
+        .join(EditorialUser, EditorialUser.id == EditorialAssignmentUser.user_id)
+        .where(EditorialAssignment.deleted_at.is_(None))
+    )
+    return ListShape(
+        query=query,
+        owner=EditorialUser.person_id,
+        order_by=list_order(spec.order, spec.descending),
+        row_id=EditorialAssignment.id,
+        load=select(EditorialAssignment),
+    )
+
+
+async def assignment_pages_of_people(
+    session: AsyncSession, keys: Sequence[OwnedPage[AssignmentOrder]]
+) -> list[Paged[EditorialAssignment]]:
+    """Batch loader: each person's page of the assignments they are assigned to."""
+    return await load_pages(session, keys, _assigned_shape)

@@ -11,9 +11,11 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.editorial import EditorialLock
+from app.models.editorial import EditorialLock, EditorialUser
+from app.pagination import Paged
 from app.repositories.common import by_key
 from app.repositories.editorial import dialect_insert
+from app.repositories.grouped import ListShape, OwnedPage, load_pages
 from app.timeutil import utcnow
 
 
@@ -130,3 +132,25 @@ async def active_by_uuids(
         )
     ).all()
     return by_key(rows, "uuid", uuids)
+
+
+def _held_shape(_spec: None) -> ListShape:
+    query = (
+        select(EditorialLock)
+        .join(EditorialUser, EditorialUser.id == EditorialLock.user_id)
+        .where(EditorialLock.expires_at > utcnow())
+    )
+    return ListShape(
+        query=query,
+        owner=EditorialUser.person_id,
+        order_by=(EditorialLock.created_at, EditorialLock.uuid),
+        row_id=EditorialLock.srn,
+        load=select(EditorialLock),
+    )
+
+
+async def held_pages(
+    session: AsyncSession, keys: Sequence[OwnedPage[None]]
+) -> list[Paged[EditorialLock]]:
+    """Batch loader: each person's page of the unexpired locks they hold, oldest first."""
+    return await load_pages(session, keys, _held_shape)

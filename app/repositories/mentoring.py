@@ -5,17 +5,27 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.models.base import UTCDateTime
 from app.models.mentoring import OPEN, Assignment, ContactEvent, Notification, StatusChange
 from app.models.people import Membership, Person
 from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, fetch_page
+from app.repositories.grouped import (
+    Column,
+    ListShape,
+    OwnedPage,
+    counts_per_owner,
+    load_pages,
+    pages_per_owner,
+)
+from app.timeutil import utcnow
 
 # The start of the current contact gap: the latest contact, or the start when there was none.
 contact_gap_start = func.coalesce(
@@ -85,10 +95,13 @@ def assignment_query(scope: Scope, filters: Filters) -> Select[Assignment]:
     return query
 
 
+LIST_ORDER = (Assignment.created_at, Assignment.id)
+
+
 async def list_assignments(
     session: AsyncSession, scope: Scope, filters: Filters, page: PageRequest
 ) -> Paged[Assignment]:
-    query = assignment_query(scope, filters).order_by(Assignment.created_at, Assignment.id)
+    query = assignment_query(scope, filters).order_by(*LIST_ORDER)
     return await fetch_page(session, query, page)
 
 
@@ -128,6 +141,9 @@ def gap_before(cutoffs: dict[str, datetime], default_cutoff: datetime) -> Column
     return or_(*parts)
 
 
+OVERDUE_ORDER = (contact_gap_start, Assignment.id)
+
+
 async def list_overdue(
     session: AsyncSession,
     scope: Scope,
@@ -138,7 +154,7 @@ async def list_overdue(
 ) -> Paged[Assignment]:
     """Open assignments matching ``due`` (see ``gap_before``), oldest contact first."""
     query = assignment_query(scope, Filters(status=OPEN, org_id=org_id)).where(due)
-    return await fetch_page(session, query.order_by(contact_gap_start, Assignment.id), page)
+    return await fetch_page(session, query.order_by(*OVERDUE_ORDER), page)
 
 
 async def open_pair_exists(
@@ -237,6 +253,28 @@ async def notifications_of(
     return [grouped.get(key, []) for key in assignment_ids]
 
 
+NOTIFICATION_ORDER = (Notification.created_at.desc(), Notification.id.desc())
+
+
+def notifications_query(
+    scope: Scope,
+    *,
+    kind: str | None = None,
+    assignment_id: str | None = None,
+    recipient_id: str | None = None,
+) -> Select[Any]:
+    """The outbox entries of the live assignments ``scope`` covers, filtered (unordered)."""
+    visible = select(Assignment.id).where(_live(), scope.condition())
+    query: Select[Any] = select(Notification).where(Notification.assignment_id.in_(visible))
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    if assignment_id is not None:
+        query = query.where(Notification.assignment_id == assignment_id)
+    if recipient_id is not None:
+        query = query.where(Notification.recipient_id == recipient_id)
+    return query
+
+
 async def list_notifications(
     session: AsyncSession,
     scope: Scope,
@@ -246,13 +284,144 @@ async def list_notifications(
     assignment_id: str | None = None,
     recipient_id: str | None = None,
 ) -> Paged[Notification]:
-    visible = select(Assignment.id).where(_live(), scope.condition())
-    query: Select[Any] = select(Notification).where(Notification.assignment_id.in_(visible))
-    if kind is not None:
-        query = query.where(Notification.kind == kind)
-    if assignment_id is not None:
-        query = query.where(Notification.assignment_id == assignment_id)
-    if recipient_id is not None:
-        query = query.where(Notification.recipient_id == recipient_id)
-    query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
-    return await fetch_page(session, query, page)
+    query = notifications_query(
+        scope, kind=kind, assignment_id=assignment_id, recipient_id=recipient_id
+    )
+    return await fetch_page(session, query.order_by(*NOTIFICATION_ORDER), page)
+
+
+# --- hub fields: many people's or organisations' lists in one statement --------------------
+
+OWNER_COLUMNS: dict[str, Column] = {
+    "mentor": Assignment.mentor_id,
+    "mentee": Assignment.mentee_id,
+    "coordinator": Assignment.coordinator_id,
+    "org": Assignment.org_id,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentList:
+    """A hub list: the assignments of an owner (``owner_column``: mentor, mentee,
+    coordinator or org) that ``scope`` lets the caller see, filtered."""
+
+    owner_column: str
+    scope: Scope
+    filters: Filters
+
+
+def _assignment_shape(spec: AssignmentList) -> ListShape:
+    return ListShape(
+        query=assignment_query(spec.scope, spec.filters),
+        owner=OWNER_COLUMNS[spec.owner_column],
+        order_by=LIST_ORDER,
+        row_id=Assignment.id,
+        load=select(Assignment),
+    )
+
+
+async def assignment_pages(
+    session: AsyncSession, keys: Sequence[OwnedPage[AssignmentList]]
+) -> list[Paged[Assignment]]:
+    """Batch loader: each owner's page of assignments (one statement per distinct list)."""
+    return await load_pages(session, keys, _assignment_shape)
+
+
+async def open_counts(session: AsyncSession, keys: Sequence[tuple[str, Scope]]) -> list[int]:
+    """Batch loader: open assignments of each ``(mentor_id, scope)`` key."""
+    by_scope: dict[Scope, list[str]] = defaultdict(list)
+    for mentor_id, scope in keys:
+        by_scope[scope].append(mentor_id)
+    found: dict[tuple[str, Scope], int] = {}
+    for scope, mentors in by_scope.items():
+        query = assignment_query(scope, Filters(status=OPEN))
+        counts = await counts_per_owner(session, query, Assignment.mentor_id, mentors)
+        found.update({(mentor, scope): count for mentor, count in counts.items()})
+    return [found[key] for key in keys]
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueKey:
+    """An organisation's page of overdue assignments: open ones whose contact gap is older
+    than ``cutoff`` (or ``days`` days before the batch runs)."""
+
+    org_id: str
+    scope: Scope
+    page: PageRequest
+    cutoff: datetime | None = None
+    days: int | None = None
+
+
+async def overdue_pages(
+    session: AsyncSession, keys: Sequence[OverdueKey]
+) -> list[Paged[Assignment]]:
+    """Batch loader: every organisation's page of ``list_overdue`` (oldest contact first).
+    One statement per scope and page: each organisation's own cutoff goes into one
+    ``gap_before`` condition (an organisation asked twice with different cutoffs, e.g.
+    under two aliases, goes into a second statement)."""
+    now = utcnow()
+    batches: list[tuple[Scope, PageRequest, dict[str, datetime]]] = []
+    batch_of: list[int] = []
+    for key in keys:
+        cutoff = key.cutoff if key.cutoff is not None else now - timedelta(days=key.days or 0)
+        index = next(
+            (
+                i
+                for i, (scope, page, cutoffs) in enumerate(batches)
+                if (scope, page) == (key.scope, key.page)
+                and cutoffs.get(key.org_id, cutoff) == cutoff
+            ),
+            len(batches),
+        )
+        if index == len(batches):
+            batches.append((key.scope, key.page, {}))
+        batches[index][2][key.org_id] = cutoff
+        batch_of.append(index)
+    found: dict[tuple[int, str], Paged[Assignment]] = {}
+    for index, (scope, page, cutoffs) in enumerate(batches):
+        due = gap_before(cutoffs, min(cutoffs.values()))
+        shape = ListShape(
+            query=assignment_query(scope, Filters(status=OPEN)).where(due),
+            owner=Assignment.org_id,
+            order_by=OVERDUE_ORDER,
+            row_id=Assignment.id,
+            load=select(Assignment),
+        )
+        pages = await pages_per_owner(session, shape, list(cutoffs), page)
+        found.update({(index, org): paged for org, paged in pages.items()})
+    return [found[(index, key.org_id)] for index, key in zip(batch_of, keys, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationList:
+    """A hub list: an organisation's outbox entries that ``scope`` lets the caller see."""
+
+    scope: Scope
+    kind: str | None = None
+
+
+def _notification_shape(spec: NotificationList) -> ListShape:
+    owner = aliased(Assignment)
+    return ListShape(
+        query=notifications_query(spec.scope, kind=spec.kind).join(
+            owner, owner.id == Notification.assignment_id
+        ),
+        owner=owner.org_id,
+        order_by=NOTIFICATION_ORDER,
+        row_id=Notification.id,
+        load=select(Notification),
+    )
+
+
+async def notification_pages(
+    session: AsyncSession, keys: Sequence[OwnedPage[NotificationList]]
+) -> list[Paged[Notification]]:
+    """Batch loader: each organisation's page of notifications, newest first."""
+    return await load_pages(session, keys, _notification_shape)
+
+
+async def notifications_by_ids(
+    session: AsyncSession, ids: Sequence[str]
+) -> list[Notification | None]:
+    rows = (await session.scalars(select(Notification).where(Notification.id.in_(ids)))).all()
+    return by_key(rows, "id", ids)

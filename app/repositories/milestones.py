@@ -3,12 +3,13 @@ helped in a period (read from mentoring assignments)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
@@ -18,6 +19,7 @@ from app.models.milestones import TYPE_ORDER, Milestone, MilestoneDefinition, Mi
 from app.models.people import Membership
 from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, fetch_page
+from app.repositories.grouped import ListShape, OwnedPage, load_pages
 from app.timeutil import as_utc, start_of_day
 
 _TYPE_RANK = case(
@@ -104,6 +106,15 @@ class MilestoneFilter:
     achieved_to: datetime | None = None
 
 
+LIST_ORDER = (
+    Milestone.mentor_id,
+    Milestone.period_start.desc(),
+    _TYPE_RANK,
+    MilestoneDefinition.threshold,
+    Milestone.id,
+)
+
+
 def milestones_query(where: MilestoneFilter, *, newest_first: bool = False) -> Select[Milestone]:
     query = _with_definition().where(Milestone.deleted_at.is_(None))
     if where.org_ids is not None:
@@ -127,13 +138,7 @@ def milestones_query(where: MilestoneFilter, *, newest_first: bool = False) -> S
         query = query.where(Milestone.achieved_at < where.achieved_to)
     if newest_first:
         return query.order_by(Milestone.achieved_at.desc(), _TYPE_RANK, Milestone.id)
-    return query.order_by(
-        Milestone.mentor_id,
-        Milestone.period_start.desc(),
-        _TYPE_RANK,
-        MilestoneDefinition.threshold,
-        Milestone.id,
-    )
+    return query.order_by(*LIST_ORDER)
 
 
 async def list_milestones(
@@ -201,17 +206,60 @@ async def mentee_first_days(
     """For each distinct mentee whose assignment with the mentor overlapped the period
     (not deleted), when they first were the mentor's mentee in it; oldest first."""
     period_start = start_of_day(start)
-    period_end = start_of_day(end + timedelta(days=1))
     first = func.min(Assignment.started_at)
     rows = await session.execute(
         select(Assignment.mentee_id, first)
-        .where(
-            Assignment.mentor_id == mentor_id,
-            Assignment.deleted_at.is_(None),
-            Assignment.started_at < period_end,
-            or_(Assignment.closed_at.is_(None), Assignment.closed_at >= period_start),
-        )
+        .where(Assignment.mentor_id == mentor_id, _helped_in(start, end))
         .group_by(Assignment.mentee_id)
     )
     # min() keeps the column's type, so the values come back as aware UTC datetimes.
     return sorted(max(as_utc(started), period_start) for _mentee, started in rows.all())
+
+
+def _helped_in(start: date, end: date) -> Any:
+    """Assignments (not deleted) that overlapped ``start``..``end``: their mentees are the
+    people a mentor helped in the period."""
+    return and_(
+        Assignment.deleted_at.is_(None),
+        Assignment.started_at < start_of_day(end + timedelta(days=1)),
+        or_(Assignment.closed_at.is_(None), Assignment.closed_at >= start_of_day(start)),
+    )
+
+
+async def mentees_helped(
+    session: AsyncSession, keys: Sequence[tuple[str, date, date]]
+) -> list[int]:
+    """Batch loader: how many distinct mentees each ``(mentor_id, start, end)`` key's mentor
+    helped in the period (the length of ``mentee_first_days``); one statement per period."""
+    periods: dict[tuple[date, date], set[str]] = defaultdict(set)
+    for mentor_id, start, end in keys:
+        periods[(start, end)].add(mentor_id)
+    found: dict[tuple[str, date, date], int] = {}
+    for (start, end), mentors in periods.items():
+        rows = await session.execute(
+            select(Assignment.mentor_id, func.count(func.distinct(Assignment.mentee_id)))
+            .where(Assignment.mentor_id.in_(sorted(mentors)), _helped_in(start, end))
+            .group_by(Assignment.mentor_id)
+        )
+        found.update({(mentor, start, end): int(count) for mentor, count in rows.all()})
+    return [found.get(key, 0) for key in keys]
+
+
+# --- hub fields: many mentors' milestones at once -------------------------------------------
+
+
+def _milestone_shape(where: MilestoneFilter) -> ListShape:
+    return ListShape(
+        query=milestones_query(where),
+        owner=Milestone.mentor_id,
+        order_by=LIST_ORDER,
+        row_id=Milestone.id,
+        load=_with_definition(),
+    )
+
+
+async def milestone_pages(
+    session: AsyncSession, keys: Sequence[OwnedPage[MilestoneFilter]]
+) -> list[Paged[Milestone]]:
+    """Batch loader: each mentor's page of the milestones list."""
+    return await load_pages(session, keys, _milestone_shape)

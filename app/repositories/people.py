@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Select, String, cast, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, fetch_page
+from app.repositories.grouped import ListShape, OwnedPage, load_pages
 
 
 async def get_person(session: AsyncSession, person_id: str) -> Person | None:
@@ -35,6 +37,9 @@ async def existing_person_ids(session: AsyncSession, ids: Collection[str]) -> se
     return set(rows.all())
 
 
+PERSON_ORDER = (Person.name, Person.id)
+
+
 def people_query(
     *,
     org_ids: Collection[str] | None = None,
@@ -42,7 +47,7 @@ def people_query(
     search: str | None = None,
     role: str | None = None,
 ) -> Select[Person]:
-    query = select(Person).where(Person.deleted_at.is_(None)).order_by(Person.name, Person.id)
+    query = select(Person).where(Person.deleted_at.is_(None)).order_by(*PERSON_ORDER)
     if org_ids is not None:
         query = query.where(
             Person.id.in_(select(Membership.person_id).where(Membership.org_id.in_(list(org_ids))))
@@ -122,3 +127,46 @@ async def remove_membership(session: AsyncSession, person_id: str, org_id: str) 
         delete(Membership).where(Membership.person_id == person_id, Membership.org_id == org_id)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+# --- hub fields: many organisations' people in one statement ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleScope:
+    """Whom a caller may list: members of ``org_ids`` (``None``: of any organisation), or
+    only the person ``only``."""
+
+    org_ids: frozenset[str] | None = None
+    only: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleList:
+    """A hub list: an organisation's members the caller may see, filtered."""
+
+    scope: PeopleScope
+    search: str | None = None
+    role: str | None = None
+
+
+def _people_shape(spec: PeopleList) -> ListShape:
+    query = people_query(only=spec.scope.only, search=spec.search, role=spec.role).join(
+        Membership, Membership.person_id == Person.id
+    )
+    if spec.scope.org_ids is not None:
+        query = query.where(Membership.org_id.in_(sorted(spec.scope.org_ids)))
+    return ListShape(
+        query=query,
+        owner=Membership.org_id,
+        order_by=PERSON_ORDER,
+        row_id=Person.id,
+        load=select(Person),
+    )
+
+
+async def people_pages(
+    session: AsyncSession, keys: Sequence[OwnedPage[PeopleList]]
+) -> list[Paged[Person]]:
+    """Batch loader: each organisation's page of members, by name."""
+    return await load_pages(session, keys, _people_shape)

@@ -124,6 +124,29 @@ async def list_activities(
     """Newest first. Mentors see their own, coordinators their organisations' mentors'
     (and their own), admins all; the filters narrow that further."""
     who = require_principal(principal)
+    where = visible_filter(
+        who,
+        peer_mentor_id=peer_mentor_id,
+        start=start,
+        end=end,
+        status=status,
+        activity_type_id=activity_type_id,
+    )
+    return await repo.list_activities(session, where, page)
+
+
+def visible_filter(
+    who: Principal,
+    *,
+    peer_mentor_id: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    status: ActivityStatus | None = None,
+    activity_type_id: str | None = None,
+) -> repo.ActivityFilter:
+    """The activities ``who`` may list (mentors their own, coordinators their
+    organisations' mentors' and their own, admins all), narrowed by the filters; 400 when
+    ``start`` lies after ``end``."""
     if start is not None and end is not None and start > end:
         raise BadRequest("'from' must not lie after 'to'")
     mentors: frozenset[str] | None = frozenset({who.person_id})
@@ -132,7 +155,7 @@ async def list_activities(
         mentors = None
     elif who.has(Role.COORDINATOR):
         orgs = who.orgs
-    where = repo.ActivityFilter(
+    return repo.ActivityFilter(
         mentor_ids=mentors,
         org_ids=orgs,
         peer_mentor_id=peer_mentor_id,
@@ -141,7 +164,6 @@ async def list_activities(
         status=status,
         activity_type_id=activity_type_id,
     )
-    return await repo.list_activities(session, where, page)
 
 
 # --- logging (idempotent insert) ------------------------------------------------------------

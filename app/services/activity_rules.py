@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -129,6 +130,14 @@ async def can_see(session: AsyncSession, who: Principal, mentor_id: str) -> bool
     if who.is_admin or who.person_id == mentor_id:
         return True
     return await coordinates_mentor(session, who, mentor_id)
+
+
+def can_see_given(who: Principal, mentor_id: str, mentor_orgs: Collection[str]) -> bool:
+    """``can_see`` for a mentor whose organisations the caller has loaded already (batched
+    callers, e.g. a page of people's yearly summaries)."""
+    if who.is_admin or who.person_id == mentor_id:
+        return True
+    return who.has(Role.COORDINATOR) and not who.orgs.isdisjoint(mentor_orgs)
 
 
 async def may_decide(session: AsyncSession, who: Principal, mentor_id: str) -> bool:

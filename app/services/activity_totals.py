@@ -7,6 +7,8 @@ authorized door for clients (GraphQL ``mentorActivityTotals``).
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -50,6 +52,22 @@ async def mentor_totals(
     """
     minutes, count = await repo.confirmed_totals(session, mentor_id, start, end)
     return ActivityTotals(mentor_id, start, end, minutes, count)
+
+
+async def totals_of_mentors(
+    session: AsyncSession, keys: Sequence[tuple[str, date, date]]
+) -> list[ActivityTotals]:
+    """``mentor_totals`` of each ``(mentor_id, start, end)`` key; one statement per distinct
+    period (a batch function for DataLoaders). No authorization, as ``mentor_totals``."""
+    periods: dict[tuple[date, date], set[str]] = defaultdict(set)
+    for mentor_id, start, end in keys:
+        periods[(start, end)].add(mentor_id)
+    found: dict[tuple[str, date, date], ActivityTotals] = {}
+    for (start, end), mentors in periods.items():
+        totals = await repo.confirmed_totals_of(session, mentors, start, end)
+        for mentor_id, (minutes, count) in totals.items():
+            found[(mentor_id, start, end)] = ActivityTotals(mentor_id, start, end, minutes, count)
+    return [found[key] for key in keys]
 
 
 async def mentor_daily_totals(

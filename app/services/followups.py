@@ -40,6 +40,7 @@ from app.timeutil import days_between, utcnow
 log = logging.getLogger("gateway.followups")
 
 KINDS = (REMINDER, ESCALATION)
+NOTIFICATION_TOPIC = "notification"
 
 
 @dataclass(slots=True)
@@ -65,6 +66,15 @@ async def _cutoffs(
     return cutoffs, now - timedelta(days=days(None))
 
 
+def check_overdue_args(cutoff: datetime | None, days: int | None) -> None:
+    """An overdue list takes ``cutoff`` or ``days`` (or neither: each organisation's
+    reminder threshold); 400 otherwise."""
+    if cutoff is not None and days is not None:
+        raise BadRequest("Give either 'cutoff' or 'days', not both")
+    if days is not None and not 0 <= days <= MAX_DAYS:
+        raise BadRequest(f"'days' must be a whole number from 0 to {MAX_DAYS}")
+
+
 async def overdue(
     session: AsyncSession,
     principal: Principal | None,
@@ -78,10 +88,7 @@ async def overdue(
     """Open assignments whose gap started before ``cutoff`` (or ``days`` ago; with neither,
     their organisation's reminder threshold ago), oldest contact first."""
     who = require_assignment_role(principal)
-    if cutoff is not None and days is not None:
-        raise BadRequest("Give either 'cutoff' or 'days', not both")
-    if days is not None and not 0 <= days <= MAX_DAYS:
-        raise BadRequest(f"'days' must be a whole number from 0 to {MAX_DAYS}")
+    check_overdue_args(cutoff, days)
     now = utcnow()
     if cutoff is None and days is None:
         cutoffs, default = await _cutoffs(session, settings, now, REMINDER)
@@ -127,6 +134,22 @@ async def sweep(
                 {"org_id": row.org_id, "mentor_id": row.mentor_id},
             )
             for row in claimed
+        ]
+        # The typed outbox event (``notificationRaised``), with the same visibility payload.
+        claimed_by_id = {row.id: row for row in claimed}
+        result.events += [
+            Event(
+                NOTIFICATION_TOPIC,
+                n.kind,
+                n.id,
+                {
+                    "org_id": claimed_by_id[n.assignment_id].org_id,
+                    "mentor_id": claimed_by_id[n.assignment_id].mentor_id,
+                    "assignment_id": n.assignment_id,
+                },
+            )
+            for n in outbox
+            if n.id in inserted
         ]
     return result
 

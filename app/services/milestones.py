@@ -83,7 +83,8 @@ async def require_visible_mentor(session: AsyncSession, who: Principal, mentor_i
     )
 
 
-def _scoped(who: Principal, **filters: Any) -> repo.MilestoneFilter:
+def visible_filter(who: Principal, **filters: Any) -> repo.MilestoneFilter:
+    """The milestones ``who`` may list, narrowed by ``filters`` (``MilestoneFilter`` fields)."""
     base = _visibility(who)
     return repo.MilestoneFilter(org_ids=base.org_ids, only_mentor=base.only_mentor, **filters)
 
@@ -99,7 +100,7 @@ async def list_milestones(
     period: Period | None = None,
 ) -> Paged[Milestone]:
     who = require_principal(principal)
-    where = _scoped(
+    where = visible_filter(
         who,
         mentor_id=mentor_id,
         status=status.value if status else None,
@@ -123,7 +124,7 @@ async def new_milestones(
     who = require_principal(principal)
     await require_visible_mentor(session, who, mentor_id)
     window = period or Period.calendar_year(utcnow().year)
-    where = _scoped(
+    where = visible_filter(
         who,
         mentor_id=mentor_id,
         status=MilestoneStatus.ACHIEVED.value,
@@ -152,7 +153,7 @@ async def in_progress(
         latest = await repo.latest_period(session, mentor_id)
         if latest is not None:
             period = Period(*latest)
-    where = _scoped(
+    where = visible_filter(
         who,
         mentor_id=mentor_id,
         status=MilestoneStatus.IN_PROGRESS.value,

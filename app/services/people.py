@@ -77,6 +77,16 @@ async def get_person(session: AsyncSession, principal: Principal | None, person_
     return person
 
 
+def people_scope(who: Principal) -> repo.PeopleScope:
+    """Whom a caller may list: admins everyone, coordinators the members of their
+    organisations, everyone else only themselves."""
+    if who.is_admin:
+        return repo.PeopleScope()
+    if who.has(Role.COORDINATOR):
+        return repo.PeopleScope(org_ids=who.orgs)
+    return repo.PeopleScope(only=who.person_id)
+
+
 async def list_people(
     session: AsyncSession,
     principal: Principal | None,
@@ -87,14 +97,11 @@ async def list_people(
     role: str | None = None,
 ) -> Paged[Person]:
     who = require_principal(principal)
+    scope = people_scope(who)
     org_ids: set[str] | None = {org_id} if org_id else None
-    only: str | None = None
-    if not who.is_admin:
-        if who.has(Role.COORDINATOR):
-            org_ids = (org_ids or set(who.orgs)) & set(who.orgs)
-        else:
-            only = who.person_id
-    query = repo.people_query(org_ids=org_ids, only=only, search=search, role=role)
+    if scope.org_ids is not None:
+        org_ids = (org_ids or set(scope.org_ids)) & set(scope.org_ids)
+    query = repo.people_query(org_ids=org_ids, only=scope.only, search=search, role=role)
     return await repo.list_people(session, query, page)
 
 

@@ -1,0 +1,391 @@
+"""The hub fields of ``Person`` and ``Organisation``: one question across every domain.
+
+``PersonHub`` and ``OrganisationHub`` are mixed into the types of ``schema/people.py``.
+The domains' types import ``Person``, so this module names them lazily
+(``strawberry.lazy``) and imports their classes inside the resolvers. Every list is its
+domain's own list field narrowed to the person or organisation (``resolvers/hub.py``):
+the same visibility, filters and order, batched for a whole page of owners.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from app.repositories.mentoring import Filters
+from resolvers import hub
+from resolvers.context import Info
+from schema.base import Connection
+
+if TYPE_CHECKING:
+    from schema.activities import Activity, ActivityStatus
+    from schema.editorial_types import (
+        EditorialAssignment,
+        EditorialAssignmentOrderField,
+        EditorialLock,
+        EditorialSortDirection,
+    )
+    from schema.mentoring import Assignment, AssignmentStatusFilter, Notification, NotificationKind
+    from schema.milestones import Milestone, MilestoneStatus, MilestoneType
+    from schema.people import Person
+
+_MENTORING = "schema.mentoring"
+_ACTIVITIES = "schema.activities"
+_MILESTONES = "schema.milestones"
+_EDITORIAL = "schema.editorial_types"
+
+AssignmentT = Annotated["Assignment", strawberry.lazy(_MENTORING)]
+NotificationT = Annotated["Notification", strawberry.lazy(_MENTORING)]
+ActivityT = Annotated["Activity", strawberry.lazy(_ACTIVITIES)]
+MilestoneT = Annotated["Milestone", strawberry.lazy(_MILESTONES)]
+EditorialAssignmentT = Annotated["EditorialAssignment", strawberry.lazy(_EDITORIAL)]
+EditorialLockT = Annotated["EditorialLock", strawberry.lazy(_EDITORIAL)]
+PersonT = Annotated["Person", strawberry.lazy("schema.people")]
+
+First = Annotated[int | None, strawberry.argument(description="Page size, 0-100 (default 20).")]
+After = Annotated[
+    str | None, strawberry.argument(description="The cursor to continue after (`endCursor`).")
+]
+AssignmentStatusFilterT = Annotated["AssignmentStatusFilter", strawberry.lazy(_MENTORING)]
+NotificationKindT = Annotated["NotificationKind", strawberry.lazy(_MENTORING)]
+ActivityStatusT = Annotated["ActivityStatus", strawberry.lazy(_ACTIVITIES)]
+MilestoneStatusT = Annotated["MilestoneStatus", strawberry.lazy(_MILESTONES)]
+MilestoneTypeT = Annotated["MilestoneType", strawberry.lazy(_MILESTONES)]
+OrderFieldT = Annotated["EditorialAssignmentOrderField", strawberry.lazy(_EDITORIAL)]
+DirectionT = Annotated["EditorialSortDirection", strawberry.lazy(_EDITORIAL)]
+_STATUS_HELP = "Open (when null), closed or all."
+
+
+@strawberry.enum(description="The part a person plays in an assignment.")
+class AssignmentRole(Enum):
+    MENTOR = strawberry.enum_value("mentor", description="The peer mentor.")
+    MENTEE = strawberry.enum_value("mentee", description="The person supported (contact).")
+    COORDINATOR = strawberry.enum_value(
+        "coordinator", description="The coordinator who follows the assignment up."
+    )
+
+
+def _status(value: Enum | None) -> str | None:
+    """An ``AssignmentStatusFilter`` as the repository's filter (null: open)."""
+    if value is None:
+        return "open"
+    return None if value.value == "all" else str(value.value)
+
+
+@strawberry.type(
+    description="A mentor's year: confirmed activities (as `mentorActivityTotals` counts "
+    "them) and the distinct people they helped (as milestone detection counts them)."
+)
+class PersonYearSummary:
+    year: int = strawberry.field(description="The calendar year.")
+    from_: date = strawberry.field(name="from", description="First day counted (1 January).")
+    to: date = strawberry.field(description="Last day counted (31 December).")
+    minutes: int = strawberry.field(description="Minutes of confirmed activities.")
+    hours: float = strawberry.field(description="Hours of confirmed activities (minutes / 60).")
+    activity_count: int = strawberry.field(description="Confirmed activities.")
+    people_helped: int = strawberry.field(
+        description="Distinct mentees whose assignment with the mentor overlapped the year."
+    )
+
+    @classmethod
+    def of(cls, summary: hub.YearSummary) -> PersonYearSummary:
+        found = summary.totals
+        return cls(
+            year=summary.year,
+            from_=found.start,
+            to=found.end,
+            minutes=found.minutes,
+            hours=found.hours,
+            activity_count=found.activity_count,
+            people_helped=summary.people_helped,
+        )
+
+
+@strawberry.type(description="The cross-domain fields of a person (see `Person`).")
+class PersonHub:
+    if TYPE_CHECKING:
+        legacy_id: str
+
+    @strawberry.field(
+        description="The person's assignments as mentor (default), mentee or coordinator, "
+        "of those the caller may see (as `assignments`), oldest first."
+    )
+    async def assignments(
+        self,
+        info: Info,
+        role: Annotated[
+            AssignmentRole, strawberry.argument(description="The part the person plays.")
+        ] = AssignmentRole.MENTOR,
+        status: Annotated[
+            AssignmentStatusFilterT | None, strawberry.argument(description=_STATUS_HELP)
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[AssignmentT]:
+        from schema.mentoring import Assignment
+
+        paged = await hub.assignments(
+            info.context, self.legacy_id, str(role.value), _status(status), first, after
+        )
+        return Connection.of(paged, Assignment.from_row)
+
+    @strawberry.field(
+        description="How many open assignments the person mentors, of those the caller may see."
+    )
+    async def open_assignment_count(self, info: Info) -> int:
+        return await hub.open_assignment_count(info.context, self.legacy_id)
+
+    @strawberry.field(
+        description="The person's activities the caller may see (as `activities`), newest first."
+    )
+    async def activities(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        from_: Annotated[
+            date | None, strawberry.argument(name="from", description="Dated on or after this day.")
+        ] = None,
+        to: Annotated[
+            date | None, strawberry.argument(description="Dated on or before this day.")
+        ] = None,
+        status: Annotated[
+            ActivityStatusT | None,
+            strawberry.argument(description="Only activities in this status."),
+        ] = None,
+        activity_type_id: Annotated[
+            str | None, strawberry.argument(description="Only this activity type.")
+        ] = None,
+    ) -> Connection[ActivityT]:
+        from schema.activities import Activity
+
+        paged = await hub.activities(
+            info.context,
+            self.legacy_id,
+            first,
+            after,
+            start=from_,
+            end=to,
+            status=None if status is None else status.model,
+            activity_type_id=activity_type_id,
+        )
+        return Connection.of(paged, Activity.from_row)
+
+    @strawberry.field(
+        description="The person's milestones the caller may see (as `milestones`), newest "
+        "period first."
+    )
+    async def milestones(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        status: Annotated[
+            MilestoneStatusT | None,
+            strawberry.argument(description="Only achieved or only in-progress milestones."),
+        ] = None,
+        type: Annotated[
+            MilestoneTypeT | None,
+            strawberry.argument(description="Only milestones of this type."),
+        ] = None,
+        year: Annotated[
+            int | None,
+            strawberry.argument(description="Only periods overlapping this calendar year."),
+        ] = None,
+        start_date: Annotated[
+            date | None,
+            strawberry.argument(description="With `endDate`: only periods overlapping these."),
+        ] = None,
+        end_date: Annotated[
+            date | None, strawberry.argument(description="Last day of the periods' window.")
+        ] = None,
+    ) -> Connection[MilestoneT]:
+        from schema.milestones import Milestone
+
+        paged = await hub.milestones(
+            info.context,
+            self.legacy_id,
+            first,
+            after,
+            status=None if status is None else status.model,
+            type=None if type is None else str(type.value),
+            year=year,
+            start_date=start_date,
+            end_date=end_date,
+        )
+        return Connection.of(paged, Milestone.from_row)
+
+    @strawberry.field(
+        description="The person's year as a mentor (default: this year); null when the caller "
+        "may not see their activities (they themselves, their organisations' coordinators "
+        "and admins may)."
+    )
+    async def yearly_summary(
+        self,
+        info: Info,
+        year: Annotated[
+            int | None, strawberry.argument(description="A calendar year, 2000-2100.")
+        ] = None,
+    ) -> PersonYearSummary | None:
+        summary = await hub.yearly_summary(info.context, self.legacy_id, year)
+        return None if summary is None else PersonYearSummary.of(summary)
+
+    @strawberry.field(
+        description="The editorial assignments the person is assigned to (`users`); null "
+        "without the ACL action ASSIGNMENT list."
+    )
+    async def editorial_assignments(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        order_by: Annotated[
+            OrderFieldT | None,
+            strawberry.argument(description="Order by (null: MODIFIED_AT, as REST `order`)."),
+        ] = None,
+        direction: Annotated[
+            DirectionT | None,
+            strawberry.argument(description="Direction (null: DESC, as REST `dir`)."),
+        ] = None,
+    ) -> Connection[EditorialAssignmentT] | None:
+        from schema.editorial_types import EditorialAssignment
+
+        paged = await hub.editorial_assignments(
+            info.context,
+            self.legacy_id,
+            first,
+            after,
+            order=None if order_by is None else str(order_by.value),
+            direction=None if direction is None else str(direction.value),
+        )
+        return None if paged is None else Connection.of(paged, EditorialAssignment.from_row)
+
+    @strawberry.field(
+        description="The editorial locks the person holds now, oldest first; null without "
+        "the ACL action LOCKREQUEST get."
+    )
+    async def held_locks(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[EditorialLockT] | None:
+        from schema.editorial_types import EditorialLock
+
+        paged = await hub.held_locks(info.context, self.legacy_id, first, after)
+        return None if paged is None else Connection.of(paged, EditorialLock.from_row)
+
+
+@strawberry.type(description="The cross-domain fields of an organisation (see `Organisation`).")
+class OrganisationHub:
+    if TYPE_CHECKING:
+        legacy_id: str
+        reminder_days: int
+
+    @strawberry.field(
+        description="The organisation's members the caller may see (as `people`), by name."
+    )
+    async def people(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        search: Annotated[str | None, strawberry.argument(description="Part of the name.")] = None,
+        role: Annotated[
+            str | None, strawberry.argument(description="Only people with this directory role.")
+        ] = None,
+    ) -> Connection[PersonT]:
+        from schema.people import Person
+
+        paged = await hub.org_people(
+            info.context, self.legacy_id, first, after, search=search, role=role
+        )
+        return Connection.of(paged, Person.from_row)
+
+    @strawberry.field(
+        description="The organisation's assignments the caller may see (as `assignments`), "
+        "oldest first."
+    )
+    async def assignments(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        status: Annotated[
+            AssignmentStatusFilterT | None, strawberry.argument(description=_STATUS_HELP)
+        ] = None,
+        mentor_id: Annotated[
+            str | None, strawberry.argument(description="Only this mentor's.")
+        ] = None,
+        mentee_id: Annotated[
+            str | None, strawberry.argument(description="Only this mentee's.")
+        ] = None,
+        coordinator_id: Annotated[
+            str | None, strawberry.argument(description="Only this coordinator's.")
+        ] = None,
+    ) -> Connection[AssignmentT]:
+        from schema.mentoring import Assignment
+
+        filters = Filters(
+            status=_status(status),
+            mentor_id=mentor_id,
+            mentee_id=mentee_id,
+            coordinator_id=coordinator_id,
+        )
+        paged = await hub.org_assignments(info.context, self.legacy_id, first, after, filters)
+        return Connection.of(paged, Assignment.from_row)
+
+    @strawberry.field(
+        description="Open assignments with no contact since `cutoff` or for `days` days "
+        "(with neither: the organisation's reminder threshold), oldest contact first (as "
+        "`overdueAssignments`)."
+    )
+    async def overdue_assignments(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        cutoff: Annotated[
+            str | None, strawberry.argument(description="RFC 3339 date or date-time.")
+        ] = None,
+        days: Annotated[
+            int | None, strawberry.argument(description="Days without contact, 0-36500.")
+        ] = None,
+    ) -> Connection[AssignmentT]:
+        from schema.mentoring import Assignment
+
+        paged = await hub.org_overdue(
+            info.context,
+            self.legacy_id,
+            first,
+            after,
+            cutoff=cutoff,
+            days=days,
+            reminder_days=self.reminder_days,
+        )
+        return Connection.of(paged, Assignment.from_row)
+
+    @strawberry.field(
+        description="Follow-up notifications of the organisation's assignments the caller "
+        "may see (as `notifications`), newest first."
+    )
+    async def notifications(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        kind: Annotated[
+            NotificationKindT | None,
+            strawberry.argument(description="Only reminders or only escalations."),
+        ] = None,
+    ) -> Connection[NotificationT]:
+        from schema.mentoring import Notification
+
+        paged = await hub.org_notifications(
+            info.context,
+            self.legacy_id,
+            first,
+            after,
+            kind=None if kind is None else str(kind.value),
+        )
+        return Connection.of(paged, Notification.from_row)
