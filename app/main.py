@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -34,6 +35,7 @@ from app.rest.openapi import openapi_document
 from app.rest.registry import CONTRACTS
 from app.services import followups
 from app.settings import Settings, get_settings
+from app.tracing import UNTRACED_URLS, tracer_provider
 from schema import build_schema
 from schema.http import GraphQLView
 from schema.persisted import PersistedQueries
@@ -96,8 +98,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         configure_logging(settings)
     tokens = TokenService(settings)
     persisted = PersistedQueries(settings)
+    tracing = tracer_provider(settings)
+    tracer = tracing.get_tracer("gateway") if tracing is not None else None
     graphql = GraphQLView(
-        build_schema(settings), graphiql=settings.graphiql_enabled, persisted=persisted
+        build_schema(settings, tracer), graphiql=settings.graphiql_enabled, persisted=persisted
     )
 
     @asynccontextmanager
@@ -114,6 +118,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await app.state.events.stop()
             await persisted.close()
             await db.dispose()
+            if tracing is not None:
+                tracing.shutdown()
             if app.state.rate_limiter is not None:
                 await app.state.rate_limiter.close()
 
@@ -139,6 +145,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             timeout_seconds=settings.request_timeout_seconds,
         )
     ]
+    if tracing is not None:
+        middleware.insert(
+            0,
+            Middleware(
+                OpenTelemetryMiddleware,
+                tracer_provider=tracing,
+                excluded_urls=UNTRACED_URLS,
+                exclude_spans=["receive", "send"],
+            ),
+        )
     limiter = RateLimiter(settings, tokens) if settings.rate_limit_enabled else None
     if limiter is not None:
         middleware.append(Middleware(RateLimitMiddleware, limiter=limiter))
@@ -157,4 +173,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.tokens = tokens
     app.state.events = build_broker(settings)
     app.state.rate_limiter = limiter
+    app.state.tracer_provider = tracing
     return app

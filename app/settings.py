@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     configure_logging: bool = True
     metrics_token: SecretStr | None = None
+    otel_enabled: bool = False  # OTLP/HTTP exporter, endpoint from OTEL_EXPORTER_OTLP_* vars
+    otel_service_name: str = "gateway"
 
     # Rate limits ("N/second|minute|hour"), shared through Redis when redis_url is set.
     rate_limit_enabled: bool = True

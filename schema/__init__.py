@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from opentelemetry.trace import Tracer
 from strawberry.extensions import DisableIntrospection, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -81,12 +82,12 @@ class GatewaySchema(strawberry.Schema):
         log_errors(errors)
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry.Schema:
     # Factories: Strawberry builds fresh extension instances per request (the parse and
     # validation caches live at module level, so they are shared and bounded).
     limits = Limits.from_settings(settings)
     extensions: list[Any] = [
-        OperationMetrics,
+        lambda: OperationMetrics(tracer),
         lambda: GatewayErrors(hide_suggestions=settings.is_production),
         lambda: QueryLimits(limits),
         lambda: ValidationCache(maxsize=256),
