@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy import text
@@ -27,7 +31,27 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+@contextmanager
+def _sqlite_migration_lock(settings: Settings) -> Iterator[None]:
+    """SQLite has no advisory locks: concurrent migrators queue on a file lock instead."""
+    db_path = settings.database_url.split(":///", 1)[1]
+    with Path(f"{db_path}.migrate.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 async def _run_online(settings: Settings) -> None:
+    if settings.is_sqlite:
+        with _sqlite_migration_lock(settings):
+            await _migrate(settings)
+    else:
+        await _migrate(settings)
+
+
+async def _migrate(settings: Settings) -> None:
     engine = create_engine(settings)
     try:
         async with engine.connect() as connection:
