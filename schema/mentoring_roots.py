@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 
 from app.models.mentoring import ESCALATION, REMINDER
 from app.repositories.mentoring import Filters
+from app.services.followups import NOTIFICATION_TOPIC
 from app.services.mentoring_rules import (
     UNSET,
     AssignmentPatch,
@@ -316,3 +317,30 @@ class MentoringSubscription:
                 if may_see_event(who, event):
                     ctx.loaders.clear()  # each event is resolved against fresh data
                     yield AssignmentChange(kind=event.kind, assignment_id=event.key)
+
+    @strawberry.subscription(
+        description="Follow-up reminders and escalations as the sweep raises them, for "
+        "assignments the caller may see (admins: all; coordinators: their organisations'; "
+        "peer mentors: their own). Each event is checked against the assignment as it is then."
+    )
+    async def notification_raised(
+        self,
+        info: Info,
+        kind: Annotated[
+            NotificationKind | None,
+            strawberry.argument(description="Only reminders or only escalations."),
+        ] = None,
+    ) -> AsyncGenerator[Notification, None]:
+        ctx = info.context
+        who = ctx.who
+        async with ctx.events.subscribe(NOTIFICATION_TOPIC) as queue:
+            while True:
+                event = await queue.get()
+                if kind is not None and event.kind != _word(kind):
+                    continue
+                if not may_see_event(who, event):
+                    continue
+                ctx.loaders.clear()
+                row = await resolve.visible_notification(ctx, event.key)
+                if row is not None:
+                    yield Notification.from_row(row)

@@ -1,0 +1,83 @@
+"""``notificationRaised`` over graphql-transport-ws: the follow-up sweep's reminders and
+escalations reach the coordinators of the assignment's organisation and its mentor, and
+nobody else. (The other subscriptions have their tests next to their domains.)"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from tests.helpers import Auth
+
+PROTOCOL = Subprotocol("graphql-transport-ws")
+RAISED = """subscription($kind: NotificationKind) { notificationRaised(kind: $kind) {
+    legacyId kind assignment { legacyId mentor { legacyId } organisation { legacyId } } } }"""
+SWEEP = """mutation { runFollowUpSweep { reminders escalations
+    notifications { legacyId kind assignment { mentor { legacyId } } } } }"""
+
+
+async def _receive(ws: ClientConnection) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+    assert message["type"] == "next", message
+    raised: dict[str, Any] = message["payload"]["data"]["notificationRaised"]
+    return raised
+
+
+async def _subscribe(
+    ws: ClientConnection, headers: dict[str, str], variables: dict[str, Any]
+) -> None:
+    await ws.send(json.dumps({"type": "connection_init", "payload": headers}))
+    assert json.loads(await asyncio.wait_for(ws.recv(), timeout=5))["type"] == "connection_ack"
+    payload = {"query": RAISED, "variables": variables}
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+
+
+async def test_sweep_notifications_reach_coordinators_and_the_mentor(
+    live_url: str, demo, auth: Auth
+):
+    url = f"ws://{live_url}/graphql"
+    async with (
+        connect(url, subprotocols=[PROTOCOL]) as coordinator_ws,
+        connect(url, subprotocols=[PROTOCOL]) as mentor_ws,
+        connect(url, subprotocols=[PROTOCOL]) as stranger_ws,
+        httpx.AsyncClient(base_url=f"http://{live_url}") as http,
+    ):
+        await _subscribe(coordinator_ws, auth.coordinator, {})
+        await _subscribe(mentor_ws, auth.mentor("user_019"), {"kind": "REMINDER"})
+        await _subscribe(stranger_ws, auth.other_coordinator, {})  # org_05: nothing due
+        await asyncio.sleep(0.1)  # let the server register the subscriptions
+
+        response = await http.post("/graphql", json={"query": SWEEP}, headers=auth.admin)
+        sweep = response.json()["data"]["runFollowUpSweep"]
+        raised = sweep["notifications"]
+        assert len(raised) == sweep["reminders"] + sweep["escalations"] > 0
+
+        seen = [await _receive(coordinator_ws) for _ in raised]
+        assert {event["legacyId"] for event in seen} == {n["legacyId"] for n in raised}
+        assert {event["assignment"]["organisation"]["legacyId"] for event in seen} == {"org_03"}
+
+        mine = [
+            n["legacyId"]
+            for n in raised
+            if n["kind"] == "REMINDER" and n["assignment"]["mentor"]["legacyId"] == "user_019"
+        ]
+        assert len(mine) == 1
+        event = await _receive(mentor_ws)
+        assert (event["legacyId"], event["kind"]) == (mine[0], "REMINDER")
+        assert event["assignment"]["mentor"] == {"legacyId": "user_019"}
+
+        for ws in (coordinator_ws, mentor_ws, stranger_ws):
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(ws.recv(), timeout=0.5)
+
+        # A second sweep raises nothing new: no events.
+        again = await http.post("/graphql", json={"query": SWEEP}, headers=auth.admin)
+        assert again.json()["data"]["runFollowUpSweep"]["notifications"] == []
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(coordinator_ws.recv(), timeout=0.5)
