@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test lint typecheck test-sqlite test-postgres pg-up browser schema clean
+.PHONY: setup run test lint typecheck test-sqlite test-postgres pg-up browser schema clean bench soak profile
 
 setup: $(STAMP)
 
@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy app schema resolvers tests
+	$(BIN)/mypy app schema resolvers tests bench
 
 browser:
 	@bash scripts/browser-up.sh
@@ -45,6 +45,19 @@ test-postgres: $(STAMP) pg-up browser
 	GATEWAY_TEST_DATABASE=postgres GATEWAY_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q
 
 test: lint typecheck test-sqlite test-postgres
+
+# Performance (not part of `make test`): the gateway against a hand-written baseline on
+# SQLite and PostgreSQL (docs/performance.md); results in bench/results/.
+BENCH_ARGS ?=
+bench: $(STAMP) pg-up
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+soak: $(STAMP)
+	$(BIN)/python -m bench.run --soak 300 --db sqlite $(BENCH_ARGS)
+
+PROFILE ?= list100:c
+profile: $(STAMP)
+	$(BIN)/python -m bench.run --profile $(PROFILE) --db sqlite $(BENCH_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/gateway export-schema > schema.graphql

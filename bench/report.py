@@ -1,0 +1,94 @@
+"""The printed report: a Markdown table per database (throughput as a ratio to the
+baseline of the same response shape) and where the gateway stands against its targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Throughput targets, as a share of the baseline: (workload or None for all, variant, ratio).
+TARGETS: tuple[tuple[str | None, str, float, str], ...] = (
+    (None, "b", 0.8, "REST shim >= 0.8x the baseline"),
+    ("list100", "c", 0.3, "GraphQL list of 100 with nested relations >= 0.3x"),
+    ("single", "c", 0.5, "GraphQL single-object look-up >= 0.5x"),
+)
+_BASE = {"a_rest": "a_rest", "b": "a_rest", "a_gql": "a_gql", "c": "a_gql", "d": "a_gql"}
+
+
+def ratio(workload: dict[str, Any], key: str) -> float | None:
+    base = workload["variants"].get(_BASE[key])
+    mine = workload["variants"].get(key)
+    if not base or not mine or not base["per_second"]:
+        return None
+    return float(mine["per_second"] / base["per_second"])
+
+
+def _sql(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [
+        "| workload | variant | req/s | x (a) | p50 ms | p99 ms | SQL/req | peak RSS MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, workload in results.items():
+        first = True
+        for key, r in workload["variants"].items():
+            share = ratio(workload, key)
+            calls = r.get("http_requests_per_iteration", 1)
+            label = r["label"] + (f" ({calls} HTTP calls)" if calls > 1 else "")
+            lines.append(
+                f"| {name if first else ''} | {label} | {r['per_second']:.0f} | "
+                f"{'-' if share is None else f'{share:.2f}'} | {r['p50_ms']:.1f} | "
+                f"{r['p99_ms']:.1f} | {_sql(r['sql_per_request'])} | "
+                f"{r['peak_rss_kib'] / 1024:.0f} |"
+            )
+            first = False
+    return "\n".join(lines)
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    out = []
+    for only, key, goal, text in TARGETS:
+        shares = {
+            name: ratio(w, key)
+            for name, w in results.items()
+            if (only is None or name == only) and key in w["variants"]
+        }
+        for name, share in shares.items():
+            if share is None:
+                continue
+            mark = "met" if share >= goal else "NOT met"
+            out.append(f"- {text}: {name} {share:.2f}x ({mark})")
+    for key in ("b", "c", "d"):
+        small, large = results.get("list20"), results.get("list100")
+        if small and large and key in small["variants"] and key in large["variants"]:
+            a = small["variants"][key]["sql_per_request"]
+            b = large["variants"][key]["sql_per_request"]
+            flat = a is not None and b is not None and abs(a - b) < 0.05
+            out.append(
+                f"- SQL statements per request constant in page size, {key}: "
+                f"{_sql(a)} (20) vs {_sql(b)} (100) ({'met' if flat else 'NOT met'})"
+            )
+    failed = [
+        f"{name}/{key}: {r['errors']} failed"
+        for name, w in results.items()
+        for key, r in w["variants"].items()
+        if r["errors"]
+    ]
+    if failed:
+        out.append("- FAILED requests: " + ", ".join(failed))
+    return out
+
+
+def tables(data: dict[str, Any]) -> str:
+    settings = data["settings"]
+    parts = []
+    for kind, results in data["databases"].items():
+        parts.append(
+            f"\n### {kind}: scale {settings['scale']}, {settings['concurrency']} connections, "
+            f"{settings['duration']:g} s measured after {settings['warmup']:g} s warm-up\n"
+        )
+        parts.append(table(results))
+        parts.append("\nTargets:\n" + "\n".join(targets(results)))
+    return "\n".join(parts)
