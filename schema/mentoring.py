@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 
 from app.models import mentoring as models
+from app.services import followups
 from app.services.mentoring_rules import status_word
 from app.timeutil import days_between, utcnow
 from resolvers import mentoring as resolve
@@ -145,6 +146,20 @@ class Assignment(Node):
     def days_since_contact(self) -> int | None:
         last = self.last_contact_at
         return None if last is None else days_between(last, utcnow())
+
+    @strawberry.field(
+        description="Open, with no contact for its organisation's reminder threshold: what "
+        "`overdueAssignments` lists when given no `cutoff` or `days`."
+    )
+    async def overdue(self, info: Info) -> bool:
+        ctx = info.context
+        org = None if self.org_id is None else await people_resolve.org_by_id(ctx, self.org_id)
+        return followups.is_overdue(
+            is_open=self.status is AssignmentStatus.OPEN,
+            gap_start=self.last_contact_at or self.start_date,
+            org=org,
+            settings=ctx.settings,
+        )
 
     @strawberry.field(description="The peer mentor.")
     async def mentor(self, info: Info) -> Person | None:

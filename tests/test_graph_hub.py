@@ -296,3 +296,18 @@ async def test_page_size_error_names_the_limit(client, demo, auth: Auth):
         client, "{ me { activities(first: 101) { totalCount } } }", headers=auth.coordinator
     )
     assert "between 0 and 100" in body["errors"][0]["message"]
+
+
+async def test_overdue_flag_agrees_with_the_overdue_list(client, demo, auth: Auth):
+    data = await _data(
+        client,
+        """{ organisation(id: "org_03") {
+            assignments(status: ALL, first: 100) { totalCount nodes { legacyId overdue } }
+            overdueAssignments(first: 100) { totalCount nodes { legacyId } } } }""",
+        auth.coordinator,
+    )
+    org = data["organisation"]
+    assert org["assignments"]["totalCount"] <= 100
+    flagged = {node["legacyId"] for node in org["assignments"]["nodes"] if node["overdue"]}
+    assert flagged == {node["legacyId"] for node in org["overdueAssignments"]["nodes"]}
+    assert 0 < len(flagged) < org["assignments"]["totalCount"]

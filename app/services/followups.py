@@ -66,6 +66,21 @@ async def _cutoffs(
     return cutoffs, now - timedelta(days=days(None))
 
 
+def is_overdue(
+    *,
+    is_open: bool,
+    gap_start: datetime,
+    org: Organisation | None,
+    settings: Settings,
+    now: datetime | None = None,
+) -> bool:
+    """The row-level form of ``overdue``'s default rule (``gap_before`` with the reminder
+    cutoffs): open, and its contact gap (since the last contact, or the start) began before
+    its organisation's reminder threshold."""
+    cutoff = (now or utcnow()) - timedelta(days=thresholds_for(org, settings).reminder_days)
+    return is_open and gap_start < cutoff
+
+
 def check_overdue_args(cutoff: datetime | None, days: int | None) -> None:
     """An overdue list takes ``cutoff`` or ``days`` (or neither: each organisation's
     reminder threshold); 400 otherwise."""
