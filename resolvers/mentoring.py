@@ -132,17 +132,26 @@ async def assignment_by_id(ctx: Context, assignment_id: str) -> Assignment | Non
 
 
 async def contacts(ctx: Context, assignment_id: str, last: int) -> list[ContactEvent]:
-    if not 1 <= last <= MAX_CONTACTS:
-        raise BadRequest(f"'last' must be between 1 and {MAX_CONTACTS}")
+    _check_last(last)
     return await ctx.loaders.get(repo.latest_contacts).load((assignment_id, last))
 
 
-async def status_changes(ctx: Context, assignment_id: str) -> list[StatusChange]:
-    return await ctx.loaders.get(repo.status_changes_of).load(assignment_id)
+def _check_last(last: int) -> None:
+    if not 1 <= last <= MAX_CONTACTS:
+        raise BadRequest(f"'last' must be between 1 and {MAX_CONTACTS}")
 
 
-async def notifications_of(ctx: Context, assignment_id: str) -> list[Notification]:
-    return await ctx.loaders.get(repo.notifications_of).load(assignment_id)
+async def status_changes(ctx: Context, assignment_id: str, last: int) -> list[StatusChange]:
+    """The latest ``last`` status changes, oldest first (a history is short: the loader
+    loads each whole and slices it)."""
+    _check_last(last)
+    return (await ctx.loaders.get(repo.status_changes_of).load(assignment_id))[-last:]
+
+
+async def notifications_of(ctx: Context, assignment_id: str, last: int) -> list[Notification]:
+    """The latest ``last`` reminders and escalations (two per contact gap), oldest first."""
+    _check_last(last)
+    return (await ctx.loaders.get(repo.notifications_of).load(assignment_id))[-last:]
 
 
 # --- mutations -----------------------------------------------------------------------------

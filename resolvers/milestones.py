@@ -77,9 +77,11 @@ async def milestones(
     status: MilestoneStatus | None,
     type: str | None,
     year: int | None,
+    start_date: date | None = None,
+    end_date: date | None = None,
 ) -> Paged[Milestone]:
     page = ctx.page(first, after)
-    period = _period(year, None, None)
+    period = _period(year, start_date, end_date)
     async with ctx.read() as session:
         return await service.list_milestones(
             session, ctx.who, page, mentor_id=mentor_id, status=status, type=type, period=period

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -16,6 +17,8 @@ from resolvers import people as people_resolve
 from resolvers.context import Info
 from schema.base import Node, register_node, to_global_id
 from schema.people import Organisation, Person
+
+Last = Annotated[int, strawberry.argument(description="How many of the latest, 1-100.")]
 
 
 @strawberry.enum(description="Where an assignment is in its lifecycle.")
@@ -186,18 +189,21 @@ class Assignment(Node):
         return None if row is None else Organisation.from_row(row, info)
 
     @strawberry.field(description="Recorded contacts, newest first (at most `last`, 1-100).")
-    async def contacts(self, info: Info, last: int = 10) -> list[AssignmentContact]:
+    async def contacts(self, info: Info, last: Last = 10) -> list[AssignmentContact]:
         rows = await resolve.contacts(info.context, self.legacy_id, last)
         return [AssignmentContact.from_row(row) for row in rows]
 
-    @strawberry.field(description="Every status change, oldest first.")
-    async def status_changes(self, info: Info) -> list[AssignmentStatusChange]:
-        rows = await resolve.status_changes(info.context, self.legacy_id)
+    @strawberry.field(description="The latest status changes (at most `last`), oldest first.")
+    async def status_changes(self, info: Info, last: Last = 20) -> list[AssignmentStatusChange]:
+        rows = await resolve.status_changes(info.context, self.legacy_id, last)
         return [AssignmentStatusChange.from_row(row) for row in rows]
 
-    @strawberry.field(description="Reminders and escalations raised for it, oldest first.")
-    async def notifications(self, info: Info) -> list[Notification]:
-        rows = await resolve.notifications_of(info.context, self.legacy_id)
+    @strawberry.field(
+        description="The latest reminders and escalations raised for it (at most `last`), "
+        "oldest first."
+    )
+    async def notifications(self, info: Info, last: Last = 20) -> list[Notification]:
+        rows = await resolve.notifications_of(info.context, self.legacy_id, last)
         return [Notification.from_row(row) for row in rows]
 
 

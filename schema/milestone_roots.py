@@ -46,6 +46,8 @@ class MilestoneQuery:
         year: int | None = None,
         first: int | None = None,
         after: str | None = None,
+        start_date: dt.date | None = None,
+        end_date: dt.date | None = None,
     ) -> Connection[Milestone]:
         paged = await resolve.milestones(
             info.context,
@@ -55,6 +57,8 @@ class MilestoneQuery:
             status=status.model if status else None,
             type=word(type) if type else None,
             year=year,
+            start_date=start_date,
+            end_date=end_date,
         )
         return Connection.of(paged, Milestone.from_row)
 
