@@ -4,7 +4,7 @@ and ``Subscription``. A domain adds its root classes to the tuples below."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -13,6 +13,7 @@ from strawberry.extensions import DisableIntrospection, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 
 from app.errors import BadRequest
 from app.settings import Settings
@@ -33,12 +34,22 @@ from schema.persisted import AllowListOnly, load_allowlist
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null when unknown or hidden.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global ID (`id`).")],
+    ) -> Node | None:
         result: Node | None = await fetch_node(info, id)
         return result
 
     @strawberry.field(description="Several objects by global ID, in the order asked.")
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="Global IDs, at most 100.")
+        ],
+    ) -> list[Node | None]:
         limit = info.context.settings.max_page_size
         if len(ids) > limit:
             raise BadRequest(f"At most {limit} ids per request")
@@ -73,6 +84,12 @@ SUBSCRIPTIONS: tuple[type, ...] = (
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)
 Subscription = merge_types("Subscription", SUBSCRIPTIONS)
+for _root, _description in (
+    (Query, "Reads across every domain; start from `me`, a person or an organisation."),
+    (Mutation, "Changes; each is authorized as its REST counterpart is."),
+    (Subscription, "Live events over graphql-transport-ws (a token at `connection_init`)."),
+):
+    get_object_definition(_root, strict=True).description = _description
 
 
 class GatewaySchema(strawberry.Schema):

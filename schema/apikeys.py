@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -44,11 +45,15 @@ class IssuedApiKey:
 
 @strawberry.input(description="A new API key.")
 class CreateApiKeyInput:
-    name: str
+    name: str = strawberry.field(description="What the key is for.")
     person_id: str = strawberry.field(description="The directory person the key acts as.")
     role: str = strawberry.field(description="admin, coordinator, peer_mentor or editor.")
-    orgs: list[str] = strawberry.field(default_factory=list)
-    expires_at: datetime | None = None
+    orgs: list[str] = strawberry.field(
+        default_factory=list, description="Organisations the key is scoped to."
+    )
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When the key stops working (null: never)."
+    )
 
 
 @strawberry.type
@@ -61,7 +66,11 @@ class ApiKeyQuery:
 @strawberry.type
 class ApiKeyMutation:
     @strawberry.mutation(description="Create an API key (admin); the answer holds the secret.")
-    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> IssuedApiKey:
+    async def create_api_key(
+        self,
+        info: Info,
+        input: Annotated[CreateApiKeyInput, strawberry.argument(description="The new key.")],
+    ) -> IssuedApiKey:
         issued = await resolve.create_api_key(
             info.context,
             name=input.name,
@@ -73,5 +82,9 @@ class ApiKeyMutation:
         return IssuedApiKey(api_key=ApiKey.from_row(issued.row), key=issued.key)
 
     @strawberry.mutation(description="Revoke an API key (admin); it stops working at once.")
-    async def revoke_api_key(self, info: Info, key_id: str) -> ApiKey:
+    async def revoke_api_key(
+        self,
+        info: Info,
+        key_id: Annotated[str, strawberry.argument(description="The key's id (`keyId`).")],
+    ) -> ApiKey:
         return ApiKey.from_row(await resolve.revoke_api_key(info.context, key_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -60,24 +60,36 @@ async def fetch_node(info: Info, global_id: str) -> Any:
     return await fetch(info, key)
 
 
+# Page arguments every connection field takes (``ctx.page`` checks them).
+First = Annotated[int | None, strawberry.argument(description="Page size, 0-100 (default 20).")]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Continue after this cursor (a page's `endCursor`)."),
+]
+
+
 @strawberry.type(description="Where a page of a connection lies in the whole list.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items come before this page.")
+    start_cursor: str | None = strawberry.field(
+        description="The first item's cursor; null for an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The last item's cursor (pass it as `after`); null for an empty page."
+    )
 
 
 @strawberry.type(description="One item of a connection and its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
+    node: T = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of a list, with cursors and the total count.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page with cursors.")
+    page_info: PageInfo = strawberry.field(description="Where this page lies in the list.")
     total_count: int = strawberry.field(description="Items in the whole list, all pages.")
 
     @strawberry.field(description="The items of this page (the edges' nodes).")

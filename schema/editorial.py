@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -17,7 +17,7 @@ from app.services.editorial_locks import LOCK_TOPIC
 from app.timeutil import parse_datetime
 from resolvers import editorial as resolve
 from resolvers.context import Info
-from schema.base import Connection, register_node
+from schema.base import After, Connection, First, register_node
 from schema.editorial_types import (
     EditorialAssignment,
     EditorialAssignmentOrderField,
@@ -34,6 +34,16 @@ _USERS_HELP = "CEO user uuids, or directory ids of people with the editor or adm
 _CHILDREN_HELP = "Uuids of content items."
 _ISSUE_HELP = 'Numeric id of an issue, e.g. "2"; null for none.'
 _HTML_HELP = "HTML, stored as given (clients must treat it as untrusted)."
+Uuid = Annotated[str, strawberry.argument(description="A CEO uuid (any letter case).")]
+Srn = Annotated[
+    str,
+    strawberry.argument(description="An assignment's srn, `srn:tsn:ceo-core/assignment:<UUID>`."),
+]
+OnlySrn = Annotated[
+    str | None, strawberry.argument(description="Only the lock changes of this srn.")
+]
+_NEW = strawberry.argument(description="The new assignment.")
+_CHANGES = strawberry.argument(description="The changes.")
 
 
 @strawberry.input(description="A new assignment.")
@@ -48,8 +58,12 @@ class CreateEditorialAssignmentInput:
     abstract: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
     content: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
     notes: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
-    published_at: datetime | None = strawberry.field(default=strawberry.UNSET)
-    due_at: datetime | None = strawberry.field(default=strawberry.UNSET)
+    published_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When it was published; null for not yet."
+    )
+    due_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When the work is due; null for no date."
+    )
     issue_id: str | None = strawberry.field(default=strawberry.UNSET, description=_ISSUE_HELP)
     children: list[str] | None = strawberry.field(
         default=strawberry.UNSET, description=_CHILDREN_HELP
@@ -61,12 +75,18 @@ class CreateEditorialAssignmentInput:
 class UpdateEditorialAssignmentInput:
     title: str | None = strawberry.field(default=strawberry.UNSET, description="Working title.")
     slug: str | None = strawberry.field(default=strawberry.UNSET, description="URL slug.")
-    type: EditorialAssignmentType | None = strawberry.field(default=strawberry.UNSET)
+    type: EditorialAssignmentType | None = strawberry.field(
+        default=strawberry.UNSET, description="What it produces."
+    )
     abstract: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
     content: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
     notes: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
-    published_at: datetime | None = strawberry.field(default=strawberry.UNSET)
-    due_at: datetime | None = strawberry.field(default=strawberry.UNSET)
+    published_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When it was published; null for not yet."
+    )
+    due_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When the work is due; null for no date."
+    )
     issue_id: str | None = strawberry.field(default=strawberry.UNSET, description=_ISSUE_HELP)
     children: list[str] | None = strawberry.field(
         default=strawberry.UNSET, description=_CHILDREN_HELP
@@ -130,25 +150,30 @@ register_node("EditorialLock", _lock_node)
 @strawberry.type
 class EditorialQuery:
     @strawberry.field(description="One assignment by its CEO uuid (ACL: ASSIGNMENT get).")
-    async def editorial_assignment(self, info: Info, uuid: str) -> EditorialAssignment:
+    async def editorial_assignment(self, info: Info, uuid: Uuid) -> EditorialAssignment:
         return EditorialAssignment.from_row(await resolve.assignment(info.context, uuid))
 
     @strawberry.field(description="Assignments, ordered (ACL: ASSIGNMENT list).")
     async def editorial_assignments(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        order_by: EditorialAssignmentOrderField = EditorialAssignmentOrderField.MODIFIED_AT,
-        direction: EditorialSortDirection = EditorialSortDirection.DESC,
+        first: First = None,
+        after: After = None,
+        order_by: Annotated[
+            EditorialAssignmentOrderField,
+            strawberry.argument(description="Order by (REST `order`)."),
+        ] = EditorialAssignmentOrderField.MODIFIED_AT,
+        direction: Annotated[
+            EditorialSortDirection, strawberry.argument(description="Direction (REST `dir`).")
+        ] = EditorialSortDirection.DESC,
     ) -> Connection[EditorialAssignment]:
         paged = await resolve.assignments(
-            info.context, first, after, order_by.value, direction.value
+            info.context, first, after, str(order_by.value), str(direction.value)
         )
         return Connection.of(paged, EditorialAssignment.from_row)
 
     @strawberry.field(description="One active lock by its uuid (ACL: LOCKREQUEST get).")
-    async def editorial_lock(self, info: Info, uuid: str) -> EditorialLock:
+    async def editorial_lock(self, info: Info, uuid: Uuid) -> EditorialLock:
         return EditorialLock.from_row((await resolve.lock(info.context, uuid)).lock)
 
 
@@ -156,7 +181,7 @@ class EditorialQuery:
 class EditorialMutation:
     @strawberry.mutation(description="Create an assignment (ACL: ASSIGNMENT create).")
     async def create_editorial_assignment(
-        self, info: Info, input: CreateEditorialAssignmentInput
+        self, info: Info, input: Annotated[CreateEditorialAssignmentInput, _NEW]
     ) -> EditorialAssignment:
         return EditorialAssignment.from_row(await resolve.create(info.context, _values(input)))
 
@@ -164,7 +189,7 @@ class EditorialMutation:
         description="Change an assignment; the caller must hold its lock (ACL: ASSIGNMENT update)."
     )
     async def update_editorial_assignment(
-        self, info: Info, uuid: str, input: UpdateEditorialAssignmentInput
+        self, info: Info, uuid: Uuid, input: Annotated[UpdateEditorialAssignmentInput, _CHANGES]
     ) -> EditorialAssignment:
         row = await resolve.update(info.context, uuid, _values(input))
         return EditorialAssignment.from_row(row)
@@ -172,7 +197,7 @@ class EditorialMutation:
     @strawberry.mutation(
         description="Delete an assignment; the caller must hold its lock (ACL: ASSIGNMENT delete)."
     )
-    async def delete_editorial_assignment(self, info: Info, uuid: str) -> bool:
+    async def delete_editorial_assignment(self, info: Info, uuid: Uuid) -> bool:
         await resolve.delete(info.context, uuid)
         return True
 
@@ -180,18 +205,18 @@ class EditorialMutation:
         description="Lock an assignment's srn for the caller, or renew the caller's own lock "
         "(ACL: LOCKREQUEST create). Another user's lock: CONFLICT."
     )
-    async def acquire_editorial_lock(self, info: Info, srn: str) -> EditorialLock:
+    async def acquire_editorial_lock(self, info: Info, srn: Srn) -> EditorialLock:
         return EditorialLock.from_row((await resolve.acquire(info.context, srn)).lock)
 
     @strawberry.mutation(description="Extend a lock the caller holds (ACL: LOCKREQUEST create).")
-    async def renew_editorial_lock(self, info: Info, uuid: str) -> EditorialLock:
+    async def renew_editorial_lock(self, info: Info, uuid: Uuid) -> EditorialLock:
         return EditorialLock.from_row((await resolve.renew(info.context, uuid)).lock)
 
     @strawberry.mutation(
         description="Release the caller's lock (RELEASED); admins may break another's "
         "(BROKEN) (ACL: LOCKREQUEST delete)."
     )
-    async def release_editorial_lock(self, info: Info, uuid: str) -> EditorialLockChangeKind:
+    async def release_editorial_lock(self, info: Info, uuid: Uuid) -> EditorialLockChangeKind:
         return EditorialLockChangeKind((await resolve.release(info.context, uuid)).value)
 
 
@@ -201,7 +226,7 @@ class EditorialSubscription:
         description="Lock changes (ACL: LOCKREQUEST get); only those of `srn` when given."
     )
     async def lock_changed(
-        self, info: Info, srn: str | None = None
+        self, info: Info, srn: OnlySrn = None
     ) -> AsyncGenerator[EditorialLockChange, None]:
         resolve.require(info.context, Action.LOCKREQUEST_GET)
         wanted = None if srn is None else resolve.canonical_srn(srn)

@@ -26,43 +26,43 @@ _HTML_NOTE = (
 
 @strawberry.enum(description="What an assignment produces (CEO `type`).")
 class EditorialAssignmentType(Enum):
-    ARTICLE = "article"
-    MEDIA = "media"
-    GALLERY = "gallery"
-    AUDIO = "audio"
-    VIDEO = "video"
-    POST = "post"
+    ARTICLE = strawberry.enum_value("article", description="A written story.")
+    MEDIA = strawberry.enum_value("media", description="A single photo or graphic.")
+    GALLERY = strawberry.enum_value("gallery", description="A set of photos.")
+    AUDIO = strawberry.enum_value("audio", description="A recording or podcast.")
+    VIDEO = strawberry.enum_value("video", description="A video.")
+    POST = strawberry.enum_value("post", description="A short post.")
 
 
 @strawberry.enum(description="Properties assignments can be ordered by.")
 class EditorialAssignmentOrderField(Enum):
-    ID = "id"
-    SLUG = "slug"
-    TYPE = "type"
-    TITLE = "title"
-    CREATED_AT = "created_at"
-    MODIFIED_AT = "modified_at"
-    PUBLISHED_AT = "published_at"
-    DUE_AT = "due_at"
+    ID = strawberry.enum_value("id", description="The CEO numeric id.")
+    SLUG = strawberry.enum_value("slug", description="The URL slug.")
+    TYPE = strawberry.enum_value("type", description="The type.")
+    TITLE = strawberry.enum_value("title", description="The working title.")
+    CREATED_AT = strawberry.enum_value("created_at", description="When it was created.")
+    MODIFIED_AT = strawberry.enum_value("modified_at", description="Last change (default).")
+    PUBLISHED_AT = strawberry.enum_value("published_at", description="Published; unpublished last.")
+    DUE_AT = strawberry.enum_value("due_at", description="When it is due (undated last).")
 
 
 @strawberry.enum(description="Sort direction.")
 class EditorialSortDirection(Enum):
-    ASC = "asc"
-    DESC = "desc"
+    ASC = strawberry.enum_value("asc", description="Smallest, oldest or A first.")
+    DESC = strawberry.enum_value("desc", description="Largest, newest or Z first (the default).")
 
 
 @strawberry.enum(description="State of a lock request; a lock that exists is accepted.")
 class EditorialLockState(Enum):
-    ACCEPTED = "accepted"
+    ACCEPTED = strawberry.enum_value("accepted", description="The lock is held.")
 
 
 @strawberry.enum(description="What happened to a lock.")
 class EditorialLockChangeKind(Enum):
-    ACQUIRED = "acquired"
-    RENEWED = "renewed"
-    RELEASED = "released"
-    BROKEN = "broken"
+    ACQUIRED = strawberry.enum_value("acquired", description="Taken, or taken over once expired.")
+    RENEWED = strawberry.enum_value("renewed", description="Extended by its holder.")
+    RELEASED = strawberry.enum_value("released", description="Given up by its holder.")
+    BROKEN = strawberry.enum_value("broken", description="Removed by an admin or with its item.")
 
 
 @strawberry.type(description="A print issue assignments are planned for.")

@@ -18,7 +18,7 @@ import strawberry
 from app.repositories.mentoring import Filters
 from resolvers import hub
 from resolvers.context import Info
-from schema.base import Connection
+from schema.base import After, Connection, First
 
 if TYPE_CHECKING:
     from schema.activities import Activity, ActivityStatus
@@ -45,10 +45,6 @@ EditorialAssignmentT = Annotated["EditorialAssignment", strawberry.lazy(_EDITORI
 EditorialLockT = Annotated["EditorialLock", strawberry.lazy(_EDITORIAL)]
 PersonT = Annotated["Person", strawberry.lazy("schema.people")]
 
-First = Annotated[int | None, strawberry.argument(description="Page size, 0-100 (default 20).")]
-After = Annotated[
-    str | None, strawberry.argument(description="The cursor to continue after (`endCursor`).")
-]
 AssignmentStatusFilterT = Annotated["AssignmentStatusFilter", strawberry.lazy(_MENTORING)]
 NotificationKindT = Annotated["NotificationKind", strawberry.lazy(_MENTORING)]
 ActivityStatusT = Annotated["ActivityStatus", strawberry.lazy(_ACTIVITIES)]

@@ -22,7 +22,7 @@ from app.services.mentoring_rules import (
 from app.timeutil import as_utc
 from resolvers import mentoring as resolve
 from resolvers.context import Info
-from schema.base import Connection
+from schema.base import After, Connection, First
 from schema.mentoring import (
     Assignment,
     AssignmentStatus,
@@ -33,6 +33,17 @@ from schema.mentoring import (
 )
 
 T = TypeVar("T")
+
+AssignmentId = Annotated[str, strawberry.argument(description="Legacy id, e.g. `asgn_001`.")]
+MentorId = Annotated[str, strawberry.argument(description="The mentor's directory id.")]
+OnlyMentor = Annotated[str | None, strawberry.argument(description="Only this mentor's.")]
+OnlyMentee = Annotated[str | None, strawberry.argument(description="Only this mentee's.")]
+OnlyCoordinator = Annotated[str | None, strawberry.argument(description="Only this coordinator's.")]
+OnlyOrg = Annotated[str | None, strawberry.argument(description="Only this organisation's.")]
+ExpectedVersion = Annotated[
+    int | None,
+    strawberry.argument(description="Refuse (CONFLICT) unless this is the current `version`."),
+]
 
 
 @strawberry.input(description="A new assignment.")
@@ -130,20 +141,22 @@ def _patch(data: UpdateAssignmentInput) -> AssignmentPatch:
 @strawberry.type
 class MentoringQuery:
     @strawberry.field(description="One assignment by its legacy id (e.g. `asgn_001`).")
-    async def assignment(self, info: Info, id: str) -> Assignment:
+    async def assignment(self, info: Info, id: AssignmentId) -> Assignment:
         return Assignment.from_row(await resolve.assignment(info.context, id))
 
     @strawberry.field(description="Assignments the caller may see, oldest first.")
     async def assignments(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        status: AssignmentStatusFilter = AssignmentStatusFilter.OPEN,
-        mentor_id: str | None = None,
-        mentee_id: str | None = None,
-        coordinator_id: str | None = None,
-        org_id: str | None = None,
+        first: First = None,
+        after: After = None,
+        status: Annotated[
+            AssignmentStatusFilter, strawberry.argument(description="Open, closed or all.")
+        ] = AssignmentStatusFilter.OPEN,
+        mentor_id: OnlyMentor = None,
+        mentee_id: OnlyMentee = None,
+        coordinator_id: OnlyCoordinator = None,
+        org_id: OnlyOrg = None,
     ) -> Connection[Assignment]:
         filters = Filters(
             status=None if status is AssignmentStatusFilter.ALL else _word(status),
@@ -163,11 +176,15 @@ class MentoringQuery:
     async def overdue_assignments(
         self,
         info: Info,
-        cutoff: str | None = None,
-        days: int | None = None,
-        org_id: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        cutoff: Annotated[
+            str | None, strawberry.argument(description="RFC 3339 date or date-time.")
+        ] = None,
+        days: Annotated[
+            int | None, strawberry.argument(description="Days without contact, 0-36500.")
+        ] = None,
+        org_id: OnlyOrg = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Assignment]:
         paged = await resolve.overdue(
             info.context, first, after, cutoff=cutoff, days=days, org_id=org_id
@@ -181,10 +198,12 @@ class MentoringQuery:
     async def mentor_assignments(
         self,
         info: Info,
-        mentor_id: str,
-        active: bool = True,
-        first: int | None = None,
-        after: str | None = None,
+        mentor_id: MentorId,
+        active: Annotated[
+            bool, strawberry.argument(description="Open ones only (default), or the history.")
+        ] = True,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Assignment]:
         paged = await resolve.mentor_assignments(
             info.context, mentor_id, active=active, first=first, after=after
@@ -192,18 +211,24 @@ class MentoringQuery:
         return Connection.of(paged, Assignment.from_row)
 
     @strawberry.field(description="How many open assignments a mentor has.")
-    async def open_assignment_count(self, info: Info, mentor_id: str) -> int:
+    async def open_assignment_count(self, info: Info, mentor_id: MentorId) -> int:
         return await resolve.open_count(info.context, mentor_id)
 
     @strawberry.field(description="Follow-up notifications of assignments the caller may see.")
     async def notifications(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        kind: NotificationKind | None = None,
-        assignment_id: str | None = None,
-        recipient_id: str | None = None,
+        first: First = None,
+        after: After = None,
+        kind: Annotated[
+            NotificationKind | None, strawberry.argument(description="Reminders or escalations.")
+        ] = None,
+        assignment_id: Annotated[
+            str | None, strawberry.argument(description="Only this assignment's.")
+        ] = None,
+        recipient_id: Annotated[
+            str | None, strawberry.argument(description="Only those for this person.")
+        ] = None,
     ) -> Connection[Notification]:
         paged = await resolve.notifications(
             info.context,
@@ -219,7 +244,13 @@ class MentoringQuery:
 @strawberry.type
 class MentoringMutation:
     @strawberry.mutation(description="Create an assignment (admins, coordinators).")
-    async def create_assignment(self, info: Info, input: CreateAssignmentInput) -> Assignment:
+    async def create_assignment(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateAssignmentInput, strawberry.argument(description="The new assignment.")
+        ],
+    ) -> Assignment:
         new = NewAssignment(
             mentor_id=input.mentor_id,
             mentee_id=input.mentee_id,
@@ -237,9 +268,9 @@ class MentoringMutation:
     async def update_assignment(
         self,
         info: Info,
-        id: str,
-        input: UpdateAssignmentInput,
-        expected_version: int | None = None,
+        id: AssignmentId,
+        input: Annotated[UpdateAssignmentInput, strawberry.argument(description="The changes.")],
+        expected_version: ExpectedVersion = None,
     ) -> Assignment:
         row = await resolve.update(info.context, id, _patch(input), expected_version)
         return Assignment.from_row(row)
@@ -251,10 +282,14 @@ class MentoringMutation:
     async def record_contact(
         self,
         info: Info,
-        id: str,
-        contact_type: ContactType,
-        contact_at: datetime | None = None,
-        expected_version: int | None = None,
+        id: AssignmentId,
+        contact_type: Annotated[
+            ContactType, strawberry.argument(description="How they were in touch.")
+        ],
+        contact_at: Annotated[
+            datetime | None, strawberry.argument(description="When (default: now).")
+        ] = None,
+        expected_version: ExpectedVersion = None,
     ) -> Assignment:
         row = await resolve.record_contact(
             info.context,
@@ -271,10 +306,12 @@ class MentoringMutation:
     async def change_assignment_status(
         self,
         info: Info,
-        id: str,
-        status: AssignmentStatus,
-        reason: str | None = None,
-        expected_version: int | None = None,
+        id: AssignmentId,
+        status: Annotated[AssignmentStatus, strawberry.argument(description="The new status.")],
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why, at most 2,000 characters.")
+        ] = None,
+        expected_version: ExpectedVersion = None,
     ) -> Assignment:
         row = await resolve.change_status(
             info.context, id, status=_word(status), reason=reason, expected_version=expected_version
@@ -283,13 +320,13 @@ class MentoringMutation:
 
     @strawberry.mutation(description="Delete an assignment (a tombstone an admin can restore).")
     async def delete_assignment(
-        self, info: Info, id: str, expected_version: int | None = None
+        self, info: Info, id: AssignmentId, expected_version: ExpectedVersion = None
     ) -> bool:
         await resolve.delete(info.context, id, expected_version)
         return True
 
     @strawberry.mutation(description="Restore a deleted assignment (admin).")
-    async def restore_assignment(self, info: Info, id: str) -> Assignment:
+    async def restore_assignment(self, info: Info, id: AssignmentId) -> Assignment:
         return Assignment.from_row(await resolve.restore(info.context, id))
 
     @strawberry.mutation(description="Raise every due reminder and escalation now (admin).")

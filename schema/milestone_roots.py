@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 
@@ -12,7 +13,7 @@ from app.services.milestone_access import may_see_event
 from app.services.milestone_detection import TOPIC
 from resolvers import milestones as resolve
 from resolvers.context import Info
-from schema.base import Connection
+from schema.base import After, Connection, First
 from schema.milestones import (
     CreateMilestoneDefinitionInput,
     DetectMilestonesInput,
@@ -26,11 +27,31 @@ from schema.milestones import (
     word,
 )
 
+MilestoneId = Annotated[str, strawberry.argument(description="E.g. `milestone_100h`.")]
+MentorId = Annotated[str, strawberry.argument(description="The mentor's directory id.")]
+OnlyMentor = Annotated[str | None, strawberry.argument(description="Only this mentor's.")]
+Year = Annotated[
+    int | None, strawberry.argument(description="A calendar year (without start/end dates).")
+]
+StartDate = Annotated[
+    dt.date | None, strawberry.argument(description="First day of the period (with endDate).")
+]
+EndDate = Annotated[
+    dt.date | None, strawberry.argument(description="Last day of the period (with startDate).")
+]
+TypeFilter = Annotated[
+    MilestoneType | None, strawberry.argument(description="Only milestones of this type.")
+]
+ExpectedVersion = Annotated[
+    int | None,
+    strawberry.argument(description="Refuse (CONFLICT) unless this is the current `version`."),
+]
+
 
 @strawberry.type
 class MilestoneQuery:
     @strawberry.field(description="One milestone by its id (e.g. `milestone_100h`).")
-    async def milestone(self, info: Info, id: str) -> Milestone:
+    async def milestone(self, info: Info, id: MilestoneId) -> Milestone:
         return Milestone.from_row(await resolve.milestone(info.context, id))
 
     @strawberry.field(
@@ -40,14 +61,16 @@ class MilestoneQuery:
     async def milestones(
         self,
         info: Info,
-        mentor_id: str | None = None,
-        status: MilestoneStatus | None = None,
-        type: MilestoneType | None = None,
-        year: int | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        start_date: dt.date | None = None,
-        end_date: dt.date | None = None,
+        mentor_id: OnlyMentor = None,
+        status: Annotated[
+            MilestoneStatus | None, strawberry.argument(description="Achieved or in progress.")
+        ] = None,
+        type: TypeFilter = None,
+        year: Year = None,
+        first: First = None,
+        after: After = None,
+        start_date: StartDate = None,
+        end_date: EndDate = None,
     ) -> Connection[Milestone]:
         paged = await resolve.milestones(
             info.context,
@@ -69,12 +92,12 @@ class MilestoneQuery:
     async def new_milestones(
         self,
         info: Info,
-        mentor_id: str,
-        start_date: dt.date | None = None,
-        end_date: dt.date | None = None,
-        year: int | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        mentor_id: MentorId,
+        start_date: StartDate = None,
+        end_date: EndDate = None,
+        year: Year = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Milestone]:
         paged = await resolve.new_milestones(
             info.context,
@@ -94,13 +117,13 @@ class MilestoneQuery:
     async def milestones_in_progress(
         self,
         info: Info,
-        mentor_id: str,
-        start_date: dt.date | None = None,
-        end_date: dt.date | None = None,
-        year: int | None = None,
-        type: MilestoneType | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        mentor_id: MentorId,
+        start_date: StartDate = None,
+        end_date: EndDate = None,
+        year: Year = None,
+        type: TypeFilter = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Milestone]:
         paged = await resolve.in_progress(
             info.context,
@@ -116,7 +139,11 @@ class MilestoneQuery:
 
     @strawberry.field(description="The milestone catalogue, by type and threshold.")
     async def milestone_definitions(
-        self, info: Info, include_inactive: bool = False
+        self,
+        info: Info,
+        include_inactive: Annotated[
+            bool, strawberry.argument(description="Include retired entries too.")
+        ] = False,
     ) -> list[MilestoneDefinition]:
         rows = await resolve.definitions(info.context, include_inactive)
         return [MilestoneDefinition.from_row(row) for row in rows]
@@ -130,7 +157,11 @@ class MilestoneMutation:
         "records."
     )
     async def detect_milestones(
-        self, info: Info, input: DetectMilestonesInput
+        self,
+        info: Info,
+        input: Annotated[
+            DetectMilestonesInput, strawberry.argument(description="Mentor, period, totals.")
+        ],
     ) -> DetectMilestonesPayload:
         summary = input.summary
         result = await resolve.detect(
@@ -153,9 +184,9 @@ class MilestoneMutation:
     async def update_milestone(
         self,
         info: Info,
-        id: str,
-        input: UpdateMilestoneInput,
-        expected_version: int | None = None,
+        id: MilestoneId,
+        input: Annotated[UpdateMilestoneInput, strawberry.argument(description="The changes.")],
+        expected_version: ExpectedVersion = None,
     ) -> Milestone:
         changes = service.MilestoneChanges(
             status=word(input.status) if input.status else None,
@@ -171,18 +202,22 @@ class MilestoneMutation:
         description="Remove a milestone (kept as a tombstone an admin can restore)."
     )
     async def delete_milestone(
-        self, info: Info, id: str, expected_version: int | None = None
+        self, info: Info, id: MilestoneId, expected_version: ExpectedVersion = None
     ) -> bool:
         await resolve.delete_milestone(info.context, id, expected_version)
         return True
 
     @strawberry.mutation(description="Bring back a deleted milestone (admin).")
-    async def restore_milestone(self, info: Info, id: str) -> Milestone:
+    async def restore_milestone(self, info: Info, id: MilestoneId) -> Milestone:
         return Milestone.from_row(await resolve.restore_milestone(info.context, id))
 
     @strawberry.mutation(description="Add a milestone to the catalogue (admin).")
     async def create_milestone_definition(
-        self, info: Info, input: CreateMilestoneDefinitionInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateMilestoneDefinitionInput, strawberry.argument(description="The entry.")
+        ],
     ) -> MilestoneDefinition:
         row = await resolve.create_definition(
             info.context,
@@ -196,7 +231,12 @@ class MilestoneMutation:
 
     @strawberry.mutation(description="Rename, re-badge or retire a catalogue entry (admin).")
     async def update_milestone_definition(
-        self, info: Info, id: str, input: UpdateMilestoneDefinitionInput
+        self,
+        info: Info,
+        id: Annotated[str, strawberry.argument(description="The entry's id, e.g. msd_hours_10.")],
+        input: Annotated[
+            UpdateMilestoneDefinitionInput, strawberry.argument(description="The changes.")
+        ],
     ) -> MilestoneDefinition:
         row = await resolve.update_definition(
             info.context, id, name=input.name, badge=input.badge, active=input.active
@@ -211,7 +251,7 @@ class MilestoneSubscription:
         "mentor, coordinators of their organisations, admins); optionally one mentor's."
     )
     async def milestone_achieved(
-        self, info: Info, mentor_id: str | None = None
+        self, info: Info, mentor_id: OnlyMentor = None
     ) -> AsyncGenerator[Milestone, None]:
         ctx = info.context
         who = ctx.who

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -163,7 +164,13 @@ class Milestone(Node):
         "`milestonesInProgress`, else false) adds what remains to in-progress ones."
     )
     def accessibility_label(
-        self, locale: MilestoneLocale = MilestoneLocale.EN, with_remaining: bool | None = None
+        self,
+        locale: Annotated[
+            MilestoneLocale, strawberry.argument(description="The label's language.")
+        ] = MilestoneLocale.EN,
+        with_remaining: Annotated[
+            bool | None, strawberry.argument(description="Say what remains (null: default).")
+        ] = None,
     ) -> str:
         return accessibility_label(
             kind=word(self.type),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Annotated, Any
 
 import strawberry
 
@@ -13,7 +14,7 @@ from app.models import people as models
 from app.services import people as service
 from resolvers import people as resolve
 from resolvers.context import Info
-from schema.base import Connection, Node, register_node, to_global_id
+from schema.base import After, Connection, First, Node, register_node, to_global_id
 from schema.hubs import OrganisationHub, PersonHub
 
 
@@ -88,34 +89,51 @@ class Membership:
         return None if row is None else Organisation.from_row(row, info)
 
 
+_REMINDER_HELP = "Days without contact before the mentor is reminded, 1-365 (null: default)."
+_ESCALATION_HELP = "Days before the coordinator is alerted, 1-365, not below the reminder."
+PersonId = Annotated[str, strawberry.argument(description="A directory id, e.g. `user_042`.")]
+OrgId = Annotated[str, strawberry.argument(description="An organisation's id, e.g. `org_03`.")]
+
+
+def _input(description: str) -> Any:
+    return strawberry.argument(description=description)
+
+
 @strawberry.input(description="A new person in the directory.")
 class CreatePersonInput:
     id: str = strawberry.field(description="The person's id, kept as given (e.g. `user_042`).")
-    name: str
-    email: str | None = None
-    roles: list[str] = strawberry.field(default_factory=list)
+    name: str = strawberry.field(description="Full name, 1-200 characters.")
+    email: str | None = strawberry.field(default=None, description="Contact email.")
+    roles: list[str] = strawberry.field(
+        default_factory=list,
+        description="Directory roles: admin, coordinator, peer_mentor, editor, mentee.",
+    )
 
 
 @strawberry.input(description="Changes to a person; omitted fields stay as they are.")
 class UpdatePersonInput:
-    name: str | None = None
-    email: str | None = strawberry.UNSET
-    roles: list[str] | None = None
+    name: str | None = strawberry.field(default=None, description="A new full name.")
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new email; null clears it."
+    )
+    roles: list[str] | None = strawberry.field(
+        default=None, description="The new directory roles (admin only)."
+    )
 
 
 @strawberry.input(description="A new organisation.")
 class CreateOrganisationInput:
     id: str = strawberry.field(description="The organisation's id, kept as given (e.g. `org_03`).")
-    name: str
-    reminder_days: int | None = None
-    escalation_days: int | None = None
+    name: str = strawberry.field(description="Display name, 1-200 characters.")
+    reminder_days: int | None = strawberry.field(default=None, description=_REMINDER_HELP)
+    escalation_days: int | None = strawberry.field(default=None, description=_ESCALATION_HELP)
 
 
 @strawberry.input(description="Changes to an organisation; omitted fields stay as they are.")
 class UpdateOrganisationInput:
-    name: str | None = None
-    reminder_days: int | None = None
-    escalation_days: int | None = None
+    name: str | None = strawberry.field(default=None, description="A new display name.")
+    reminder_days: int | None = strawberry.field(default=None, description=_REMINDER_HELP)
+    escalation_days: int | None = strawberry.field(default=None, description=_ESCALATION_HELP)
 
 
 async def _person_node(info: Info, key: str) -> Person | None:
@@ -139,18 +157,22 @@ class PeopleQuery:
         return Person.from_row(await resolve.me(info.context))
 
     @strawberry.field(description="One person by their directory id.")
-    async def person(self, info: Info, id: str) -> Person:
+    async def person(self, info: Info, id: PersonId) -> Person:
         return Person.from_row(await resolve.person(info.context, id))
 
     @strawberry.field(description="People the caller may see, by name.")
     async def people(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        org_id: str | None = None,
-        search: str | None = None,
-        role: str | None = None,
+        first: First = None,
+        after: After = None,
+        org_id: Annotated[
+            str | None, strawberry.argument(description="Only members of this organisation.")
+        ] = None,
+        search: Annotated[str | None, strawberry.argument(description="Part of the name.")] = None,
+        role: Annotated[
+            str | None, strawberry.argument(description="Only people with this directory role.")
+        ] = None,
     ) -> Connection[Person]:
         paged = await resolve.people(
             info.context, first, after, org_id=org_id, search=search, role=role
@@ -158,12 +180,12 @@ class PeopleQuery:
         return Connection.of(paged, Person.from_row)
 
     @strawberry.field(description="One organisation by id.")
-    async def organisation(self, info: Info, id: str) -> Organisation:
+    async def organisation(self, info: Info, id: OrgId) -> Organisation:
         return Organisation.from_row(await resolve.organisation(info.context, id), info)
 
     @strawberry.field(description="Organisations the caller belongs to (all, for admins).")
     async def organisations(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[Organisation]:
         paged = await resolve.organisations(info.context, first, after)
         return Connection.of(paged, lambda row: Organisation.from_row(row, info))
@@ -172,14 +194,21 @@ class PeopleQuery:
 @strawberry.type
 class PeopleMutation:
     @strawberry.mutation(description="Add a person to the directory (admin).")
-    async def create_person(self, info: Info, input: CreatePersonInput) -> Person:
+    async def create_person(
+        self, info: Info, input: Annotated[CreatePersonInput, _input("The new person.")]
+    ) -> Person:
         row = await resolve.create_person(
             info.context, input.id, input.name, email=input.email, roles=input.roles
         )
         return Person.from_row(row)
 
     @strawberry.mutation(description="Change a person (admin; a person may rename themselves).")
-    async def update_person(self, info: Info, id: str, input: UpdatePersonInput) -> Person:
+    async def update_person(
+        self,
+        info: Info,
+        id: PersonId,
+        input: Annotated[UpdatePersonInput, _input("The changes.")],
+    ) -> Person:
         row = await resolve.update_person(
             info.context,
             id,
@@ -192,12 +221,14 @@ class PeopleMutation:
     @strawberry.mutation(
         description="Remove a person from the directory (admin; kept as a tombstone)."
     )
-    async def delete_person(self, info: Info, id: str) -> bool:
+    async def delete_person(self, info: Info, id: PersonId) -> bool:
         await resolve.delete_person(info.context, id)
         return True
 
     @strawberry.mutation(description="Add an organisation (admin).")
-    async def create_organisation(self, info: Info, input: CreateOrganisationInput) -> Organisation:
+    async def create_organisation(
+        self, info: Info, input: Annotated[CreateOrganisationInput, _input("The organisation.")]
+    ) -> Organisation:
         row = await resolve.create_org(
             info.context,
             input.id,
@@ -211,7 +242,10 @@ class PeopleMutation:
         description="Change an organisation (admin; its coordinators may set its thresholds)."
     )
     async def update_organisation(
-        self, info: Info, id: str, input: UpdateOrganisationInput
+        self,
+        info: Info,
+        id: OrgId,
+        input: Annotated[UpdateOrganisationInput, _input("The changes.")],
     ) -> Organisation:
         row = await resolve.update_org(
             info.context,
@@ -224,14 +258,18 @@ class PeopleMutation:
 
     @strawberry.mutation(description="Put a person in an organisation with a role (admin).")
     async def add_membership(
-        self, info: Info, person_id: str, org_id: str, role: str = "member"
+        self,
+        info: Info,
+        person_id: PersonId,
+        org_id: OrgId,
+        role: Annotated[str, _input("The role held there (e.g. coordinator).")] = "member",
     ) -> Membership:
         return Membership.from_row(
             await resolve.add_membership(info.context, person_id, org_id, role)
         )
 
     @strawberry.mutation(description="Take a person out of an organisation (admin).")
-    async def remove_membership(self, info: Info, person_id: str, org_id: str) -> bool:
+    async def remove_membership(self, info: Info, person_id: PersonId, org_id: OrgId) -> bool:
         await resolve.remove_membership(info.context, person_id, org_id)
         return True
 

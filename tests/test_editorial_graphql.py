@@ -281,5 +281,5 @@ async def test_node_lookup_respects_the_acl(client, demo, auth: Auth):
 
 
 def test_enums_match_the_service_vocabularies():
-    assert [t.value for t in EditorialAssignmentType] == list(service.ASSIGNMENT_TYPES)
-    assert [f.value for f in EditorialAssignmentOrderField] == list(service.ORDER_FIELDS)
+    assert [str(t.value) for t in EditorialAssignmentType] == list(service.ASSIGNMENT_TYPES)
+    assert [str(f.value) for f in EditorialAssignmentOrderField] == list(service.ORDER_FIELDS)
