@@ -54,9 +54,9 @@ class Paged(Generic[T]):
 
 
 def _whole_number(name: str, raw: str | None, default: int) -> int:
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit()):
+    if not (raw.isascii() and raw.isdigit()):  # "" too: an empty ?page= is not a number
         raise BadRequest(f"Query parameter '{name}' must be a positive whole number")
     return int(raw)
 

@@ -177,7 +177,11 @@ async def delete_lock_request(call: Call) -> dict[str, Any]:
 
 _LIST_QUERY = (
     QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
-    QueryParam("per_page", "Items per page, 1-100 (default 50)", {"type": "integer", "minimum": 1}),
+    QueryParam(
+        "per_page",
+        "Items per page, 1-100 (default 50)",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+    ),
     QueryParam(
         "order",
         "Property to order by (default modified_at)",

@@ -286,7 +286,11 @@ _PAGE = (
     QueryParam("limit", "Page size, 1-100", {"type": "integer", "minimum": 1, "maximum": 100}),
 )
 _PERIOD = (
-    QueryParam("year", "A calendar year (the period, when no dates are given)"),
+    QueryParam(
+        "year",
+        "A calendar year (the period, when no dates are given)",
+        {"type": "string", "pattern": "^[0-9]{4}$"},
+    ),
     QueryParam(
         "start_date", "First day of the period, YYYY-MM-DD", {"type": "string", "format": "date"}
     ),
@@ -294,7 +298,11 @@ _PERIOD = (
         "end_date", "Last day of the period, YYYY-MM-DD", {"type": "string", "format": "date"}
     ),
 )
-_TYPE = QueryParam("type", "hours_logged, contacts_helped or activities_logged")
+_TYPE = QueryParam(
+    "type",
+    "hours_logged, contacts_helped or activities_logged",
+    {"type": "string", "enum": [t.value for t in MilestoneType]},
+)
 
 CONTRACT = Contract(
     name="Milestones",
@@ -309,7 +317,11 @@ CONTRACT = Contract(
             query=(
                 *_PAGE,
                 QueryParam("mentor_id", "Only this mentor's"),
-                QueryParam("status", "achieved or in_progress"),
+                QueryParam(
+                    "status",
+                    "achieved or in_progress",
+                    {"type": "string", "enum": [s.value for s in MilestoneStatus]},
+                ),
                 _TYPE,
                 *_PERIOD,
             ),

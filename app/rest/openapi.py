@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from app.rest.registry import CONTRACTS
 from app.rest.routing import Contract, Endpoint
@@ -49,27 +50,45 @@ PAGINATION_SCHEMA: dict[str, Any] = {
 }
 
 
-def _schema_ref(model: type[BaseModel], components: dict[str, Any], mode: str) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template=_REF, mode=mode)  # type: ignore[arg-type]
-    for name, definition in schema.pop("$defs", {}).items():
-        components[name] = definition
-    components[model.__name__] = schema
-    return {"$ref": _REF.format(model=model.__name__)}
+Mode = Literal["validation", "serialization"]
+
+
+class _Schemas:
+    """Component schemas of every model the endpoints name, built in one pass so that two
+    models with the same class name (``AssignmentOut`` of two contracts) get distinct
+    components, and a model's request (validation) and response (serialization) forms
+    do not overwrite each other."""
+
+    def __init__(self, contracts: Sequence[Contract]) -> None:
+        wanted: dict[tuple[type[BaseModel], Mode], None] = {}
+        for contract in contracts:
+            for endpoint in contract.endpoints:
+                if endpoint.body is not None:
+                    wanted[(endpoint.body, "validation")] = None
+                for model in (endpoint.response, endpoint.list_of):
+                    if model is not None:
+                        wanted[(model, "serialization")] = None
+        refs, top = models_json_schema(list(wanted), ref_template=_REF)
+        self.refs = refs
+        self.components: dict[str, Any] = dict(top.get("$defs", {}))
+
+    def ref(self, model: type[BaseModel], mode: Mode) -> dict[str, Any]:
+        return dict(self.refs[(model, mode)])
 
 
 def _operation(
-    contract: Contract, endpoint: Endpoint, path: str, components: dict[str, Any]
+    contract: Contract, endpoint: Endpoint, path: str, schemas: _Schemas
 ) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     success: dict[str, Any] = {"description": HTTPStatus(endpoint.status).phrase}
     if endpoint.response is not None:
         success["content"] = {
             "application/json": {
-                "schema": _schema_ref(endpoint.response, components, "serialization")
+                "schema": schemas.ref(endpoint.response, "serialization")
             }
         }
     elif endpoint.list_of is not None:
-        item = _schema_ref(endpoint.list_of, components, "serialization")
+        item = schemas.ref(endpoint.list_of, "serialization")
         success["content"] = {
             "application/json": {
                 "schema": {
@@ -116,7 +135,7 @@ def _operation(
         operation["requestBody"] = {
             "required": True,
             "content": {
-                "application/json": {"schema": _schema_ref(endpoint.body, components, "validation")}
+                "application/json": {"schema": schemas.ref(endpoint.body, "validation")}
             },
         }
     return operation
@@ -132,7 +151,7 @@ def _operation_id(endpoint: Endpoint, path: str) -> str:
 
 
 def build_openapi(contracts: Sequence[Contract]) -> dict[str, Any]:
-    components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA, "Pagination": PAGINATION_SCHEMA}
+    schemas = _Schemas(contracts)
     paths: dict[str, dict[str, Any]] = {}
     for contract in contracts:
         for endpoint in contract.endpoints:
@@ -142,7 +161,7 @@ def build_openapi(contracts: Sequence[Contract]) -> dict[str, Any]:
                     for p in path.split("/")
                 )
                 paths.setdefault(openapi_path, {})[endpoint.method.lower()] = _operation(
-                    contract, endpoint, path, components
+                    contract, endpoint, path, schemas
                 )
     return {
         "openapi": "3.1.0",
@@ -154,7 +173,11 @@ def build_openapi(contracts: Sequence[Contract]) -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": components,
+            "schemas": {
+                **schemas.components,
+                "Problem": PROBLEM_SCHEMA,
+                "Pagination": PAGINATION_SCHEMA,
+            },
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             },

@@ -8,6 +8,7 @@ at ``base + path`` and, when ``doubled`` (the ``/api/v1`` catalogues), also at t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -111,6 +112,27 @@ class Contract:
         return routes
 
 
+def _needs_value(param: QueryParam) -> bool:
+    """An empty ``?name=`` is no number, date or enum member: only plain strings may be empty."""
+    schema = param.schema
+    if "pattern" in schema and re.search(schema["pattern"], "") is None:
+        return True
+    return schema.get("type") != "string" or any(k in schema for k in ("enum", "format"))
+
+
+def _check_query(endpoint: Endpoint, request: Request) -> None:
+    """400 for query parameters the endpoint does not declare (a misspelt filter must not
+    silently widen a list) and for empty values of typed parameters."""
+    declared = {param.name: param for param in endpoint.query}
+    unknown = sorted({name for name in request.query_params if name not in declared})
+    if unknown:
+        names = ", ".join(repr(name[:64]) for name in unknown[:5])
+        raise BadRequest(f"Unknown query parameter {names}; see /openapi.json")
+    for name, value in request.query_params.multi_items():
+        if value == "" and _needs_value(declared[name]):
+            raise BadRequest(f"Query parameter '{name}' may not be empty")
+
+
 def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         state = request.app.state
@@ -122,6 +144,7 @@ def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
                 api_key=request.headers.get("x-api-key"),
             )
         )
+        _check_query(endpoint, request)
         call = Call(request, principal, state.db, state.settings)
         if endpoint.body is not None:
             call.body = await read_json_object(request, state.settings.max_body_bytes)

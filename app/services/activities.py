@@ -33,7 +33,7 @@ from app.repositories import people as people_repo
 from app.services import activity_rules as rules
 from app.services.activity_rules import NewActivity
 from app.services.activity_types import require_usable_type
-from app.services.authz import hide_unless, require_principal, require_role
+from app.services.authz import hide_unless, require_peer_support_role, require_role
 from app.timeutil import format_datetime, utcnow
 
 TOPIC = "activity"
@@ -99,7 +99,7 @@ def may_see_event(who: Principal, event: Event) -> bool:
 async def get_activity(
     session: AsyncSession, principal: Principal | None, activity_id: str
 ) -> Activity:
-    who = require_principal(principal)
+    who = require_peer_support_role(principal)
     row = await repo.get_activity(session, activity_id)
     hide_unless(
         row is not None and await rules.can_see(session, who, row.peer_mentor_id),
@@ -123,7 +123,7 @@ async def list_activities(
 ) -> Paged[Activity]:
     """Newest first. Mentors see their own, coordinators their organisations' mentors'
     (and their own), admins all; the filters narrow that further."""
-    who = require_principal(principal)
+    who = require_peer_support_role(principal)
     where = visible_filter(
         who,
         peer_mentor_id=peer_mentor_id,

@@ -19,7 +19,7 @@ from app.errors import BadRequest
 from app.repositories import activities as repo
 from app.repositories import people as people_repo
 from app.services.activity_rules import can_see
-from app.services.authz import hide_unless, require_principal
+from app.services.authz import hide_unless, require_peer_support_role
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ async def get_mentor_totals(
 ) -> ActivityTotals:
     """``mentor_totals`` for a caller who may see the mentor's activities (the mentor,
     their coordinators, admins); others get NOT_FOUND, as for an unknown mentor."""
-    who = require_principal(principal)
+    who = require_peer_support_role(principal)
     if start > end:
         raise BadRequest("'from' must not lie after 'to'")
     person = await people_repo.get_person(session, mentor_id)

@@ -22,6 +22,13 @@ def require_role(principal: Principal | None, *roles: Role) -> Principal:
     raise Forbidden("This operation needs one of the roles: " + ", ".join(r.value for r in roles))
 
 
+def require_peer_support_role(principal: Principal | None) -> Principal:
+    """The peer-support domains (assignments, activities, milestones) serve admins,
+    coordinators and peer mentors; any other role (an editor) is refused with 403, on every
+    operation, before any record is looked up."""
+    return require_role(principal, Role.COORDINATOR, Role.PEER_MENTOR)
+
+
 def coordinates(principal: Principal, org_id: str | None) -> bool:
     """True when the principal is a coordinator of ``org_id``."""
     return org_id is not None and principal.has(Role.COORDINATOR) and org_id in principal.orgs

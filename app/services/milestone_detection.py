@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Principal
+from app.auth import Principal, Role
 from app.errors import Forbidden, InvalidInput
 from app.events import Event
 from app.ids import new_id
@@ -31,7 +31,7 @@ from app.models.milestones import Milestone, MilestoneDefinition, MilestoneStatu
 from app.repositories import milestones as repo
 from app.repositories import people as people_repo
 from app.services.activity_totals import DailyTotal, mentor_daily_totals
-from app.services.authz import require_principal
+from app.services.authz import require_role
 from app.services.milestone_access import can_see_mentor, may_manage
 from app.services.milestone_rules import Period, Summary, check_period, check_summary
 from app.timeutil import start_of_day, utcnow
@@ -139,7 +139,7 @@ async def detect(
     summary: dict[str, Any] | None,
 ) -> Detection:
     """Detect and persist the mentor's milestones of the period (see the module doc)."""
-    who = require_principal(principal)
+    who = require_role(principal, Role.COORDINATOR)  # peer mentors never detect: 403
     mentor = await _check_mentor(session, who, mentor_id)
     period = check_period(year, start_date, end_date)
     given: Summary | None = None

@@ -19,7 +19,7 @@ from app.models.milestones import Milestone, MilestoneStatus
 from app.pagination import Paged, PageRequest
 from app.repositories import milestones as repo
 from app.repositories import people as people_repo
-from app.services.authz import hide_unless, require_principal, require_role
+from app.services.authz import hide_unless, require_peer_support_role, require_role
 from app.services.milestone_access import can_see_mentor, may_manage
 from app.services.milestone_catalogue import parse_type
 from app.services.milestone_rules import (
@@ -69,7 +69,7 @@ async def may_see(session: AsyncSession, who: Principal, row: Milestone) -> bool
 async def get_milestone(
     session: AsyncSession, principal: Principal | None, milestone_id: str
 ) -> Milestone:
-    who = require_principal(principal)
+    who = require_peer_support_role(principal)
     return await _visible(
         session, who, await repo.get_milestone(session, milestone_id), milestone_id
     )
@@ -99,7 +99,7 @@ async def list_milestones(
     type: str | None = None,
     period: Period | None = None,
 ) -> Paged[Milestone]:
-    who = require_principal(principal)
+    who = require_peer_support_role(principal)
     where = visible_filter(
         who,
         mentor_id=mentor_id,
@@ -121,7 +121,7 @@ async def new_milestones(
 ) -> Paged[Milestone]:
     """Milestones the mentor achieved in the period (default: this calendar year), newest
     first."""
-    who = require_principal(principal)
+    who = require_peer_support_role(principal)
     await require_visible_mentor(session, who, mentor_id)
     window = period or Period.calendar_year(utcnow().year)
     where = visible_filter(
@@ -147,7 +147,7 @@ async def in_progress(
 ) -> Paged[Milestone]:
     """The mentor's in-progress milestones of the detection periods overlapping ``period``;
     without one, of their most recent detection period."""
-    who = require_principal(principal)
+    who = require_peer_support_role(principal)
     await require_visible_mentor(session, who, mentor_id)
     if period is None:
         latest = await repo.latest_period(session, mentor_id)
@@ -270,7 +270,7 @@ async def update_milestone(
     """A coordinator's correction. The result must be consistent: an achieved milestone
     has a value at its threshold or above and an ``achieved_at`` (now, if none is given);
     an in-progress one stays below its threshold and has no ``achieved_at``."""
-    who = require_principal(principal)
+    who = require_peer_support_role(principal)
     row = await _load_for_change(session, who, milestone_id, expected_version)
     status = (
         parse_status(changes.status) if changes.status is not None else MilestoneStatus(row.status)
@@ -313,7 +313,7 @@ async def delete_milestone(
     *,
     expected_version: int | None = None,
 ) -> Milestone:
-    who = require_principal(principal)
+    who = require_peer_support_role(principal)
     row = await _load_for_change(session, who, milestone_id, expected_version)
     row.deleted_at = row.updated_at = utcnow()
     await session.flush()
