@@ -60,14 +60,19 @@ def _count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> N
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"echo": settings.db_echo}
+    # Pooled connections on both databases: a connection opened past the pool (overflow)
+    # is closed again when returned, and reopening costs a thread and the pragmas on
+    # SQLite, a server process on PostgreSQL (docs/performance.md).
+    kwargs: dict[str, Any] = {
+        "echo": settings.db_echo,
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
     if settings.is_sqlite:
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs.update(
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_timeout=settings.db_pool_timeout_seconds,
             pool_recycle=settings.db_pool_recycle_seconds,
             pool_pre_ping=True,
             connect_args={
