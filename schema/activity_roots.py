@@ -11,6 +11,7 @@ import strawberry
 from app.models.activities import ActivityStatus as ModelStatus
 from app.services import activities as service
 from app.services import activity_types as types
+from app.services.authz import require_peer_support_role
 from app.timeutil import parse_datetime, utcnow
 from resolvers import activities as resolve
 from resolvers.context import Info
@@ -226,7 +227,7 @@ class ActivitySubscription:
     async def activity_status_changed(
         self, info: Info, peer_mentor_id: MentorFilter = None
     ) -> AsyncGenerator[ActivityStatusChange, None]:
-        who = info.context.who
+        who = require_peer_support_role(info.context.who)  # 403 for roles outside peer support
         async with info.context.events.subscribe(service.TOPIC) as queue:
             while True:
                 event = await queue.get()

@@ -18,6 +18,7 @@ from app.services.mentoring_rules import (
     NewAssignment,
     Unset,
     may_see_event,
+    require_assignment_role,
 )
 from app.timeutil import as_utc
 from resolvers import mentoring as resolve
@@ -347,7 +348,7 @@ class MentoringSubscription:
     )
     async def assignment_changed(self, info: Info) -> AsyncGenerator[AssignmentChange, None]:
         ctx = info.context
-        who = ctx.who
+        who = require_assignment_role(ctx.who)  # 403 for roles outside peer support
         async with ctx.events.subscribe("assignment") as queue:
             while True:
                 event = await queue.get()
@@ -369,7 +370,7 @@ class MentoringSubscription:
         ] = None,
     ) -> AsyncGenerator[Notification, None]:
         ctx = info.context
-        who = ctx.who
+        who = require_assignment_role(ctx.who)  # 403 for roles outside peer support
         async with ctx.events.subscribe(NOTIFICATION_TOPIC) as queue:
             while True:
                 event = await queue.get()

@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 
 from app.services import milestones as service
+from app.services.authz import require_peer_support_role
 from app.services.milestone_access import may_see_event
 from app.services.milestone_detection import TOPIC
 from resolvers import milestones as resolve
@@ -254,7 +255,7 @@ class MilestoneSubscription:
         self, info: Info, mentor_id: OnlyMentor = None
     ) -> AsyncGenerator[Milestone, None]:
         ctx = info.context
-        who = ctx.who
+        who = require_peer_support_role(ctx.who)  # 403 for roles outside peer support
         async with ctx.events.subscribe(TOPIC) as queue:
             while True:
                 event = await queue.get()
