@@ -63,6 +63,9 @@ class Assignment(Versioned, Timestamps, Base):
             postgresql_where=text(_OPEN_AND_LIVE),
         ),
         Index("ix_assignments_status_created_at", "status", "created_at"),
+        # Read paths (migration 0007): an organisation's open ones oldest first, a mentor's.
+        Index("ix_assignments_org_id_status_created_at", "org_id", "status", "created_at", "id"),
+        Index("ix_assignments_mentor_id_status_started_at", "mentor_id", "status", "started_at"),
     )
 
 
@@ -77,6 +80,11 @@ class ContactEvent(Base):
     contact_type: Mapped[str] = mapped_column(String(16))
     recorded_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # The newest contacts of an assignment (migration 0007).
+    __table_args__ = (
+        Index("ix_assignment_contacts_assignment_id_contact_at", "assignment_id", "contact_at"),
+    )
 
 
 class StatusChange(Base):
