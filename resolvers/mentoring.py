@@ -3,13 +3,16 @@ change events after each committed write, and load relations through DataLoaders
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from app.errors import BadRequest
 from app.events import Event
 from app.models.mentoring import Assignment, ContactEvent, Notification, StatusChange
 from app.pagination import Paged
 from app.repositories import mentoring as repo
+from app.repositories import people as people_repo
 from app.repositories.mentoring import Filters
 from app.services import followups
 from app.services import mentoring as service
@@ -22,6 +25,8 @@ from app.services.mentoring_rules import (
 )
 from app.timeutil import parse_date_or_datetime
 from resolvers.context import Context
+from resolvers.loaders import BatchFn
+from resolvers.prefetch import ItemFields, prime
 
 # GraphQL names of the service's fields, so BAD_USER_INPUT names what the client sent.
 NAMES = FieldNames(
@@ -141,6 +146,9 @@ def _check_last(last: int) -> None:
         raise BadRequest(f"'last' must be between 1 and {MAX_CONTACTS}")
 
 
+check_last = _check_last
+
+
 async def status_changes(ctx: Context, assignment_id: str, last: int) -> list[StatusChange]:
     """The latest ``last`` status changes, oldest first (a history is short: the loader
     loads each whole and slices it)."""
@@ -152,6 +160,30 @@ async def notifications_of(ctx: Context, assignment_id: str, last: int) -> list[
     """The latest ``last`` reminders and escalations (two per contact gap), oldest first."""
     _check_last(last)
     return (await ctx.loaders.get(repo.notifications_of).load(assignment_id))[-last:]
+
+
+async def prefetch(ctx: Context, rows: Sequence[Assignment], wanted: ItemFields) -> None:
+    """Load the relations a page of assignments has selected (``wanted``, see
+    ``resolvers.prefetch``) in one batch each, before the items resolve."""
+    people = {
+        person_id
+        for name, column in (("mentor", "mentor_id"), ("mentee", "mentee_id"))
+        if name in wanted
+        for person_id in (getattr(row, column) for row in rows)
+    }
+    if "coordinator" in wanted:
+        people |= {row.coordinator_id for row in rows if row.coordinator_id is not None}
+    orgs = {row.org_id for row in rows if row.org_id is not None}
+    loads: list[tuple[BatchFn[Any, Any], Iterable[Any]]] = [
+        (people_repo.people_by_ids, sorted(people))
+    ]
+    if "organisation" in wanted or "overdue" in wanted:
+        loads.append((people_repo.orgs_by_ids, sorted(orgs)))
+    for field in wanted.get("contacts", ()):
+        last = field.arguments.get("last", 10)
+        if isinstance(last, int) and 1 <= last <= MAX_CONTACTS:
+            loads.append((repo.latest_contacts, [(row.id, last) for row in rows]))
+    await prime(ctx, loads)
 
 
 # --- mutations -----------------------------------------------------------------------------

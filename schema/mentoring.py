@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from app.models import mentoring as models
+from app.repositories import mentoring as repo
+from app.repositories import people as people_repo
 from app.services import followups
 from app.services.mentoring_rules import status_word
 from app.timeutil import days_between, utcnow
 from resolvers import mentoring as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
+from resolvers.prefetch import now_or_later
 from schema.base import Node, register_node, to_global_id
 from schema.people import Organisation, Person
 
 Last = Annotated[int, strawberry.argument(description="How many of the latest, 1-100.")]
+
+
+def _person(row: Any) -> Person | None:
+    return None if row is None else Person.from_row(row)
 
 
 @strawberry.enum(description="Where an assignment is in its lifecycle.")
@@ -150,48 +157,74 @@ class Assignment(Node):
         last = self.last_contact_at
         return None if last is None else days_between(last, utcnow())
 
+    # Relations answer from the DataLoader cache without awaiting when the page they are
+    # on prefetched them (resolvers/prefetch.py); otherwise they load as usual.
     @strawberry.field(
         description="Open, with no contact for its organisation's reminder threshold: what "
-        "`overdueAssignments` lists when given no `cutoff` or `days`."
+        "`overdueAssignments` lists when given no `cutoff` or `days`.",
+        graphql_type=bool,
     )
-    async def overdue(self, info: Info) -> bool:
+    def overdue(self, info: Info) -> Any:
         ctx = info.context
-        org = None if self.org_id is None else await people_resolve.org_by_id(ctx, self.org_id)
-        return followups.is_overdue(
-            is_open=self.status is AssignmentStatus.OPEN,
-            gap_start=self.last_contact_at or self.start_date,
-            org=org,
-            settings=ctx.settings,
-        )
 
-    @strawberry.field(description="The peer mentor.")
-    async def mentor(self, info: Info) -> Person | None:
-        row = await people_resolve.person_by_id(info.context, self.mentor_id)
-        return None if row is None else Person.from_row(row)
+        def rule(org: Any) -> bool:
+            return followups.is_overdue(
+                is_open=self.status is AssignmentStatus.OPEN,
+                gap_start=self.last_contact_at or self.start_date,
+                org=org,
+                settings=ctx.settings,
+            )
 
-    @strawberry.field(description="The person the mentor supports (contract 001: the contact).")
-    async def mentee(self, info: Info) -> Person | None:
-        row = await people_resolve.person_by_id(info.context, self.mentee_id)
-        return None if row is None else Person.from_row(row)
+        if self.org_id is None:
+            return rule(None)
+        return now_or_later(ctx, people_repo.orgs_by_ids, self.org_id, rule)
 
-    @strawberry.field(description="The coordinator who follows the assignment up, if named.")
-    async def coordinator(self, info: Info) -> Person | None:
+    @strawberry.field(description="The peer mentor.", graphql_type=Person | None)
+    def mentor(self, info: Info) -> Any:
+        return now_or_later(info.context, people_repo.people_by_ids, self.mentor_id, _person)
+
+    @strawberry.field(
+        description="The person the mentor supports (contract 001: the contact).",
+        graphql_type=Person | None,
+    )
+    def mentee(self, info: Info) -> Any:
+        return now_or_later(info.context, people_repo.people_by_ids, self.mentee_id, _person)
+
+    @strawberry.field(
+        description="The coordinator who follows the assignment up, if named.",
+        graphql_type=Person | None,
+    )
+    def coordinator(self, info: Info) -> Any:
         if self.coordinator_id is None:
             return None
-        row = await people_resolve.person_by_id(info.context, self.coordinator_id)
-        return None if row is None else Person.from_row(row)
+        return now_or_later(info.context, people_repo.people_by_ids, self.coordinator_id, _person)
 
-    @strawberry.field(description="The organisation the assignment belongs to.")
-    async def organisation(self, info: Info) -> Organisation | None:
+    @strawberry.field(
+        description="The organisation the assignment belongs to.",
+        graphql_type=Organisation | None,
+    )
+    def organisation(self, info: Info) -> Any:
         if self.org_id is None:
             return None
-        row = await people_resolve.org_by_id(info.context, self.org_id)
-        return None if row is None else Organisation.from_row(row, info)
+        return now_or_later(
+            info.context,
+            people_repo.orgs_by_ids,
+            self.org_id,
+            lambda row: None if row is None else Organisation.from_row(row, info),
+        )
 
-    @strawberry.field(description="Recorded contacts, newest first (at most `last`, 1-100).")
-    async def contacts(self, info: Info, last: Last = 10) -> list[AssignmentContact]:
-        rows = await resolve.contacts(info.context, self.legacy_id, last)
-        return [AssignmentContact.from_row(row) for row in rows]
+    @strawberry.field(
+        description="Recorded contacts, newest first (at most `last`, 1-100).",
+        graphql_type=list[AssignmentContact],
+    )
+    def contacts(self, info: Info, last: Last = 10) -> Any:
+        resolve.check_last(last)
+        return now_or_later(
+            info.context,
+            repo.latest_contacts,
+            (self.legacy_id, last),
+            lambda rows: [AssignmentContact.from_row(row) for row in rows],
+        )
 
     @strawberry.field(description="The latest status changes (at most `last`), oldest first.")
     async def status_changes(self, info: Info, last: Last = 20) -> list[AssignmentStatusChange]:

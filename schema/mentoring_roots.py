@@ -23,6 +23,7 @@ from app.services.mentoring_rules import (
 from app.timeutil import as_utc
 from resolvers import mentoring as resolve
 from resolvers.context import Info
+from resolvers.prefetch import item_fields
 from schema.base import After, Connection, First
 from schema.mentoring import (
     Assignment,
@@ -167,6 +168,7 @@ class MentoringQuery:
             org_id=org_id,
         )
         paged = await resolve.assignments(info.context, first, after, filters)
+        await resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Assignment.from_row)
 
     @strawberry.field(
@@ -190,6 +192,7 @@ class MentoringQuery:
         paged = await resolve.overdue(
             info.context, first, after, cutoff=cutoff, days=days, org_id=org_id
         )
+        await resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Assignment.from_row)
 
     @strawberry.field(
@@ -209,6 +212,7 @@ class MentoringQuery:
         paged = await resolve.mentor_assignments(
             info.context, mentor_id, active=active, first=first, after=after
         )
+        await resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Assignment.from_row)
 
     @strawberry.field(description="How many open assignments a mentor has.")
