@@ -15,7 +15,7 @@ import orjson
 from app.auth import Role
 from app.settings import Settings, get_settings
 
-_DURATION = re.compile(r"^(\d+)([smhd]?)$")
+_DURATION = re.compile(r"^(\d+)([smhd]?)\Z")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 

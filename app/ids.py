@@ -6,7 +6,7 @@ import re
 import secrets
 
 # People and organisation ids are kept as given; they must still be safe, printable keys.
-EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}\Z")
 
 
 def new_id(prefix: str) -> str:

@@ -7,7 +7,7 @@ import uuid
 from contextvars import ContextVar
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-_SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 
 
 def current_request_id() -> str | None:

@@ -11,7 +11,7 @@ import re
 
 from app.errors import BadRequest, PreconditionFailed
 
-_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"\Z')
 
 
 def etag(version: int) -> str:

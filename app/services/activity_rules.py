@@ -23,7 +23,7 @@ from app.models.activities import Activity
 from app.repositories import people as people_repo
 from app.timeutil import parse_date, utcnow
 
-LOCAL_ID = re.compile(r"^[\x21-\x7e]{1,64}$")
+LOCAL_ID = re.compile(r"^[\x21-\x7e]{1,64}\Z")
 MAX_DURATION = 1440
 MAX_NOTES = 4000
 MAX_REASON = 1000

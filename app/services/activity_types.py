@@ -17,7 +17,7 @@ from app.repositories import activities as repo
 from app.services.authz import hide_unless, require_principal, require_role
 from app.timeutil import utcnow
 
-TYPE_ID = re.compile(r"^type_[a-z0-9_]{1,59}$")
+TYPE_ID = re.compile(r"^type_[a-z0-9_]{1,59}\Z")
 UNSET: object = object()
 
 

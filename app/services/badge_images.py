@@ -21,7 +21,7 @@ from pathlib import Path
 
 BADGE_DIR = Path(str(files("app") / "static" / "badges"))
 BADGE_URL = "/assets/badges/{}.png"
-BADGE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+BADGE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 SIZE = 96
 
 # fill, ring, word under the number (per milestone type)

@@ -39,8 +39,8 @@ EDITORIAL_PERSON_ROLES = frozenset({"editor", "admin"})
 UPDATE_LOCK_MESSAGE = "Exclusive lock is required to update an assignment"
 DELETE_LOCK_MESSAGE = "Exclusive lock is required to delete an assignment"
 
-_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
-_NUMERIC_ID = re.compile(r"^[1-9][0-9]{0,9}$")
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}\Z")
+_NUMERIC_ID = re.compile(r"^[1-9][0-9]{0,9}\Z")
 _MAX_ID = 2**31 - 1  # ids are 32-bit integers on both databases
 _TEXT_LIMITS = {"abstract": 10_000, "content": 1_000_000, "notes": 50_000}
 _MAX_RELATED = 100

@@ -14,9 +14,11 @@ from datetime import UTC, datetime
 from app.errors import BadRequest
 from app.timeutil import as_utc
 
-_UUID = re.compile(r"^[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}$")
-_SRN = re.compile(r"^srn:tsn:ceo-core/([a-z][a-z0-9-]{0,31}):(.+)$")
-_CEO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+_UUID = re.compile(
+    r"^[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}\Z"
+)
+_SRN = re.compile(r"^srn:tsn:ceo-core/([a-z][a-z0-9-]{0,31}):(.+)\Z")
+_CEO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\Z")
 CEO_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SRN_PREFIX = "srn:tsn:ceo-core/"
 
