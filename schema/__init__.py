@@ -29,6 +29,7 @@ from schema.milestone_roots import MilestoneMutation, MilestoneQuery, MilestoneS
 from schema.observe import OperationMetrics
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
 from schema.persisted import AllowListOnly, load_allowlist
+from schema.text import SafeText
 
 
 @strawberry.type
@@ -107,6 +108,7 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
         lambda: OperationMetrics(tracer),
         lambda: GatewayErrors(hide_suggestions=settings.is_production),
         lambda: QueryLimits(limits),
+        SafeText,
         lambda: ValidationCache(maxsize=256),
     ]
     if not settings.introspection_enabled:

@@ -40,6 +40,11 @@ async def existing_person_ids(session: AsyncSession, ids: Collection[str]) -> se
 PERSON_ORDER = (Person.name, Person.id)
 
 
+def _like_escaped(text: str) -> str:
+    """``text`` matched literally by LIKE (``%``, ``_`` and the escape are not wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def people_query(
     *,
     org_ids: Collection[str] | None = None,
@@ -55,11 +60,11 @@ def people_query(
     if only is not None:
         query = query.where(Person.id == only)
     if search:
-        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Person.name.ilike(f"%{escaped}%", escape="\\"))
+        query = query.where(Person.name.ilike(f"%{_like_escaped(search)}%", escape="\\"))
     if role:
         # Roles are a small JSON list; a LIKE on the serialised list keeps this portable.
-        query = query.where(cast(Person.roles, String).like(f'%"{role}"%'))
+        pattern = f'%"{_like_escaped(role)}"%'
+        query = query.where(cast(Person.roles, String).like(pattern, escape="\\"))
     return query
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 import orjson
@@ -67,15 +68,39 @@ def _no_constants(name: str) -> Any:
     raise BadRequest(f"{name} is not valid JSON")
 
 
+# Text no field may hold: NUL (PostgreSQL cannot store it; C libraries end strings there,
+# SQLite's LIKE among them) and unpaired UTF-16 surrogates (not Unicode scalar values, so
+# not encodable as UTF-8).
+UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
+UNSAFE_TEXT_MESSAGE = "may not contain NUL characters or unpaired surrogates"
+
+
+def _check_strings(value: Any) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if UNSAFE_TEXT.search(item):
+                raise BadRequest(f"JSON strings {UNSAFE_TEXT_MESSAGE}")
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def parse_json(raw: bytes | str) -> Any:
     """Strict JSON for both doors: 400 when malformed, on duplicate keys (which would make
-    the meaning depend on the parser) and on NaN/Infinity."""
+    the meaning depend on the parser), on NaN/Infinity, and on strings holding NUL or
+    unpaired surrogates (``"\\u0000"``, ``"\\ud800"``)."""
     try:
-        return json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+        data = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"Malformed JSON: {exc}") from None
     except RecursionError:
         raise BadRequest("Malformed JSON: nested too deeply") from None
+    _check_strings(data)
+    return data
 
 
 def is_json_content_type(content_type: str | None) -> bool:

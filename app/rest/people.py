@@ -127,7 +127,11 @@ CONTRACT = Contract(
                 ),
                 QueryParam("org_id", "Only members of this organisation"),
                 QueryParam("search", "Part of the name"),
-                QueryParam("role", "Only people with this directory role"),
+                QueryParam(
+                    "role",
+                    "Only people with this directory role",
+                    {"type": "string", "enum": sorted(service.PERSON_ROLES)},
+                ),
             ),
             list_of=PersonOut,
         ),

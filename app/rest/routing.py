@@ -22,7 +22,13 @@ from app.auth import Principal, authenticate
 from app.db import Database
 from app.errors import BadRequest
 from app.pagination import DEFAULT_LIMIT, PageRequest, rest_page
-from app.rest.http import json_response, read_json_object, validate_model
+from app.rest.http import (
+    UNSAFE_TEXT,
+    UNSAFE_TEXT_MESSAGE,
+    json_response,
+    read_json_object,
+    validate_model,
+)
 from app.services.authz import require_principal
 from app.settings import Settings
 
@@ -122,7 +128,11 @@ def _needs_value(param: QueryParam) -> bool:
 
 def _check_query(endpoint: Endpoint, request: Request) -> None:
     """400 for query parameters the endpoint does not declare (a misspelt filter must not
-    silently widen a list) and for empty values of typed parameters."""
+    silently widen a list), for empty values of typed parameters, and for NUL characters in
+    the path or the query (``%00``)."""
+    for where, text in (*request.path_params.items(), *request.query_params.multi_items()):
+        if UNSAFE_TEXT.search(where) or UNSAFE_TEXT.search(str(text)):
+            raise BadRequest(f"Path and query parameters {UNSAFE_TEXT_MESSAGE}")
     declared = {param.name: param for param in endpoint.query}
     unknown = sorted({name for name in request.query_params if name not in declared})
     if unknown:

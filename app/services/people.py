@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
-from app.errors import Conflict, FieldError, InvalidInput, NotFound
+from app.errors import BadRequest, Conflict, FieldError, InvalidInput, NotFound
 from app.ids import is_valid_external_id
 from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged, PageRequest
@@ -97,6 +97,8 @@ async def list_people(
     role: str | None = None,
 ) -> Paged[Person]:
     who = require_principal(principal)
+    if role is not None and role not in PERSON_ROLES:
+        raise BadRequest(f"'role' must be one of {', '.join(sorted(PERSON_ROLES))}")
     scope = people_scope(who)
     org_ids: set[str] | None = {org_id} if org_id else None
     if scope.org_ids is not None:
