@@ -83,9 +83,7 @@ def _operation(
     success: dict[str, Any] = {"description": HTTPStatus(endpoint.status).phrase}
     if endpoint.response is not None:
         success["content"] = {
-            "application/json": {
-                "schema": schemas.ref(endpoint.response, "serialization")
-            }
+            "application/json": {"schema": schemas.ref(endpoint.response, "serialization")}
         }
     elif endpoint.list_of is not None:
         item = schemas.ref(endpoint.list_of, "serialization")
@@ -134,9 +132,7 @@ def _operation(
     if endpoint.body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {
-                "application/json": {"schema": schemas.ref(endpoint.body, "validation")}
-            },
+            "content": {"application/json": {"schema": schemas.ref(endpoint.body, "validation")}},
         }
     return operation
 
