@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar, Token
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import sqlite_driver
 from app.errors import Conflict
 from app.settings import Settings
 
@@ -82,7 +83,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
                 }
             },
         )
-    engine = create_async_engine(settings.database_url, **kwargs)
+    url = make_url(settings.database_url)
+    if settings.is_sqlite:
+        # The stock aiosqlite dialect, one thread hand-over per statement (app/sqlite_driver.py).
+        url = url.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
+    engine = create_async_engine(url, **kwargs)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
