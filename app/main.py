@@ -85,11 +85,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     request_id = current_request_id()
     log.exception("unexpected error on %s (request %s)", request.url.path, request_id, exc_info=exc)
-    return problem_response(
+    response = problem_response(
         DomainError("An unexpected error occurred; quote the request id when reporting it"),
         request.url.path,
         request_id,
     )
+    if request_id:  # answered outside the request middleware, which adds it to the others
+        response.headers["x-request-id"] = request_id
+    return response
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

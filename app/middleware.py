@@ -46,7 +46,14 @@ class RequestContextMiddleware:
                     path,
                     request_id,
                 )
+                response.headers["x-request-id"] = request_id
                 await response(scope, receive, send)
+                log.info(
+                    "%s %s 413 (declared body too large)",
+                    scope.get("method", ""),
+                    path,
+                    extra={"status": 413, "request_id": request_id},
+                )
                 return
         started = time.perf_counter()
         status = 0
@@ -85,5 +92,10 @@ class RequestContextMiddleware:
             path,
             status,
             elapsed * 1000,
-            extra={"route": route, "status": status, "sql_statements": statements.count},
+            extra={
+                "route": route,
+                "status": status,
+                "sql_statements": statements.count,
+                "request_id": request_id,
+            },
         )

@@ -4,6 +4,7 @@ problem+json for transport-level errors."""
 
 from __future__ import annotations
 
+import logging
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,14 @@ from app.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
+from app.requestid import current_request_id
 from app.rest.http import is_json_content_type, parse_json, problem_response
 from resolvers.context import Context
 from schema.limits import QueryTooComplex
 from schema.persisted import PersistedQueries, PersistedQueryError
 
 _STATIC = Path(str(files("app") / "static"))
+log = logging.getLogger("gateway.graphql")
 _STATUS_ERRORS: dict[int, type[DomainError]] = {404: NotFound, 405: MethodNotAllowed}
 
 
@@ -136,7 +139,17 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             principal = await authenticate(header, context.tokens, context.db)
         except Unauthenticated as exc:
+            _log_rejection(exc.detail)
             raise ConnectionRejectionError({"code": exc.code, "message": exc.detail}) from None
         if principal is None:
+            _log_rejection("token required")
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": "token required"})
         context.principal = principal
+
+
+def _log_rejection(reason: str) -> None:
+    log.info(
+        "websocket connection refused: %s",
+        reason,
+        extra={"status": 4403, "request_id": current_request_id()},
+    )

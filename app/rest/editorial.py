@@ -43,7 +43,8 @@ class AssignmentIn(BaseModel):
     notes: str | None = None
     published_at: str | None = None
     due_at: str | None = None
-    issue_id: Annotated[Any, WithJsonSchema({"type": ["string", "null"]})] = None
+    # CEO clients send the numeric id as "2" or 2: the document says both.
+    issue_id: Annotated[Any, WithJsonSchema({"type": ["string", "integer", "null"]})] = None
     children: list[Ref] | None = None
     users: list[Ref] | None = None
 
