@@ -8,6 +8,7 @@ import contextlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -115,13 +116,17 @@ def test_if_match_is_a_version_none_or_bad_request(text: str):
     assert result is None or result >= 0
 
 
+# JSON text the gateway accepts: no NUL characters, no unpaired surrogates (both refused).
+safe_text = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
+)
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    | safe_text,
+    lambda children: st.lists(children) | st.dictionaries(safe_text, children),
     max_leaves=20,
 )
 
@@ -135,3 +140,9 @@ def test_strict_json_reads_what_json_writes(value):
 def test_strict_json_refuses_garbage_with_bad_request(raw: bytes):
     with contextlib.suppress(BadRequest):
         parse_json(raw)
+
+
+@given(safe_text, safe_text)
+def test_strict_json_refuses_nul_characters(before: str, after: str):
+    with pytest.raises(BadRequest):
+        parse_json(json.dumps({"value": before + "\x00" + after}))
