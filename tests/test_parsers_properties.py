@@ -117,9 +117,7 @@ def test_if_match_is_a_version_none_or_bad_request(text: str):
 
 
 # JSON text the gateway accepts: no NUL characters, no unpaired surrogates (both refused).
-safe_text = st.text(
-    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
-)
+safe_text = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"))
 json_values = st.recursive(
     st.none()
     | st.booleans()
