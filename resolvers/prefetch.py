@@ -63,6 +63,15 @@ def item_fields(info: Info) -> ItemFields:
     return wanted
 
 
+def object_fields(info: Info) -> ItemFields:
+    """The fields selected on the object this field returns, by name."""
+    wanted: ItemFields = {}
+    for root in info.selected_fields:
+        for field in _fields(root.selections):
+            wanted.setdefault(field.name, []).append(field)
+    return wanted
+
+
 async def prime(ctx: Context, loads: Sequence[tuple[BatchFn[Any, Any], Iterable[Any]]]) -> None:
     """Load every ``(batch function, keys)`` at once: one batch per loader, run together.
     Nothing happens when the loaders do not cache (``GATEWAY_DATALOADER_BATCHING=false``)."""

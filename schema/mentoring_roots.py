@@ -23,7 +23,7 @@ from app.services.mentoring_rules import (
 from app.timeutil import as_utc
 from resolvers import mentoring as resolve
 from resolvers.context import Info
-from resolvers.prefetch import item_fields
+from resolvers.prefetch import item_fields, object_fields
 from schema.base import After, Connection, First
 from schema.mentoring import (
     Assignment,
@@ -144,7 +144,9 @@ def _patch(data: UpdateAssignmentInput) -> AssignmentPatch:
 class MentoringQuery:
     @strawberry.field(description="One assignment by its legacy id (e.g. `asgn_001`).")
     async def assignment(self, info: Info, id: AssignmentId) -> Assignment:
-        return Assignment.from_row(await resolve.assignment(info.context, id))
+        row = await resolve.assignment(info.context, id)
+        await resolve.prefetch(info.context, [row], object_fields(info))
+        return Assignment.from_row(row)
 
     @strawberry.field(description="Assignments the caller may see, oldest first.")
     async def assignments(
