@@ -64,6 +64,7 @@ class Connection(asyncio.Protocol):
         self.waiter: asyncio.Future[int] | None = None
         self.keep_body = keep_body
         self.body: list[bytes] = []
+        self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
@@ -80,11 +81,14 @@ class Connection(asyncio.Protocol):
             self.waiter.set_result(self.parser.get_status_code())
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_exception(ConnectionError("server closed the connection"))
 
     async def request(self, data: bytes) -> int:
         assert self.transport is not None
+        if self.closed:
+            raise ConnectionError("the connection was closed")
         self.body = []
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(data)
@@ -133,7 +137,19 @@ async def _worker(run: Run, host: str, port: int) -> None:
         started = time.perf_counter()
         failed = False
         for step in run.steps:
-            status = await conn.request(step.render(n, item))
+            data = step.render(n, item)
+            try:
+                status = await conn.request(data)
+            except ConnectionError:
+                # uvicorn closes keep-alive connections idle for 5 s (as in a long
+                # pause); such a request was never sent: reconnect and send it.
+                conn = await _connect(host, port, keep_body=True)
+                try:
+                    status = await conn.request(data)
+                except ConnectionError as error:
+                    status = 599
+                    conn = await _connect(host, port, keep_body=True)
+                    run.first_error = run.first_error or f"connection: {error}"
             if recording:
                 run.statuses[status] = run.statuses.get(status, 0) + 1
             if status >= 400:
@@ -172,8 +188,9 @@ async def _sample_rss(pid: int, peak: list[int], stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), 0.05)
 
 
-async def _wait_idle(run: Run, workers: int) -> None:
-    while run.idle < workers:
+async def _wait_idle(run: Run, workers: list[asyncio.Task[None]]) -> None:
+    """Until every worker waits (a worker that died of an error counts as waiting)."""
+    while run.idle + sum(task.done() for task in workers) < len(workers):
         await asyncio.sleep(0.001)
 
 
@@ -202,7 +219,7 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
 
     await asyncio.sleep(float(spec["warmup"]))
     run.phase = "pause"
-    await _wait_idle(run, concurrency)
+    await _wait_idle(run, workers)
     before = await _get(host, port, stats_path, stats_headers) if stats_path else ""
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
 
@@ -214,14 +231,14 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
     while run.phase == "measure" and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
     run.phase = "pause"
-    await _wait_idle(run, concurrency)
+    await _wait_idle(run, workers)
     elapsed = time.perf_counter() - started
     stop_sampling.set()
     await sampler
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     after = await _get(host, port, stats_path, stats_headers) if stats_path else ""
     run.phase = "stop"
-    await asyncio.gather(*workers)
+    await asyncio.gather(*workers, return_exceptions=True)
 
     lat = run.latencies
     return {

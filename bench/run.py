@@ -285,7 +285,7 @@ def timed(
         "stats_path": "/stats" if server_name == "baseline" else "/metrics",
         "n_start": n_start,
     }
-    result = run_load(spec, timeout=opts.warmup + opts.duration + 60)
+    result = run_load(spec, timeout=opts.warmup + opts.duration + 240)
     result["sql_per_request"] = _statements(
         server_name, result.pop("stats_before"), result.pop("stats_after"), result["iterations"]
     )
