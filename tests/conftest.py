@@ -80,6 +80,8 @@ def settings(database_url: str) -> Settings:
         env="development",
         rate_limit_enabled=False,  # the suite is one client; tests/test_rate_limits.py enables it
         configure_logging=False,  # keep pytest's log capture
+        db_pool_size=5,  # several apps share one PostgreSQL server in the suite
+        db_max_overflow=5,
         _env_file=None,
     )
     _in_thread(upgrade, settings)

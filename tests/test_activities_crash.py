@@ -51,6 +51,8 @@ async def _server(database_url: str, secret: str, workdir: Path) -> AsyncIterato
         "GATEWAY_JWT_SECRET": secret,
         "GATEWAY_ENV": "development",
         "GATEWAY_RATE_LIMIT_ENABLED": "false",
+        "GATEWAY_DB_POOL_SIZE": "5",
+        "GATEWAY_DB_MAX_OVERFLOW": "5",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

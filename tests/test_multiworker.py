@@ -46,6 +46,8 @@ def _start(
         "GATEWAY_DATABASE_URL": settings.database_url,
         "GATEWAY_JWT_SECRET": settings.jwt_secret.get_secret_value(),
         "GATEWAY_RATE_LIMIT_ENABLED": "false",
+        "GATEWAY_DB_POOL_SIZE": "5",
+        "GATEWAY_DB_MAX_OVERFLOW": "5",
         "GATEWAY_LOG_LEVEL": "warning",
         **env_extra,
     }
