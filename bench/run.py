@@ -98,9 +98,10 @@ def stack(kind: str, scale: int, profile_to: Path | None = None) -> Iterator[Sta
         base_env = {**env, "BENCH_DATABASE_URL": db.url, "BENCH_JWT_SECRET": secret}
         servers["baseline"] = start_baseline(base_env, workdir)
         servers["gateway"] = start_gateway("gateway", env, workdir)
-        servers["nobatch"] = start_gateway(
-            "nobatch", {**env, "GATEWAY_DATALOADER_BATCHING": "false"}, workdir
-        )
+        # Three servers share PostgreSQL's max_connections (100 by default, with whatever
+        # else runs there): the N+1 server gets a smaller pool than the gateway's default.
+        nobatch_env = {**env, "GATEWAY_DATALOADER_BATCHING": "false", "GATEWAY_DB_POOL_SIZE": "10"}
+        servers["nobatch"] = start_gateway("nobatch", nobatch_env, workdir)
         if profile_to is not None:
             servers["profiled"] = start_profiled(env, workdir, profile_to)
         yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
