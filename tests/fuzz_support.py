@@ -32,8 +32,11 @@ EXAMPLES = int(os.environ.get("GATEWAY_FUZZ_EXAMPLES", "15"))
 
 
 def fuzz_app(app_settings: Settings) -> Iterator[Starlette]:
-    """A gateway app for schemathesis' ASGI transport; its lifespan is stopped afterwards."""
-    application = create_app(app_settings)
+    """A gateway app for schemathesis' ASGI transport; its lifespan is stopped afterwards.
+    A small connection pool: it runs beside the suite's own apps on the same server."""
+    application = create_app(
+        app_settings.model_copy(update={"db_pool_size": 3, "db_max_overflow": 2})
+    )
     try:
         yield application
     finally:
