@@ -17,14 +17,13 @@ from enum import StrEnum
 from pathlib import Path
 
 import jwt
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
 from app.errors import Unauthenticated
 from app.logs import bind
 from app.models.apikeys import ApiKey
-from app.models.people import Person
+from app.repositories.people import person_exists
 from app.settings import Settings
 from app.timeutil import utcnow
 
@@ -180,10 +179,8 @@ async def authenticate(
     else:
         principal = tokens.decode(token)
     async with db.read() as session:
-        found = await session.scalar(
-            select(Person.id).where(Person.id == principal.person_id, Person.deleted_at.is_(None))
-        )
-    if found is None:
+        found = await person_exists(session, principal.person_id)
+    if not found:
         raise Unauthenticated("The token's person does not exist")
     bind(principal=principal.person_id)
     return principal

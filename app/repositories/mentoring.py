@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -66,17 +66,24 @@ def _live() -> ColumnElement[bool]:
     return Assignment.deleted_at.is_(None)
 
 
+# Statements on every request's path are built once, with bound parameters: building a
+# statement and its cache key costs more than running it (docs/performance.md).
+_ANY_ASSIGNMENT = select(Assignment).where(Assignment.id == bindparam("id"))
+_LIVE_ASSIGNMENT = _ANY_ASSIGNMENT.where(_live())
+_LIVE_ASSIGNMENTS = select(Assignment).where(
+    Assignment.id.in_(bindparam("ids", expanding=True)), _live()
+)
+
+
 async def get_assignment(
     session: AsyncSession, assignment_id: str, *, include_deleted: bool = False
 ) -> Assignment | None:
-    query = select(Assignment).where(Assignment.id == assignment_id)
-    if not include_deleted:
-        query = query.where(_live())
-    return await session.scalar(query)
+    query = _ANY_ASSIGNMENT if include_deleted else _LIVE_ASSIGNMENT
+    return await session.scalar(query, {"id": assignment_id})
 
 
 async def assignments_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Assignment | None]:
-    rows = (await session.scalars(select(Assignment).where(Assignment.id.in_(ids), _live()))).all()
+    rows = (await session.scalars(_LIVE_ASSIGNMENTS, {"ids": list(ids)})).all()
     return by_key(rows, "id", ids)
 
 
@@ -191,6 +198,31 @@ async def shared_orgs(session: AsyncSession, person_ids: Sequence[str]) -> list[
     return [grouped.get(pid, set()) for pid in person_ids]
 
 
+def _latest_contacts_statement() -> Select[ContactEvent]:
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=ContactEvent.assignment_id,
+            order_by=(ContactEvent.contact_at.desc(), ContactEvent.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(ContactEvent.id.label("id"), rank)
+        .where(ContactEvent.assignment_id.in_(bindparam("ids", expanding=True)))
+        .subquery()
+    )
+    return (
+        select(ContactEvent)
+        .join(ranked, ranked.c.id == ContactEvent.id)
+        .where(ranked.c.rank <= bindparam("limit"))
+        .order_by(ContactEvent.contact_at.desc(), ContactEvent.id.desc())
+    )
+
+
+_LATEST_CONTACTS = _latest_contacts_statement()
+
+
 async def latest_contacts(
     session: AsyncSession, keys: Sequence[tuple[str, int]]
 ) -> list[list[ContactEvent]]:
@@ -201,25 +233,7 @@ async def latest_contacts(
         by_limit[limit].add(assignment_id)
     found: dict[tuple[str, int], list[ContactEvent]] = defaultdict(list)
     for limit, ids in by_limit.items():
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=ContactEvent.assignment_id,
-                order_by=(ContactEvent.contact_at.desc(), ContactEvent.id.desc()),
-            )
-            .label("rank")
-        )
-        ranked = (
-            select(ContactEvent.id.label("id"), rank)
-            .where(ContactEvent.assignment_id.in_(sorted(ids)))
-            .subquery()
-        )
-        rows = await session.scalars(
-            select(ContactEvent)
-            .join(ranked, ranked.c.id == ContactEvent.id)
-            .where(ranked.c.rank <= limit)
-            .order_by(ContactEvent.contact_at.desc(), ContactEvent.id.desc())
-        )
+        rows = await session.scalars(_LATEST_CONTACTS, {"ids": sorted(ids), "limit": limit})
         for row in rows:
             found[(row.assignment_id, limit)].append(row)
     return [found.get(key, []) for key in keys]

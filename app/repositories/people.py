@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, String, cast, delete, select
+from sqlalchemy import Select, String, bindparam, cast, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.people import Membership, Organisation, Person
@@ -14,17 +14,26 @@ from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, fetch_page
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
 
+# Statements on every request's path are built once, with bound parameters: building a
+# statement and its cache key costs more than running it (docs/performance.md).
+_LIVE_PERSON = select(Person).where(Person.id == bindparam("id"), Person.deleted_at.is_(None))
+_LIVE_PERSON_ID = select(Person.id).where(Person.id == bindparam("id"), Person.deleted_at.is_(None))
+_LIVE_PEOPLE = select(Person).where(
+    Person.id.in_(bindparam("ids", expanding=True)), Person.deleted_at.is_(None)
+)
+
 
 async def get_person(session: AsyncSession, person_id: str) -> Person | None:
-    return await session.scalar(
-        select(Person).where(Person.id == person_id, Person.deleted_at.is_(None))
-    )
+    return await session.scalar(_LIVE_PERSON, {"id": person_id})
+
+
+async def person_exists(session: AsyncSession, person_id: str) -> bool:
+    """Whether the person is in the directory (and not deleted)."""
+    return await session.scalar(_LIVE_PERSON_ID, {"id": person_id}) is not None
 
 
 async def people_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Person | None]:
-    rows = (
-        await session.scalars(select(Person).where(Person.id.in_(ids), Person.deleted_at.is_(None)))
-    ).all()
+    rows = (await session.scalars(_LIVE_PEOPLE, {"ids": list(ids)})).all()
     return by_key(rows, "id", ids)
 
 
