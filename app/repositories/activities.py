@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,10 +24,13 @@ async def get_activity_type(session: AsyncSession, type_id: str) -> ActivityType
     return await session.get(ActivityType, type_id)
 
 
+_TYPES = select(ActivityType).where(ActivityType.id.in_(bindparam("ids", expanding=True)))
+
+
 async def activity_types_by_ids(
     session: AsyncSession, ids: Sequence[str]
 ) -> list[ActivityType | None]:
-    rows = (await session.scalars(select(ActivityType).where(ActivityType.id.in_(ids)))).all()
+    rows = (await session.scalars(_TYPES, {"ids": list(ids)})).all()
     return by_key(rows, "id", ids)
 
 

@@ -178,13 +178,14 @@ async def open_pair_exists(
     return (await session.scalar(query.limit(1))) is not None
 
 
+_NAMES = select(Person.id, Person.name).where(Person.id.in_(bindparam("ids", expanding=True)))
+
+
 async def names_of(session: AsyncSession, person_ids: Collection[str]) -> dict[str, str]:
     """Names of people (tombstoned ones too: an assignment keeps its mentee's name)."""
     if not person_ids:
         return {}
-    rows = await session.execute(
-        select(Person.id, Person.name).where(Person.id.in_(sorted(set(person_ids))))
-    )
+    rows = await session.execute(_NAMES, {"ids": sorted(set(person_ids))})
     return {row.id: row.name for row in rows}
 
 

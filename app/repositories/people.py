@@ -111,16 +111,17 @@ async def list_orgs(
     return await fetch_page(session, query, page)
 
 
+_MEMBERSHIPS = (
+    select(Membership)
+    .where(Membership.person_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Membership.org_id)
+)
+
+
 async def memberships_of_people(
     session: AsyncSession, person_ids: Sequence[str]
 ) -> list[list[Membership]]:
-    rows = (
-        await session.scalars(
-            select(Membership)
-            .where(Membership.person_id.in_(person_ids))
-            .order_by(Membership.org_id)
-        )
-    ).all()
+    rows = (await session.scalars(_MEMBERSHIPS, {"ids": list(person_ids)})).all()
     grouped: dict[str, list[Membership]] = defaultdict(list)
     for row in rows:
         grouped[row.person_id].append(row)
