@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
+from typing import Any
 
 import strawberry
 
 from app.errors import DomainError
 from app.models import activities as models
+from app.repositories import activities as repo
+from app.repositories import people as people_repo
 from app.services import activities as service
 from app.services import activity_changes as changing
 from app.services import activity_totals as totals
@@ -19,6 +22,7 @@ from app.services.activity_rules import NewActivity
 from resolvers import activities as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
+from resolvers.prefetch import now_or_later
 from schema.base import Node, register_node, to_global_id
 from schema.people import Person
 
@@ -103,15 +107,22 @@ class Activity(Node):
     def hours(self) -> float:
         return self.duration_minutes / 60
 
-    @strawberry.field(description="The peer mentor who logged it.")
-    async def mentor(self, info: Info) -> Person | None:
-        row = await people_resolve.person_by_id(info.context, self.peer_mentor_id)
-        return None if row is None else Person.from_row(row)
+    # Sync fields: they answer from the loaders' cache when the list prefetched the page's
+    # relations, else return an awaitable (resolvers.prefetch).
+    @strawberry.field(description="The peer mentor who logged it.", graphql_type=Person | None)
+    def mentor(self, info: Info) -> Any:
+        return now_or_later(
+            info.context, people_repo.people_by_ids, self.peer_mentor_id, Person.from_optional
+        )
 
-    @strawberry.field(description="What kind of activity it was.")
-    async def activity_type(self, info: Info) -> ActivityType | None:
-        row = await resolve.activity_type_by_id(info.context, self.activity_type_id)
-        return None if row is None else ActivityType.from_row(row)
+    @strawberry.field(description="What kind of activity it was.", graphql_type=ActivityType | None)
+    def activity_type(self, info: Info) -> Any:
+        return now_or_later(
+            info.context,
+            repo.activity_types_by_ids,
+            self.activity_type_id,
+            lambda row: None if row is None else ActivityType.from_row(row),
+        )
 
 
 @strawberry.type(description="A mentor's confirmed activities in a period (milestones use it).")

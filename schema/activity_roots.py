@@ -15,6 +15,7 @@ from app.services.authz import require_peer_support_role
 from app.timeutil import parse_datetime, utcnow
 from resolvers import activities as resolve
 from resolvers.context import Info
+from resolvers.prefetch import item_fields
 from schema.activities import (
     Activity,
     ActivityStatus,
@@ -86,6 +87,7 @@ class ActivityQuery:
             status=None if status is None else status.model,
             activity_type_id=activity_type_id,
         )
+        await resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Activity.from_row)
 
     @strawberry.field(description="The activity-type catalogue, by name.")

@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from app.repositories.mentoring import Filters
+from resolvers import activities as activity_resolve
 from resolvers import hub
+from resolvers import mentoring as mentoring_resolve
 from resolvers.context import Info
+from resolvers.prefetch import item_fields
 from schema.base import After, Connection, First
 
 if TYPE_CHECKING:
@@ -126,6 +129,7 @@ class PersonHub:
         paged = await hub.assignments(
             info.context, self.legacy_id, str(role.value), _status(status), first, after
         )
+        await mentoring_resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Assignment.from_row)
 
     @strawberry.field(
@@ -168,6 +172,7 @@ class PersonHub:
             status=None if status is None else status.model,
             activity_type_id=activity_type_id,
         )
+        await activity_resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Activity.from_row)
 
     @strawberry.field(

@@ -24,10 +24,6 @@ from schema.people import Organisation, Person
 Last = Annotated[int, strawberry.argument(description="How many of the latest, 1-100.")]
 
 
-def _person(row: Any) -> Person | None:
-    return None if row is None else Person.from_row(row)
-
-
 @strawberry.enum(description="Where an assignment is in its lifecycle.")
 class AssignmentStatus(Enum):
     OPEN = strawberry.enum_value("open", description="Ongoing (contract 000 says `active`).")
@@ -181,14 +177,18 @@ class Assignment(Node):
 
     @strawberry.field(description="The peer mentor.", graphql_type=Person | None)
     def mentor(self, info: Info) -> Any:
-        return now_or_later(info.context, people_repo.people_by_ids, self.mentor_id, _person)
+        return now_or_later(
+            info.context, people_repo.people_by_ids, self.mentor_id, Person.from_optional
+        )
 
     @strawberry.field(
         description="The person the mentor supports (contract 001: the contact).",
         graphql_type=Person | None,
     )
     def mentee(self, info: Info) -> Any:
-        return now_or_later(info.context, people_repo.people_by_ids, self.mentee_id, _person)
+        return now_or_later(
+            info.context, people_repo.people_by_ids, self.mentee_id, Person.from_optional
+        )
 
     @strawberry.field(
         description="The coordinator who follows the assignment up, if named.",
@@ -197,7 +197,9 @@ class Assignment(Node):
     def coordinator(self, info: Info) -> Any:
         if self.coordinator_id is None:
             return None
-        return now_or_later(info.context, people_repo.people_by_ids, self.coordinator_id, _person)
+        return now_or_later(
+            info.context, people_repo.people_by_ids, self.coordinator_id, Person.from_optional
+        )
 
     @strawberry.field(
         description="The organisation the assignment belongs to.",

@@ -42,6 +42,11 @@ class Person(Node, PersonHub):
             updated_at=row.updated_at,
         )
 
+    @classmethod
+    def from_optional(cls, row: models.Person | None) -> Person | None:
+        """A relation's person (``None`` when the key found no one)."""
+        return None if row is None else cls.from_row(row)
+
     @strawberry.field(
         description="The organisations this person belongs to, with their role there."
     )

@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from app.services.activity_totals import mentor_daily_totals, mentor_totals
-from tests.helpers import Auth, count_statements, error_codes, gql
+from tests.helpers import Auth, app_client, count_statements, error_codes, gql
 
 ACTIVITY = """
 query($id: String!) {
@@ -118,6 +118,23 @@ async def test_statements_do_not_grow_with_page_size(client, demo, auth: Auth):
         counts.append(counter.count)
     assert counts[0] > 0
     assert counts[0] == counts[1] == counts[2], counts
+
+
+async def test_prefetched_relations_match_per_item_loads(settings, client, demo, auth: Auth):
+    # The page primes its mentors and types and the fields answer from the loaders' cache;
+    # with DataLoaders off nothing is primed and every field loads its own row.
+    variables = {"first": 100, "mentor": "mentor_001"}
+    batched = await gql(client, PAGE, variables, auth.admin)
+    async with app_client(settings, dataloader_batching=False) as unbatched:
+        one_by_one = await gql(unbatched, PAGE, variables, auth.admin)
+    assert "errors" not in batched, batched
+    nodes = batched["data"]["activities"]["nodes"]
+    assert len(nodes) == 100
+    person = await gql(client, '{ person(id: "mentor_001") { name } }', headers=auth.admin)
+    assert {node["mentor"]["name"] for node in nodes} == {person["data"]["person"]["name"]}
+    assert all(node["activityType"]["name"] for node in nodes)
+    assert len({node["activityType"]["name"] for node in nodes}) > 1
+    assert one_by_one == batched
 
 
 async def test_mentor_totals_for_2025(client, demo, auth: Auth, db):
