@@ -147,8 +147,7 @@ class MentorActivityTotals:
 
     @strawberry.field(description="The mentor.")
     async def mentor(self, info: Info) -> Person | None:
-        row = await people_resolve.person_by_id(info.context, self.mentor_id)
-        return None if row is None else Person.from_row(row)
+        return Person.from_optional(await people_resolve.person_by_id(info.context, self.mentor_id))
 
 
 @strawberry.input(description="An activity as the client logged it (offline, with its local id).")

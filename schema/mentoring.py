@@ -274,8 +274,9 @@ class Notification(Node):
     async def recipient(self, info: Info) -> Person | None:
         if self.recipient_id is None:
             return None
-        row = await people_resolve.person_by_id(info.context, self.recipient_id)
-        return None if row is None else Person.from_row(row)
+        return Person.from_optional(
+            await people_resolve.person_by_id(info.context, self.recipient_id)
+        )
 
     @strawberry.field(description="The assignment it is about (null once deleted).")
     async def assignment(self, info: Info) -> Assignment | None:

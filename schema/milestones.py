@@ -184,8 +184,7 @@ class Milestone(Node):
 
     @strawberry.field(description="The mentor (from the people directory).")
     async def mentor(self, info: Info) -> Person | None:
-        row = await people_resolve.person_by_id(info.context, self.mentor_id)
-        return None if row is None else Person.from_row(row)
+        return Person.from_optional(await people_resolve.person_by_id(info.context, self.mentor_id))
 
     @strawberry.field(description="The catalogue entry this milestone is of.")
     async def definition(self, info: Info) -> MilestoneDefinition | None:

@@ -142,8 +142,7 @@ class UpdateOrganisationInput:
 
 
 async def _person_node(info: Info, key: str) -> Person | None:
-    row = await resolve.visible_person(info.context, key)
-    return None if row is None else Person.from_row(row)
+    return Person.from_optional(await resolve.visible_person(info.context, key))
 
 
 async def _org_node(info: Info, key: str) -> Organisation | None:

@@ -1,4 +1,10 @@
-"""Query helpers every repository uses: counted pages and batch look-ups."""
+"""Query helpers every repository uses: counted pages and batch look-ups.
+
+Statements on every request's path (look-ups by id, the batch loaders) are module-level
+constants with bound parameters (``bindparam("ids", expanding=True)`` for batches): a
+prebuilt ``Select`` memoises its cache key, and building a statement costs more than
+running it (docs/performance.md). Queries shaped by the caller's filters are built per call.
+"""
 
 from __future__ import annotations
 

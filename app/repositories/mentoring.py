@@ -66,8 +66,7 @@ def _live() -> ColumnElement[bool]:
     return Assignment.deleted_at.is_(None)
 
 
-# Statements on every request's path are built once, with bound parameters: building a
-# statement and its cache key costs more than running it (docs/performance.md).
+# Prebuilt hot-path statements (app/repositories/common.py).
 _ANY_ASSIGNMENT = select(Assignment).where(Assignment.id == bindparam("id"))
 _LIVE_ASSIGNMENT = _ANY_ASSIGNMENT.where(_live())
 _LIVE_ASSIGNMENTS = select(Assignment).where(

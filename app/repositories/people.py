@@ -14,10 +14,9 @@ from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, fetch_page
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
 
-# Statements on every request's path are built once, with bound parameters: building a
-# statement and its cache key costs more than running it (docs/performance.md).
+# Prebuilt hot-path statements (app/repositories/common.py).
 _LIVE_PERSON = select(Person).where(Person.id == bindparam("id"), Person.deleted_at.is_(None))
-_LIVE_PERSON_ID = select(Person.id).where(Person.id == bindparam("id"), Person.deleted_at.is_(None))
+_LIVE_PERSON_ID = _LIVE_PERSON.with_only_columns(Person.id)
 _LIVE_PEOPLE = select(Person).where(
     Person.id.in_(bindparam("ids", expanding=True)), Person.deleted_at.is_(None)
 )
