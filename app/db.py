@@ -95,8 +95,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
     return engine
 
 
+def open_statement_counters() -> int:
+    """How many counters the current context counts in (0 outside any request)."""
+    return len(_statement_counts.get())
+
+
 class StatementCounter:
-    """Counts SQL statements run by the current task and the tasks it starts."""
+    """Counts SQL statements run by the current task and the tasks it starts, from
+    ``start()`` until ``stop()`` with the token ``start()`` returned."""
 
     def __init__(self) -> None:
         self._cell = [0]

@@ -28,6 +28,18 @@ class RequestContextMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        # Scoped to this request: a caller running many requests in one task (an ASGI
+        # test client) must not collect one counter per request in its context.
+        statements = StatementCounter()
+        token = statements.start()
+        try:
+            await self._serve(scope, receive, send, statements)
+        finally:
+            statements.stop(token)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, statements: StatementCounter
+    ) -> None:
         headers = Headers(scope=scope)
         request_id = start_request(headers.get("x-request-id"))
         logs.clear()
@@ -57,8 +69,6 @@ class RequestContextMiddleware:
                 return
         started = time.perf_counter()
         status = 0
-        statements = StatementCounter()
-        statements.start()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
