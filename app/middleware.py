@@ -18,6 +18,37 @@ from app.rest.http import problem_response
 log = logging.getLogger("gateway.access")
 
 
+class _LimitedBody:
+    """The request's ``receive``, counting body bytes as they stream in (chunked bodies
+    declare no length): past the limit it raises ``PayloadTooLarge`` and reads no more."""
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self._receive = receive
+        self.limit = limit
+        self.received = 0
+        self.refused = False
+
+    def error(self) -> PayloadTooLarge:
+        self.refused = True
+        return PayloadTooLarge(f"The body exceeds {self.limit} bytes")
+
+    def declared_too_large(self, headers: Headers) -> bool:
+        declared = headers.get("content-length")
+        return bool(
+            declared and declared.isascii() and declared.isdigit() and int(declared) > self.limit
+        )
+
+    async def __call__(self) -> Message:
+        if self.refused:
+            raise self.error()
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                raise self.error()
+        return message
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, timeout_seconds: float) -> None:
         self.app = app
@@ -45,30 +76,9 @@ class RequestContextMiddleware:
         logs.clear()
         logs.bind(request_id=request_id)
         path = scope.get("path", "")
-        if scope["type"] == "http":
-            declared = headers.get("content-length")
-            if (
-                declared
-                and declared.isascii()
-                and declared.isdigit()
-                and int(declared) > self.max_body_bytes
-            ):
-                response = problem_response(
-                    PayloadTooLarge(f"The body exceeds {self.max_body_bytes} bytes"),
-                    path,
-                    request_id,
-                )
-                response.headers["x-request-id"] = request_id
-                await response(scope, receive, send)
-                log.info(
-                    "%s %s 413 (declared body too large)",
-                    scope.get("method", ""),
-                    path,
-                    extra={"status": 413, "request_id": request_id},
-                )
-                return
         started = time.perf_counter()
         status = 0
+        body = _LimitedBody(receive, self.max_body_bytes)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -82,8 +92,15 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
             return
         try:
+            if body.declared_too_large(headers):
+                raise body.error()
             async with asyncio.timeout(self.timeout_seconds):
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, body, send_with_id)
+        except PayloadTooLarge as too_large:
+            # Raised by ``receive`` where nothing turned it into a response.
+            if status:
+                raise
+            await problem_response(too_large, path, request_id)(scope, receive, send_with_id)
         except TimeoutError:
             log.error("request timed out path=%s request_id=%s", path, request_id)
             if status:

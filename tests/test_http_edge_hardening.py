@@ -4,12 +4,76 @@ not objects, 405s with ``Allow``, and per-request state that does not outlive th
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from app.db import open_statement_counters
+from app.settings import Settings
 from tests.helpers import Auth, count_statements
+
+PROBLEM = "application/problem+json"
+CHUNK = 64 * 1024
+
+
+class Oversized:
+    """A chunked request body of 16 MiB, counting the chunks the server pulled."""
+
+    def __init__(self, head: bytes) -> None:
+        self.head = head
+        self.chunks = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.head
+        for _ in range(256):
+            self.chunks += 1
+            yield b"x" * CHUNK
+
+
+def _assert_too_large(response: httpx.Response, settings: Settings) -> None:
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["code"] == "PAYLOAD_TOO_LARGE"
+    assert body["detail"] == f"The body exceeds {settings.max_body_bytes} bytes"
+    assert "content-length" not in response.request.headers
+    assert response.request.headers["transfer-encoding"] == "chunked"
+
+
+@pytest.mark.parametrize("path", ["/graphql", "/api/v1/people"])
+async def test_chunked_body_past_the_limit_is_413_without_reading_the_rest(
+    client: httpx.AsyncClient, demo, auth: Auth, settings: Settings, path: str
+):
+    body = Oversized(b'{"query": "')
+    response = await client.post(
+        path, content=body, headers={**auth.admin, "content-type": "application/json"}
+    )
+    _assert_too_large(response, settings)
+    # The server read no chunk after the one that passed the limit (head + 16 x 64 KiB).
+    assert body.chunks == settings.max_body_bytes // CHUNK
+
+
+async def _four_mebibytes() -> AsyncIterator[bytes]:
+    yield b'{"query": "'
+    for _ in range(64):
+        yield b"x" * CHUNK
+
+
+@pytest.mark.parametrize("path", ["/graphql", "/api/v1/people"])
+async def test_chunked_body_past_the_limit_is_413_on_a_real_server(
+    live_url: str, demo, auth: Auth, settings: Settings, path: str
+):
+    """uvicorn discards what the client still sends after the answer (nothing is kept)."""
+    async with httpx.AsyncClient(base_url=f"http://{live_url}", timeout=30) as c:
+        response = await c.post(
+            path,
+            content=_four_mebibytes(),
+            headers={**auth.admin, "content-type": "application/json"},
+        )
+        _assert_too_large(response, settings)
+        # The connection serves the next request.
+        assert (await c.get("/healthz")).status_code == 200
 
 
 async def test_requests_from_one_task_leave_no_statement_counter_behind(

@@ -16,7 +16,6 @@ from app.errors import (
     DomainError,
     FieldError,
     InvalidInput,
-    PayloadTooLarge,
     UnsupportedMediaType,
 )
 
@@ -108,18 +107,12 @@ def is_json_content_type(content_type: str | None) -> bool:
     return media == JSON_TYPE or (media.startswith("application/") and media.endswith("+json"))
 
 
-async def read_json_object(request: Request, max_bytes: int) -> dict[str, Any]:
-    """The request body as a JSON object: 415 if not JSON, 413 if too large, 400 if malformed."""
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object: 415 if not JSON, 400 if malformed (the request
+    middleware answers 413 for a body over the limit, declared or streamed)."""
     if not is_json_content_type(request.headers.get("content-type")):
         raise UnsupportedMediaType("Send the body as application/json")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(f"The body exceeds {max_bytes} bytes")
-        chunks.append(chunk)
-    data = parse_json(b"".join(chunks))
+    data = parse_json(await request.body())
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object")
     return data

@@ -157,7 +157,7 @@ def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         _check_query(endpoint, request)
         call = Call(request, principal, state.db, state.settings)
         if endpoint.body is not None:
-            call.body = await read_json_object(request, state.settings.max_body_bytes)
+            call.body = await read_json_object(request)
         result = await endpoint.handler(call)
         if isinstance(result, Response):
             return result
