@@ -53,10 +53,29 @@ class GraphQLView(GraphQL[Context, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        data = await super().parse_http_body(request)
+        if request.method == "POST":  # JSON (others are 415 in __call__)
+            data = self._post_body(self.parse_json(await request.get_body()))
+        else:
+            data = await super().parse_http_body(request)  # GET: the query parameters
         if isinstance(data, list):
             return [await self.persisted.resolve(item) for item in data]
         return await self.persisted.resolve(data)
+
+    def _post_body(self, body: object) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """One operation (an object) or a batch (a list of objects); 400 for anything else,
+        the same checks for a batch's items as for a single request."""
+        if isinstance(body, dict):
+            return _operation(body, "The body")
+        if not isinstance(body, list):
+            raise BadRequest("The body must be a JSON object (or, for a batch, a list of them)")
+        config = self.schema.config.batching_config
+        if config is None:
+            raise BadRequest("Batching is not enabled")
+        if not body:
+            raise BadRequest("A batch must hold at least one operation")
+        if len(body) > config["max_operations"]:
+            raise QueryTooComplex(f"A batch may hold at most {config['max_operations']} operations")
+        return [_operation(item, f"Batch item {i}") for i, item in enumerate(body)]
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL with its JavaScript and CSS served by the gateway (no CDN)."""
@@ -84,10 +103,6 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
 
     def _http_error(self, exc: StrawberryHTTPException) -> DomainError:
-        if exc.reason == "Too many operations":
-            config = self.schema.config.batching_config
-            limit = config["max_operations"] if config else 1
-            return QueryTooComplex(f"A batch may hold at most {limit} operations")
         return _STATUS_ERRORS.get(exc.status_code, BadRequest)(exc.reason)
 
     @staticmethod
@@ -145,6 +160,31 @@ class GraphQLView(GraphQL[Context, None]):
             _log_rejection("token required")
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": "token required"})
         context.principal = principal
+
+
+# The members of a GraphQL-over-HTTP request and the JSON type each must have (or null).
+_MEMBERS: dict[str, tuple[type, str]] = {
+    "query": (str, "a string"),
+    "operationName": (str, "a string"),
+    "variables": (dict, "an object"),
+    "extensions": (dict, "an object"),
+}
+
+
+def _operation(item: object, where: str) -> GraphQLRequestData:
+    if not isinstance(item, dict):
+        raise BadRequest(f"{where} must be a JSON object")
+    for name, (kind, described) in _MEMBERS.items():
+        value = item.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise BadRequest(f"{where}: '{name}' must be {described} or null")
+    return GraphQLRequestData(
+        query=item.get("query"),
+        variables=item.get("variables"),
+        operation_name=item.get("operationName"),
+        extensions=item.get("extensions"),
+        protocol="http",
+    )
 
 
 def _log_rejection(reason: str) -> None:

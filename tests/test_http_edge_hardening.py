@@ -93,3 +93,58 @@ async def test_requests_from_one_task_leave_no_statement_counter_behind(
     assert counts[0] > 0
     assert counts == [counts[0]] * 5
     assert sum(counts) == outer.count
+
+
+NOT_AN_OBJECT = "The body must be a JSON object (or, for a batch, a list of them)"
+TYPENAME = '{"query": "{ __typename }"}'
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ('"x"', NOT_AN_OBJECT),
+        ("12345", NOT_AN_OBJECT),
+        ("null", NOT_AN_OBJECT),
+        ("true", NOT_AN_OBJECT),
+        ('["x"]', "Batch item 0 must be a JSON object"),
+        ("[null]", "Batch item 0 must be a JSON object"),
+        (f"[{TYPENAME}, 3]", "Batch item 1 must be a JSON object"),
+        (f"[{TYPENAME}, []]", "Batch item 1 must be a JSON object"),
+        ("[]", "A batch must hold at least one operation"),
+        ('{"query": 5}', "The body: 'query' must be a string or null"),
+        ('[{"query": 5}]', "Batch item 0: 'query' must be a string or null"),
+        (
+            '[{"query": "{ __typename }", "variables": [1]}]',
+            "Batch item 0: 'variables' must be an object or null",
+        ),
+        (
+            '[{"query": "{ __typename }", "extensions": "x"}]',
+            "Batch item 0: 'extensions' must be an object or null",
+        ),
+        (
+            '{"query": "{ __typename }", "operationName": 5}',
+            "The body: 'operationName' must be a string or null",
+        ),
+    ],
+)
+async def test_graphql_body_that_is_not_an_operation_is_400(
+    client: httpx.AsyncClient, body: str, detail: str
+):
+    response = await client.post(
+        "/graphql", content=body.encode(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["code"] == "BAD_USER_INPUT"
+    assert problem["detail"] == detail
+
+
+async def test_graphql_batch_of_objects_still_runs(client: httpx.AsyncClient):
+    response = await client.post(
+        "/graphql",
+        content=f"[{TYPENAME}, {TYPENAME}]".encode(),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.json() == [{"data": {"__typename": "Query"}}] * 2
