@@ -37,7 +37,7 @@ from app.services import followups
 from app.settings import Settings, get_settings
 from app.tracing import UNTRACED_URLS, tracer_provider
 from schema import build_schema
-from schema.http import GraphQLView
+from schema.http import HTTP_METHODS, GraphQLView
 from schema.persisted import PersistedQueries
 
 log = logging.getLogger("gateway")
@@ -76,7 +76,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         error = NotFound(f"No route for {request.url.path}")
     elif exc.status_code == 405:
-        error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+        error = MethodNotAllowed(
+            f"{request.method} is not allowed on {request.url.path}",
+            headers=dict(exc.headers or {}),  # Allow: the methods the route serves
+        )
     else:
         error = BadRequest(exc.detail)
     return problem_response(error, request.url.path, current_request_id())
@@ -126,10 +129,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             if app.state.rate_limiter is not None:
                 await app.state.rate_limiter.close()
 
+    graphql_route = Route("/graphql", graphql, methods=list(HTTP_METHODS))
+    graphql_route.methods = set(HTTP_METHODS)  # not the HEAD Starlette adds: the view has none
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        graphql_route,
         WebSocketRoute("/graphql", graphql),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),

@@ -19,7 +19,10 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from app.auth import authenticate
 from app.errors import (
@@ -38,7 +41,9 @@ from schema.persisted import PersistedQueries, PersistedQueryError
 
 _STATIC = Path(str(files("app") / "static"))
 log = logging.getLogger("gateway.graphql")
-_STATUS_ERRORS: dict[int, type[DomainError]] = {404: NotFound, 405: MethodNotAllowed}
+_STATUS_ERRORS: dict[int, type[DomainError]] = {404: NotFound}
+# The methods the door serves over HTTP (its route's, and the ``Allow`` of its 405s).
+HTTP_METHODS = ("GET", "POST")
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -102,7 +107,36 @@ class GraphQLView(GraphQL[Context, None]):
         else:
             await super().__call__(scope, receive, send)
 
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except StrawberryHTTPException as exc:
+            refused = exc.__cause__
+            if (
+                request_adapter.method == "GET"
+                and isinstance(refused, InvalidOperationTypeError)
+                and refused.operation_type is OperationType.MUTATION
+            ):
+                # GraphQL over HTTP: a mutation over GET is 405, to be sent with POST.
+                raise MethodNotAllowed(
+                    "Mutations are not allowed over GET; send them with POST",
+                    headers={"Allow": "POST"},
+                ) from None
+            raise
+
     def _http_error(self, exc: StrawberryHTTPException) -> DomainError:
+        if exc.status_code == 405:
+            return MethodNotAllowed(exc.reason, headers={"Allow": ", ".join(HTTP_METHODS)})
         return _STATUS_ERRORS.get(exc.status_code, BadRequest)(exc.reason)
 
     @staticmethod

@@ -148,3 +148,57 @@ async def test_graphql_batch_of_objects_still_runs(client: httpx.AsyncClient):
     )
     assert response.status_code == 200
     assert response.json() == [{"data": {"__typename": "Query"}}] * 2
+
+
+def _allowed(response: httpx.Response) -> set[str]:
+    return {method.strip() for method in response.headers["allow"].split(",")}
+
+
+def _assert_not_allowed(response: httpx.Response) -> None:
+    assert response.status_code == 405, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["code"] == "METHOD_NOT_ALLOWED"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/api/v1/me", {"GET", "HEAD"}),
+        ("PUT", "/api/v1/people", {"GET", "HEAD", "POST"}),
+        ("PATCH", "/api/v1/assignments/asgn_001", {"DELETE", "GET", "HEAD", "PUT"}),
+        ("DELETE", "/graphql", {"GET", "POST"}),
+        ("HEAD", "/graphql", {"GET", "POST"}),
+    ],
+)
+async def test_405_names_every_method_the_path_serves(
+    client: httpx.AsyncClient, demo, auth: Auth, method: str, path: str, allowed: set[str]
+):
+    response = await client.request(method, path, headers=auth.admin)
+    assert response.status_code == 405
+    assert _allowed(response) == allowed
+    if method != "HEAD":
+        _assert_not_allowed(response)
+        assert response.json()["detail"] == f"{method} is not allowed on {path}"
+
+
+async def test_every_method_of_a_shared_path_is_still_served(
+    client: httpx.AsyncClient, demo, auth: Auth
+):
+    assert (await client.get("/api/v1/people", headers=auth.admin)).status_code == 200
+    created = await client.post(
+        "/api/v1/people", json={"id": "p_allow", "name": "Allow"}, headers=auth.admin
+    )
+    assert created.status_code == 201, created.text
+    assert (await client.head("/api/v1/people", headers=auth.admin)).status_code == 200
+
+
+async def test_graphql_mutation_over_get_is_405_allow_post(client: httpx.AsyncClient, demo, auth):
+    response = await client.get(
+        "/graphql", params={"query": "mutation { __typename }"}, headers=auth.admin
+    )
+    _assert_not_allowed(response)
+    assert response.headers["allow"] == "POST"
+    assert response.json()["detail"] == "Mutations are not allowed over GET; send them with POST"
+    query = await client.get("/graphql", params={"query": "{ __typename }"}, headers=auth.admin)
+    assert query.status_code == 200
+    assert query.json() == {"data": {"__typename": "Query"}}

@@ -111,11 +111,16 @@ class Contract:
         return [canonical, self.base + canonical] if self.doubled else [canonical]
 
     def routes(self) -> list[Route]:
-        routes: list[Route] = []
+        """One route per path serving all its methods, so a method the path does not serve
+        is a 405 whose ``Allow`` names every method it does."""
+        by_path: dict[str, dict[str, Endpoint]] = {}
         for endpoint in self.endpoints:
             for path in self.paths(endpoint):
-                routes.append(Route(path, _wrap(endpoint), methods=[endpoint.method]))
-        return routes
+                by_path.setdefault(path, {})[endpoint.method] = endpoint
+        return [
+            Route(path, _by_method(endpoints), methods=list(endpoints))
+            for path, endpoints in by_path.items()
+        ]
 
 
 def _needs_value(param: QueryParam) -> bool:
@@ -141,6 +146,19 @@ def _check_query(endpoint: Endpoint, request: Request) -> None:
     for name, value in request.query_params.multi_items():
         if value == "" and _needs_value(declared[name]):
             raise BadRequest(f"Query parameter '{name}' may not be empty")
+
+
+def _by_method(endpoints: Mapping[str, Endpoint]) -> Callable[[Request], Awaitable[Response]]:
+    handlers = {method: _wrap(endpoint) for method, endpoint in endpoints.items()}
+    name = "_or_".join(handler.__name__ for handler in handlers.values())
+    if "GET" in handlers:
+        handlers["HEAD"] = handlers["GET"]  # the route allows HEAD with GET
+
+    async def run(request: Request) -> Response:
+        return await handlers[request.method](request)
+
+    run.__name__ = name
+    return run
 
 
 def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
