@@ -35,7 +35,7 @@ from app.rest.openapi import openapi_document
 from app.rest.registry import CONTRACTS
 from app.services import followups
 from app.settings import Settings, get_settings
-from app.tracing import UNTRACED_URLS, tracer_provider
+from app.tracing import UNTRACED_URLS, span_details, tracer_provider
 from schema import build_schema
 from schema.http import HTTP_METHODS, GraphQLView
 from schema.persisted import PersistedQueries
@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 tracer_provider=tracing,
                 excluded_urls=UNTRACED_URLS,
                 exclude_spans=["receive", "send"],
+                default_span_details=span_details(routes),
             ),
         )
     limiter = RateLimiter(settings, tokens) if settings.rate_limit_enabled else None

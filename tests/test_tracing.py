@@ -38,3 +38,32 @@ async def test_operation_level_spans(settings: Settings, demo, auth: Auth):
     assert operation.parent.span_id == http.context.span_id
     for span in spans:
         assert "people(first" not in str(dict(span.attributes or {}))
+
+
+async def test_request_spans_are_named_by_route_template(settings: Settings, demo, auth: Auth):
+    """Span names carry the route template, never the ids in the path (unbounded names)."""
+    import httpx
+
+    app = create_app(settings.model_copy(update={"otel_enabled": True}))
+    exporter = InMemorySpanExporter()
+    app.state.tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    uuid = "AAAAAAAA-1234-4567-7890-BBBBBBBBBBBB"
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+            assert (await c.get(f"/v3/assignment/{uuid}", headers=auth.editor)).status_code == 200
+            assert (
+                await c.get("/api/v1/assignments/asgn_001", headers=auth.admin)
+            ).status_code == 200
+            assert (await c.delete("/api/v1/me", headers=auth.admin)).status_code == 405
+            assert (await c.get("/no/such/route/123")).status_code == 404
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+    assert sorted(spans) == [
+        "DELETE /api/v1/me",
+        "GET /api/v1/assignments/{id}",
+        "GET /v3/assignment/{uuid}",
+        "GET unmatched",
+    ], sorted(spans)
+    attributes = spans["GET /v3/assignment/{uuid}"].attributes
+    assert attributes is not None
+    assert attributes["http.route"] == "/v3/assignment/{uuid}"
