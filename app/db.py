@@ -10,13 +10,17 @@ acknowledged write survives a crash of the process.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar, Token
 from typing import Any
 
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,10 +30,17 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import sqlite_driver
-from app.errors import Conflict
+from app.errors import Conflict, ServiceUnavailable
 from app.settings import Settings
 
 _WRITE = "gateway_write"
+log = logging.getLogger("gateway.db")
+
+# When the database cannot serve a request: 503, with this Retry-After (seconds).
+RETRY_AFTER_SECONDS = 5
+# PostgreSQL refusing a new connection: too_many_connections (the server's
+# max_connections or a role's CONNECTION LIMIT), cannot_connect_now (starting or stopping).
+_REFUSED_SQLSTATES = {"53300": "too many connections", "57P03": "not accepting connections"}
 
 # Statements executed in the current request/task, when a counter has been started.
 # The counters open around the current task (a request's, and a test's around it): each
@@ -119,9 +130,47 @@ class StatementCounter:
         _statement_counts.reset(token)
 
 
+def unavailable_reason(exc: BaseException) -> str | None:
+    """Why the database cannot take this request now (``None``: another error)."""
+    if isinstance(exc, PoolTimeout):
+        return "no pooled connection became free within the pool timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "the database server refused the connection"
+    if isinstance(exc, DBAPIError):
+        refused = _REFUSED_SQLSTATES.get(str(getattr(exc.orig, "sqlstate", "")))
+        if refused is not None:
+            return f"the database refused the connection ({refused})"
+    return None
+
+
+class OutageLog:
+    """Logs the database being unavailable at most once per ``interval`` seconds (with
+    how many requests were refused in between), not once per refused request."""
+
+    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self._next: float | None = None
+        self._unreported = 0
+
+    def report(self, reason: str) -> None:
+        now = self.clock()
+        if self._next is not None and now < self._next:
+            self._unreported += 1
+            return
+        log.error(
+            "database unavailable: %s; answering 503 (%d more refused since the last report)",
+            reason,
+            self._unreported,
+        )
+        self._next = now + self.interval
+        self._unreported = 0
+
+
 class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.outages = OutageLog()
         self._reader = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._writer = async_sessionmaker(
             engine.execution_options(**{_WRITE: True}), expire_on_commit=False, autoflush=True
@@ -132,15 +181,31 @@ class Database:
         return cls(create_engine(settings))
 
     @asynccontextmanager
+    async def _available(self) -> AsyncIterator[None]:
+        """503 with Retry-After when the database refuses connections or the pool is
+        exhausted (a request cannot be served now; it can be retried)."""
+        try:
+            yield
+        except (PoolTimeout, ConnectionRefusedError, DBAPIError) as exc:
+            reason = unavailable_reason(exc)
+            if reason is None:
+                raise
+            self.outages.report(reason)
+            raise ServiceUnavailable(
+                "The database is unavailable; retry later",
+                retry_after_seconds=RETRY_AFTER_SECONDS,
+            ) from exc
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self._reader() as session:
+        async with self._available(), self._reader() as session:
             yield session
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit on success, roll back on any error."""
         try:
-            async with self._writer() as session, session.begin():
+            async with self._available(), self._writer() as session, session.begin():
                 yield session
         except StaleDataError:
             raise Conflict(

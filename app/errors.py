@@ -15,7 +15,9 @@
     ├── UnsupportedMediaType     UNSUPPORTED_MEDIA_TYPE  415
     ├── Locked                   LOCKED                  423
     ├── RateLimited              RATE_LIMITED            429
-    └── RequestTimeout           TIMEOUT                 503  over the per-request time limit
+    ├── RequestTimeout           TIMEOUT                 503  over the per-request time limit
+    └── ServiceUnavailable       SERVICE_UNAVAILABLE     503  the database refuses connections
+                                                              or the pool is exhausted (Retry-After)
 
 REST renders them as ``application/problem+json`` (RFC 9457) with ``code`` and, for field
 errors, ``errors: [{field, message}]``; GraphQL puts ``code`` (and ``errors``) into
@@ -163,3 +165,12 @@ class RateLimited(DomainError):
     code = "RATE_LIMITED"
     status = 429
     title = "Too Many Requests"
+
+
+class ServiceUnavailable(DomainError):
+    code = "SERVICE_UNAVAILABLE"
+    status = 503
+    title = "Service Unavailable"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)})

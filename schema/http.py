@@ -30,6 +30,7 @@ from app.errors import (
     DomainError,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
 )
@@ -117,7 +118,7 @@ class GraphQLView(GraphQL[Context, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         try:
-            return await super().execute_single(
+            result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         except StrawberryHTTPException as exc:
@@ -133,6 +134,8 @@ class GraphQLView(GraphQL[Context, None]):
                     headers={"Allow": "POST"},
                 ) from None
             raise
+        _answer_unavailable(result, sub_response)
+        return result
 
     def _http_error(self, exc: StrawberryHTTPException) -> DomainError:
         if exc.status_code == 405:
@@ -194,6 +197,17 @@ class GraphQLView(GraphQL[Context, None]):
             _log_rejection("token required")
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": "token required"})
         context.principal = principal
+
+
+def _answer_unavailable(result: ExecutionResult, response: Response) -> None:
+    """The database could not serve a field (refused connections, exhausted pool): the
+    response is HTTP 503 with Retry-After, the errors carry ``SERVICE_UNAVAILABLE`` (and
+    what data there is stays in the body)."""
+    for error in result.errors or ():
+        if isinstance(error.original_error, ServiceUnavailable):
+            response.status_code = error.original_error.status
+            response.headers.update(error.original_error.headers)
+            return
 
 
 # The members of a GraphQL-over-HTTP request and the JSON type each must have (or null).
