@@ -85,6 +85,29 @@ async def test_exhausted_pool_is_503_with_retry_after_on_both_doors(
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
 
 
+async def test_pool_exhausted_during_graphql_execution_is_503_with_the_graphql_errors(
+    settings: Settings, demo, auth: Auth
+):
+    """Two root fields each open a unit of work at once, on a pool of one connection that
+    no caller may wait for: the second finds none (after the caller's lookup succeeded)."""
+    async with _served(
+        settings, db_pool_size=1, db_max_overflow=0, db_pool_timeout_seconds=1e-6
+    ) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": "{ me { legacyId } people(first: 1) { totalCount } }"},
+            headers=auth.admin,
+        )
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
+    assert response.headers["content-type"] == "application/json"
+    errors = response.json()["errors"]
+    assert [(e["message"], e["extensions"]) for e in errors] == [
+        (DETAIL, {"code": "SERVICE_UNAVAILABLE"})
+    ]
+    assert errors[0]["path"][0] in {"me", "people"}
+
+
 @pytest.mark.skipif(BACKEND != "postgres", reason="a PostgreSQL role's connection limit")
 async def test_too_many_connections_is_503_with_retry_after(
     settings: Settings, demo, auth: Auth, caplog: pytest.LogCaptureFixture
