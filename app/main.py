@@ -76,9 +76,14 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         error = NotFound(f"No route for {request.url.path}")
     elif exc.status_code == 405:
+        # Starlette's Allow lists the route's methods in set order: sorted, every worker
+        # sends the same header.
+        allow = (exc.headers or {}).get("Allow")
         error = MethodNotAllowed(
             f"{request.method} is not allowed on {request.url.path}",
-            headers=dict(exc.headers or {}),  # Allow: the methods the route serves
+            headers={"Allow": ", ".join(sorted(m.strip() for m in allow.split(",")))}
+            if allow
+            else None,
         )
     else:
         error = BadRequest(exc.detail)
