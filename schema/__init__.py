@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from graphql import GraphQLError
 from opentelemetry.trace import Tracer
-from strawberry.extensions import DisableIntrospection, ValidationCache
+from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -30,6 +30,7 @@ from schema.observe import OperationMetrics
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
 from schema.persisted import AllowListOnly, load_allowlist
 from schema.text import SafeText
+from schema.validation import QuietExecutor, Validation
 
 
 @strawberry.type
@@ -106,10 +107,10 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
     limits = Limits.from_settings(settings)
     extensions: list[Any] = [
         lambda: OperationMetrics(tracer),
-        lambda: GatewayErrors(hide_suggestions=settings.is_production),
+        GatewayErrors,
         lambda: QueryLimits(limits),
         SafeText,
-        lambda: ValidationCache(maxsize=256),
+        lambda: Validation(hide_suggestions=settings.is_production),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
@@ -121,6 +122,8 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        # Production hides name suggestions in variable errors too (schema/validation.py).
+        execution_context_class=QuietExecutor if settings.is_production else None,
         config=StrawberryConfig(
             auto_camel_case=True,
             batching_config={"max_operations": settings.graphql_max_operations},
