@@ -5,15 +5,13 @@ problem+json for transport-level errors."""
 from __future__ import annotations
 
 import logging
-from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -21,6 +19,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from app.assets import page
 from app.auth import authenticate
 from app.errors import (
     BadRequest,
@@ -36,7 +35,6 @@ from resolvers.context import Context
 from schema.limits import QueryTooComplex
 from schema.persisted import PersistedQueries, PersistedQueryError
 
-_STATIC = Path(str(files("app") / "static"))
 log = logging.getLogger("gateway.graphql")
 _STATUS_ERRORS: dict[int, type[DomainError]] = {404: NotFound, 405: MethodNotAllowed}
 
@@ -60,12 +58,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL with its JavaScript and CSS served by the gateway (no CDN)."""
-        if not (_STATIC / "graphiql" / "graphiql.min.js").exists():
-            return HTMLResponse(
-                "<h1>GraphiQL assets are not built</h1><p>Run <code>make setup</code>.</p>",
-                status_code=503,
-            )
-        return HTMLResponse((_STATIC / "graphiql.html").read_text())
+        return page("graphiql.html", "GraphiQL")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
