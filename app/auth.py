@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import jwt
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ from app.errors import Unauthenticated
 from app.logs import bind
 from app.models.apikeys import ApiKey
 from app.repositories.people import person_exists
+from app.rest.http import UNSAFE_TEXT, UNSAFE_TEXT_MESSAGE
 from app.settings import Settings
 from app.timeutil import utcnow
 
@@ -109,24 +111,45 @@ class TokenService:
                 algorithms=[self._settings.jwt_algorithm],
                 audience=self._settings.jwt_audience,
                 issuer=self._settings.jwt_issuer,
-                options={"require": ["sub", "exp", "iat"]},
+                # sub is checked with the other claims below (one rule, one reason).
+                options={"require": ["sub", "exp", "iat"], "verify_sub": False},
             )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("Token has expired") from None
         except jwt.PyJWTError:
             raise Unauthenticated("Invalid token") from None
-        roles, orgs = claims.get("roles", []), claims.get("orgs", [])
-        if (
-            not isinstance(claims["sub"], str)
-            or not isinstance(roles, list)
-            or not isinstance(orgs, list)
-        ):
-            raise Unauthenticated("Invalid token claims")
-        try:
-            parsed_roles = frozenset(Role(r) for r in roles)
-        except ValueError:
-            raise Unauthenticated("Invalid token claims: unknown role") from None
-        return Principal(claims["sub"], parsed_roles, frozenset(str(o) for o in orgs))
+        return _principal(claims)
+
+
+_MAX_ID_CHARS = 64  # person and organisation ids (the columns are String(64))
+
+
+def _identifier(value: object, claim: str, shape: str) -> str:
+    """One id from a token claim, held to the rules of any input (NUL, surrogates, length)."""
+    if not isinstance(value, str) or not 1 <= len(value) <= _MAX_ID_CHARS:
+        raise Unauthenticated(
+            f"Invalid token claims: {claim} {shape} of 1 to {_MAX_ID_CHARS} characters"
+        )
+    if UNSAFE_TEXT.search(value):
+        raise Unauthenticated(f"Invalid token claims: {claim} {UNSAFE_TEXT_MESSAGE}")
+    return value
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    """The principal a verified token's claims describe; 401 with the reason when a claim is
+    not what :meth:`TokenService.issue` writes (the database never sees such a value)."""
+    roles, orgs = claims.get("roles", []), claims.get("orgs", [])
+    for name, value in (("roles", roles), ("orgs", orgs)):
+        if not isinstance(value, list):
+            raise Unauthenticated(f"Invalid token claims: {name} must be a list")
+    sub = _identifier(claims["sub"], "sub", "must be a string")
+    try:
+        parsed_roles = frozenset(Role(r) for r in roles)
+    except ValueError:
+        raise Unauthenticated("Invalid token claims: unknown role") from None
+    return Principal(
+        sub, parsed_roles, frozenset(_identifier(o, "orgs", "must be strings") for o in orgs)
+    )
 
 
 async def principal_for_key(session: AsyncSession, key: str) -> Principal:

@@ -130,6 +130,8 @@ class GraphQLView(GraphQL[Context, None]):
         if header is None and context.request is not None:
             header = context.request.headers.get("authorization")
         try:
+            if header is not None and not isinstance(header, str):
+                raise Unauthenticated("The Authorization connection parameter must be a string")
             principal = await authenticate(header, context.tokens, context.db)
         except Unauthenticated as exc:
             _log_rejection(exc.detail)
