@@ -26,7 +26,7 @@ from app.logs import bind
 from app.models.apikeys import ApiKey
 from app.repositories.people import person_exists
 from app.rest.http import UNSAFE_TEXT, UNSAFE_TEXT_MESSAGE
-from app.settings import Settings
+from app.settings import HMAC_KEY_BYTES, Settings, require_secret_bytes
 from app.timeutil import utcnow
 
 API_KEY_PREFIX = "gwk_"
@@ -69,7 +69,16 @@ def jwt_secret(settings: Settings) -> str:
         raise RuntimeError("GATEWAY_JWT_SECRET must be set when GATEWAY_ENV=production")
     path = secret_file_for(settings)
     if path.exists():
-        return path.read_text().strip()
+        value = path.read_text().strip()
+        try:
+            require_secret_bytes(
+                f"The development JWT secret in {path} (for {settings.jwt_algorithm})",
+                value,
+                HMAC_KEY_BYTES[settings.jwt_algorithm],
+            )
+        except ValueError as exc:
+            raise RuntimeError(f"{exc}, or delete the file to have one generated") from None
+        return value
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
