@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
+import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
@@ -53,13 +56,27 @@ class Principal:
         return Role.ADMIN in self.roles
 
 
-def secret_file_for(settings: Settings) -> Path:
-    """Where the generated development secret lives: beside the SQLite file, else the cwd."""
+def secret_file_for(settings: Settings) -> Path | None:
+    """Where the generated development secret lives, anchored to the database so every
+    process using it (whatever its working directory) signs alike: ``GATEWAY_JWT_SECRET_FILE``
+    when set; else beside the SQLite file (``<database>.jwt-secret``); for PostgreSQL
+    ``$XDG_STATE_HOME/gateway/<host>-<port>-<database>.jwt-secret`` (``~/.local/state`` when
+    unset). ``None`` for an in-memory SQLite database: its secret lives as long as it does."""
+    if settings.jwt_secret_file is not None:
+        return settings.jwt_secret_file.expanduser().absolute()
+    url = make_url(settings.database_url)
     if settings.is_sqlite:
-        db_path = settings.database_url.split(":///", 1)[1]
-        if db_path and db_path != ":memory:":
-            return Path(db_path).with_name(Path(db_path).name + ".jwt-secret")
-    return Path(".gateway.jwt-secret")
+        if not url.database or url.database == ":memory:":
+            return None
+        database = Path(url.database).expanduser().absolute()
+        return database.with_name(database.name + ".jwt-secret")
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    name = f"{url.host or 'localhost'}-{url.port or 5432}-{url.database or 'postgres'}"
+    return Path(state).absolute() / "gateway" / (_UNSAFE_FILE_CHARS.sub("_", name) + ".jwt-secret")
+
+
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
+_IN_MEMORY_SECRETS: dict[str, str] = {}
 
 
 def jwt_secret(settings: Settings) -> str:
@@ -68,22 +85,43 @@ def jwt_secret(settings: Settings) -> str:
     if settings.is_production:
         raise RuntimeError("GATEWAY_JWT_SECRET must be set when GATEWAY_ENV=production")
     path = secret_file_for(settings)
+    if path is None:
+        return _IN_MEMORY_SECRETS.setdefault(settings.database_url, secrets.token_urlsafe(48))
+    value = _read_or_create_secret(path)
+    try:
+        require_secret_bytes(
+            f"The development JWT secret in {path} (for {settings.jwt_algorithm})",
+            value,
+            HMAC_KEY_BYTES[settings.jwt_algorithm],
+        )
+    except ValueError as exc:
+        raise RuntimeError(f"{exc}, or delete the file to have one generated") from None
+    return value
+
+
+def _read_or_create_secret(path: Path) -> str:
+    """The secret in ``path``; a new random one when there is none, said once on stderr.
+    The file appears complete or not at all (written aside, then linked into place), so
+    workers starting together agree on one secret."""
     if path.exists():
-        value = path.read_text().strip()
-        try:
-            require_secret_bytes(
-                f"The development JWT secret in {path} (for {settings.jwt_algorithm})",
-                value,
-                HMAC_KEY_BYTES[settings.jwt_algorithm],
-            )
-        except ValueError as exc:
-            raise RuntimeError(f"{exc}, or delete the file to have one generated") from None
-        return value
-    path.parent.mkdir(parents=True, exist_ok=True)
+        return path.read_text().strip()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return path.read_text().strip()  # another process created it first
+    finally:
+        draft.unlink()
+    print(
+        f"gateway: created a development JWT secret in {path}; every gateway command and "
+        "server using this database signs tokens with it (GATEWAY_JWT_SECRET overrides it)",
+        file=sys.stderr,
+    )
     return value
 
 

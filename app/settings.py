@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -41,6 +42,9 @@ class Settings(BaseSettings):
     # when none is configured; production refuses to start without one. Secrets shorter
     # than the algorithm's hash (HMAC_KEY_BYTES: 32 bytes for HS256) are refused.
     jwt_secret: SecretStr | None = None
+    # Where the generated development secret is kept (default: beside the SQLite file; for
+    # PostgreSQL in $XDG_STATE_HOME/gateway/, see app.auth.secret_file_for).
+    jwt_secret_file: Path | None = None
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_issuer: str = "gateway"
     jwt_audience: str = "gateway"

@@ -1,9 +1,12 @@
 """Signing secrets: long enough for their algorithm (a start-up error naming the setting
-otherwise)."""
+otherwise), and the generated development secret anchored to the database, so a command
+run from any directory signs tokens the server accepts."""
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 import subprocess
 import sys
 import warnings
@@ -12,10 +15,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from app.auth import TokenService
+from app.auth import TokenService, secret_file_for
 from app.settings import Settings
+from tests.helpers import app_client
 
 ROOT = Path(__file__).resolve().parents[1]
+CREATED = "gateway: created a development JWT secret in "
 
 
 def _settings(**values: object) -> Settings:
@@ -90,3 +95,100 @@ def test_the_cli_refuses_to_start_with_a_short_secret(tmp_path: Path):
     assert run.returncode != 0
     assert run.stdout == ""
     assert "GATEWAY_JWT_SECRET (for HS256) must be at least 32 bytes (it has 29)" in run.stderr
+
+
+def _demo_tokens(database_url: str, cwd: Path, state: Path) -> tuple[dict[str, str], str]:
+    """``gateway demo-tokens`` in a process of its own: tokens by person id, and stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update(PYTHONPATH=str(ROOT), GATEWAY_DATABASE_URL=database_url, XDG_STATE_HOME=str(state))
+    run = subprocess.run(
+        [sys.executable, "-m", "app.cli", "demo-tokens"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return dict(re.findall(r"^# (\S+): .*\n(\S+)$", run.stdout, re.MULTILINE)), run.stderr
+
+
+async def test_demo_tokens_from_another_directory_are_accepted_by_the_server(
+    settings: Settings, demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    state, elsewhere = tmp_path / "state", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    development = settings.model_copy(update={"jwt_secret": None})
+    expected = secret_file_for(development)
+    assert expected is not None
+    if settings.is_sqlite:
+        assert expected == Path(settings.database_url.split(":///", 1)[1] + ".jwt-secret")
+    else:
+        assert expected.parent == state / "gateway"
+    expected.unlink(missing_ok=True)
+    try:
+        tokens, stderr = _demo_tokens(settings.database_url, elsewhere, state)
+        assert stderr.splitlines() == [
+            f"{CREATED}{expected}; every gateway command and server using this database signs"
+            " tokens with it (GATEWAY_JWT_SECRET overrides it)"
+        ]
+        assert list(elsewhere.iterdir()) == []
+        assert stat.S_IMODE(expected.stat().st_mode) == 0o600
+        again, stderr = _demo_tokens(settings.database_url, elsewhere, state)
+        assert CREATED not in stderr  # said once, when it was created
+        async with app_client(development) as client:
+            for token, person in (
+                (tokens["admin_001"], "admin_001"),
+                (tokens["user_007"], "user_007"),
+                (again["user_042"], "user_042"),
+            ):
+                response = await client.get(
+                    "/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+                )
+                assert response.status_code == 200, response.text
+                assert response.json()["id"] == person
+    finally:
+        expected.unlink(missing_ok=True)
+
+
+def test_relative_sqlite_url_anchors_the_secret_to_the_database_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)
+    settings = _settings(database_url="sqlite+aiosqlite:///./data/gateway.db")
+    assert secret_file_for(settings) == tmp_path / "data" / "gateway.db.jwt-secret"
+
+
+def test_secret_file_setting_overrides_the_default(tmp_path: Path):
+    chosen = tmp_path / "keys" / "gateway.jwt-secret"
+    settings = _settings(
+        database_url="postgresql+asyncpg://gw@db.example:6543/gateway", jwt_secret_file=chosen
+    )
+    assert secret_file_for(settings) == chosen
+    first = TokenService(settings)
+    assert TokenService(settings).decode(first.issue("admin_001", ["admin"])).is_admin
+    assert stat.S_IMODE(chosen.stat().st_mode) == 0o600
+
+
+def test_postgres_default_is_in_the_state_directory_keyed_by_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    settings = _settings(database_url="postgresql+asyncpg://gw:pw@db.example:6543/gate/way")
+    assert secret_file_for(settings) == tmp_path / "gateway" / "db.example-6543-gate_way.jwt-secret"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    assert secret_file_for(settings) == (
+        Path.home() / ".local" / "state" / "gateway" / "db.example-6543-gate_way.jwt-secret"
+    )
+
+
+def test_in_memory_database_keeps_its_secret_in_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)
+    settings = _settings(database_url="sqlite+aiosqlite:///:memory:")
+    assert secret_file_for(settings) is None
+    token = TokenService(settings).issue("admin_001", ["admin"])
+    assert TokenService(settings).decode(token).person_id == "admin_001"
+    assert list(tmp_path.iterdir()) == []
