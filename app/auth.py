@@ -22,6 +22,7 @@ from typing import Any
 import jwt
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from app.db import Database
 from app.errors import Unauthenticated
@@ -254,3 +255,29 @@ async def authenticate(
         raise Unauthenticated("The token's person does not exist")
     bind(principal=principal.person_id)
     return principal
+
+
+async def authenticate_connection(
+    connection: HTTPConnection, authorization: object, api_key: str | None = None
+) -> Principal | None:
+    """:func:`authenticate` for a request or WebSocket of the app (``authorization`` as the
+    client sent it: a header, or a ``connection_init`` parameter of any JSON type). A
+    failure counts against the client's budget of failed authentications and answers
+    ``RateLimited`` (429) instead of ``Unauthenticated`` once that is spent; valid
+    credentials always pass."""
+    state = connection.app.state
+    try:
+        if authorization is not None and not isinstance(authorization, str):
+            raise Unauthenticated("The Authorization connection parameter must be a string")
+        return await authenticate(authorization, state.tokens, state.db, api_key)
+    except Unauthenticated:
+        await count_failed_authentication(connection)
+        raise
+
+
+async def count_failed_authentication(connection: HTTPConnection) -> None:
+    """Count one failed authentication of the client (raises ``RateLimited`` when its budget
+    is spent); a no-op when rate limits are off."""
+    limiter = connection.app.state.rate_limiter
+    if limiter is not None:
+        await limiter.failed_authentication(connection.scope)

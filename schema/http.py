@@ -20,12 +20,13 @@ from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.assets import page
-from app.auth import authenticate
+from app.auth import authenticate_connection
 from app.errors import (
     BadRequest,
     DomainError,
     MethodNotAllowed,
     NotFound,
+    RateLimited,
     Unauthenticated,
     UnsupportedMediaType,
 )
@@ -108,11 +109,8 @@ class GraphQLView(GraphQL[Context, None]):
         )
         if isinstance(request, Request):
             try:
-                context.principal = await authenticate(
-                    request.headers.get("authorization"),
-                    state.tokens,
-                    state.db,
-                    api_key=request.headers.get("x-api-key"),
+                context.principal = await authenticate_connection(
+                    request, request.headers.get("authorization"), request.headers.get("x-api-key")
                 )
             except Unauthenticated as exc:
                 context.auth_error = exc
@@ -127,13 +125,12 @@ class GraphQLView(GraphQL[Context, None]):
             if isinstance(params, dict)
             else None
         )
-        if header is None and context.request is not None:
-            header = context.request.headers.get("authorization")
+        websocket: WebSocket = context.request
+        if header is None:
+            header = websocket.headers.get("authorization")
         try:
-            if header is not None and not isinstance(header, str):
-                raise Unauthenticated("The Authorization connection parameter must be a string")
-            principal = await authenticate(header, context.tokens, context.db)
-        except Unauthenticated as exc:
+            principal = await authenticate_connection(websocket, header)
+        except (Unauthenticated, RateLimited) as exc:
             _log_rejection(exc.detail)
             raise ConnectionRejectionError({"code": exc.code, "message": exc.detail}) from None
         if principal is None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +18,6 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
@@ -32,7 +29,7 @@ from app.migrate import upgrade
 from app.models import Base
 from app.seed import seed_demo
 from app.settings import Settings
-from tests.helpers import Auth
+from tests.helpers import Auth, serve_in_thread
 
 BACKEND = os.environ.get("GATEWAY_TEST_DATABASE", "sqlite")
 PG_URL = os.environ.get("GATEWAY_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -139,20 +136,5 @@ async def demo(db: Database) -> None:
 def live_url(settings: Settings) -> Iterator[str]:
     """The gateway served by a real uvicorn server on a free loopback port, in a thread of
     its own (so blocking clients such as a browser driver cannot stall it)."""
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serve_in_thread(create_app(settings)) as url:
+        yield url

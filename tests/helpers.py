@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
+import uvicorn
+from starlette.applications import Starlette
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from app.auth import TokenService
 from app.cli import main as cli
@@ -63,6 +71,35 @@ async def gql(
     return body
 
 
+async def api_key_headers(
+    client: httpx.AsyncClient, admin: dict[str, str], person: str, role: str, org: str
+) -> dict[str, str]:
+    """``X-API-Key`` headers of a new key for ``person`` (created over GraphQL by an admin)."""
+    created = await gql(
+        client,
+        "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key } }",
+        {"i": {"name": "test key", "personId": person, "role": role, "orgs": [org]}},
+        headers=admin,
+    )
+    return {"X-API-Key": created["data"]["createApiKey"]["key"]}
+
+
+async def connection_init(url: str, payload: object) -> dict[str, Any] | int:
+    """Open a graphql-transport-ws connection to ``ws://url/graphql`` and send
+    ``connection_init``: the server's first message, or the code it closed the socket with."""
+    async with connect(
+        f"ws://{url}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        try:
+            message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+        except ConnectionClosed as closed:
+            if closed.rcvd is None:
+                raise
+            return closed.rcvd.code
+        return message
+
+
 def error_codes(body: dict[str, Any]) -> list[str]:
     return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
 
@@ -99,6 +136,27 @@ async def run_cli(settings: Settings, *argv: str) -> int:
             get_settings.cache_clear()
 
     return await asyncio.get_running_loop().run_in_executor(None, run)
+
+
+@contextmanager
+def serve_in_thread(app: Starlette) -> Iterator[str]:
+    """``app`` served by a real uvicorn server on a free loopback port, in a thread of its
+    own; yields ``host:port`` once it accepts connections."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 @asynccontextmanager

@@ -5,20 +5,15 @@ from the database (PostgreSQL cannot store NUL)."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 from typing import Any
 
 import httpx
 import jwt
 import pytest
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
-from websockets.typing import Subprotocol
 
 from app.settings import Settings
-from tests.helpers import error_codes, gql
+from tests.helpers import connection_init, error_codes, gql
 
 UNSAFE = "may not contain NUL characters or unpaired surrogates"
 BAD_CLAIMS: list[tuple[dict[str, Any], str]] = [
@@ -97,13 +92,6 @@ async def test_bad_claims_are_refused_at_connection_init(
 ):
     init = payload if "Authorization" in payload else signed(settings, **payload)
     caplog.set_level(logging.INFO, logger="gateway.graphql")
-    async with connect(
-        f"ws://{live_url}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
-    ) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-        with pytest.raises(ConnectionClosed) as closed:
-            await asyncio.wait_for(ws.recv(), timeout=5)
-    assert closed.value.rcvd is not None
-    assert closed.value.rcvd.code == 4403
+    assert await connection_init(live_url, init) == 4403
     refusals = [r.getMessage() for r in caplog.records if r.name == "gateway.graphql"]
     assert refusals == [f"websocket connection refused: {reason}"]
