@@ -15,16 +15,19 @@ import pytest
 from app.settings import Settings
 from tests.helpers import connection_init, error_codes, gql
 
-UNSAFE = "may not contain NUL characters or unpaired surrogates"
+SUB = "Invalid token claims: sub must be 1-64 letters, digits, '_', '.', ':' or '-'"
+ORGS = "Invalid token claims: each of orgs must be 1-64 letters, digits, '_', '.', ':' or '-'"
 BAD_CLAIMS: list[tuple[dict[str, Any], str]] = [
-    ({"sub": "admin_001\x00"}, f"Invalid token claims: sub {UNSAFE}"),
-    ({"sub": "\x00"}, f"Invalid token claims: sub {UNSAFE}"),
-    ({"sub": "admin_\ud800"}, f"Invalid token claims: sub {UNSAFE}"),
-    ({"sub": ""}, "Invalid token claims: sub must be a string of 1 to 64 characters"),
-    ({"sub": "a" * 65}, "Invalid token claims: sub must be a string of 1 to 64 characters"),
-    ({"sub": 42}, "Invalid token claims: sub must be a string of 1 to 64 characters"),
-    ({"orgs": ["org_03\x00"]}, f"Invalid token claims: orgs {UNSAFE}"),
-    ({"orgs": [3]}, "Invalid token claims: orgs must be strings of 1 to 64 characters"),
+    ({"sub": "admin_001\x00"}, SUB),
+    ({"sub": "\x00"}, SUB),
+    ({"sub": "admin_\ud800"}, SUB),
+    ({"sub": ""}, SUB),
+    ({"sub": "a" * 65}, SUB),
+    ({"sub": "admin 001"}, SUB),
+    ({"sub": 42}, SUB),
+    ({"orgs": ["org_03\x00"]}, ORGS),
+    ({"orgs": ["org_03", "\ud800"]}, ORGS),
+    ({"orgs": [3]}, ORGS),
     ({"orgs": "org_03"}, "Invalid token claims: orgs must be a list"),
     ({"roles": ["admin\x00"]}, "Invalid token claims: unknown role"),
     ({"roles": "admin"}, "Invalid token claims: roles must be a list"),
@@ -73,6 +76,14 @@ async def test_good_claims_still_pass(client: httpx.AsyncClient, demo, settings:
     response = await client.get("/api/v1/me", headers=headers)
     assert response.status_code == 200
     assert response.json()["id"] == "user_007"
+
+
+@pytest.mark.parametrize("key", ["gwk_key\x00001.secret", "gwk_key 001.secret", "gwk_.secret"])
+async def test_malformed_api_key_is_401(client: httpx.AsyncClient, demo, key: str):
+    response = await client.get("/api/v1/me", headers={"X-API-Key": key})
+    assert response.status_code == 401
+    assert response.json()["code"] == "UNAUTHENTICATED"
+    assert response.json()["detail"] == "Invalid API key"
 
 
 @pytest.mark.parametrize(
