@@ -9,13 +9,15 @@ import re
 import stat
 import subprocess
 import sys
+import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from app.auth import TokenService, secret_file_for
+from app.auth import TokenService, jwt_secret, secret_file_for
 from app.settings import Settings
 from tests.helpers import app_client
 
@@ -192,3 +194,17 @@ def test_in_memory_database_keeps_its_secret_in_the_process(
     token = TokenService(settings).issue("admin_001", ["admin"])
     assert TokenService(settings).decode(token).person_id == "admin_001"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_workers_starting_together_agree_on_one_secret(tmp_path: Path):
+    settings = _settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/gw.db")
+    start = threading.Barrier(8)
+
+    def worker() -> str:
+        start.wait(timeout=30)
+        return jwt_secret(settings)
+
+    with ThreadPoolExecutor(8) as pool:
+        seen = set(pool.map(lambda _: worker(), range(8)))
+    assert seen == {(tmp_path / "gw.db.jwt-secret").read_text()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gw.db.jwt-secret"]
