@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from datetime import timedelta
 import orjson
 
 from app.auth import Role
+from app.logs import configure_logging
 from app.settings import Settings, get_settings
 
 _DURATION = re.compile(r"^(\d+)([smhd]?)\Z")
@@ -28,29 +30,52 @@ def parse_duration(text: str) -> timedelta:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import os
     import tempfile
 
     import uvicorn
+
+    from app.logs import uvicorn_log_config
+    from app.main import create_app
 
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Workers write their metrics to a shared directory; /metrics sums them.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-metrics-")
 
+    # Built here first, so a configuration error stops `serve` before it binds the port; one
+    # process serves this app, several (or --reload) build their own from the factory.
+    app = create_app(settings)
+    subprocesses = args.reload or args.workers > 1
+    base = f"http://{_browsable(args.host)}:{args.port}"
+    logging.getLogger("gateway").info(
+        "GraphiQL at %s, REST API docs at %s",
+        f"{base}/graphql"
+        if settings.graphiql_enabled
+        else "(off; GATEWAY_GRAPHIQL=true serves it)",
+        f"{base}/docs",
+    )
     uvicorn.run(
-        "app.main:create_app",
-        factory=True,
+        "app.main:create_app" if subprocesses else app,
+        factory=subprocesses,
         host=args.host,
         port=args.port,
         workers=None if args.reload else args.workers,
         reload=args.reload,
+        http="app.serving:BoundedH11Protocol",
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
         timeout_graceful_shutdown=args.graceful_timeout,
         log_level=args.log_level,
-        log_config=None,  # the app configures structured logging itself
+        log_config=uvicorn_log_config(settings),
+        access_log=False,  # the gateway's own access log has the request id and the route
     )
     return 0
+
+
+def _browsable(host: str) -> str:
+    """The address to open for a listening host (all interfaces: this machine)."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 (a listening address, not a bind)
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
@@ -270,12 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     if args.command == "seed" and args.scale < 1:
         build_parser().error("--scale must be at least 1")
-    return int(args.run(args, get_settings()))
+    settings = get_settings()
+    if settings.configure_logging:
+        configure_logging(settings)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    return int(args.run(args, settings))
 
 
 if __name__ == "__main__":
