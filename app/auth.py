@@ -24,7 +24,7 @@ from app.errors import Unauthenticated
 from app.logs import bind
 from app.models.apikeys import ApiKey
 from app.repositories.people import person_exists
-from app.settings import Settings
+from app.settings import ConfigurationError, Settings
 from app.timeutil import utcnow
 
 API_KEY_PREFIX = "gwk_"
@@ -64,7 +64,7 @@ def jwt_secret(settings: Settings) -> str:
     if settings.jwt_secret is not None:
         return settings.jwt_secret.get_secret_value()
     if settings.is_production:
-        raise RuntimeError("GATEWAY_JWT_SECRET must be set when GATEWAY_ENV=production")
+        raise ConfigurationError("GATEWAY_JWT_SECRET must be set when GATEWAY_ENV=production")
     path = secret_file_for(settings)
     if path.exists():
         return path.read_text().strip()
