@@ -424,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         try:
             code = _run(argv)
-        finally:  # also after argparse's exit (--help): a closed pipe shows here
+        finally:  # also on SystemExit: a closed pipe shows here, not at interpreter exit
             sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (``gateway export-schema | head``): stop quietly, and keep the
