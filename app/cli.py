@@ -54,13 +54,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings)
     subprocesses = args.reload or args.workers > 1
     base = f"http://{_browsable(args.host)}:{args.port}"
-    logging.getLogger("gateway").info(
-        "GraphiQL at %s, REST API docs at %s",
-        f"{base}/graphql"
+    graphiql = (
+        f"GraphiQL at {base}/graphql"
         if settings.graphiql_enabled
-        else "(off; GATEWAY_GRAPHIQL=true serves it)",
-        f"{base}/docs",
+        else "GraphiQL off (GATEWAY_GRAPHIQL=true serves it)"
     )
+    logging.getLogger("gateway").info("%s, REST API docs at %s/docs", graphiql, base)
     uvicorn.run(
         "app.main:create_app" if subprocesses else app,
         factory=subprocesses,

@@ -69,9 +69,17 @@ def _log_lines(output: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in output.splitlines()]
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_served_logs_are_one_json_format_in_every_process(settings: Settings, workers: str):
-    env = {"GATEWAY_LOG_FORMAT": "json"}
+@pytest.mark.parametrize(
+    ("workers", "env"),
+    [
+        pytest.param("1", {"GATEWAY_LOG_FORMAT": "json"}, id="1 worker"),
+        pytest.param("2", {"GATEWAY_LOG_FORMAT": "json"}, id="2 workers"),
+        pytest.param("1", {"GATEWAY_ENV": "production"}, id="production"),  # JSON by default
+    ],
+)
+def test_served_logs_are_one_json_format_in_every_process(
+    settings: Settings, workers: str, env: dict[str, str]
+):
     with gateway_serve(settings, "--workers", workers, "--log-level", "info", env=env) as server:
         assert httpx.get(f"http://{server.base}/healthz").status_code == 200
         output = server.stop()
@@ -82,11 +90,12 @@ def test_served_logs_are_one_json_format_in_every_process(settings: Settings, wo
     assert all({"event", "level", "logger", "timestamp"} <= line.keys() for line in lines)
     events = [(str(line["logger"]), str(line["event"])) for line in lines]
     port = server.base.rsplit(":", 1)[1]
-    assert (
-        "gateway",
-        f"GraphiQL at http://127.0.0.1:{port}/graphql, "
-        f"REST API docs at http://127.0.0.1:{port}/docs",
-    ) in events
+    graphiql = (
+        "GraphiQL off (GATEWAY_GRAPHIQL=true serves it)"
+        if env.get("GATEWAY_ENV") == "production"
+        else f"GraphiQL at http://127.0.0.1:{port}/graphql"
+    )
+    assert ("gateway", f"{graphiql}, REST API docs at http://127.0.0.1:{port}/docs") in events
     assert ("uvicorn", f"Uvicorn running on http://127.0.0.1:{port} (Press CTRL+C to quit)") in (
         events
     )
