@@ -30,7 +30,7 @@ from app.ids import EXTERNAL_ID_RULE, is_valid_external_id
 from app.logs import bind
 from app.models.apikeys import ApiKey
 from app.repositories.people import person_exists
-from app.settings import HMAC_KEY_BYTES, Settings, require_secret_bytes
+from app.settings import HMAC_KEY_BYTES, ConfigurationError, Settings, require_secret_bytes
 from app.timeutil import utcnow
 
 API_KEY_PREFIX = "gwk_"
@@ -84,7 +84,7 @@ def jwt_secret(settings: Settings) -> str:
     if settings.jwt_secret is not None:
         return settings.jwt_secret.get_secret_value()
     if settings.is_production:
-        raise RuntimeError("GATEWAY_JWT_SECRET must be set when GATEWAY_ENV=production")
+        raise ConfigurationError("GATEWAY_JWT_SECRET must be set when GATEWAY_ENV=production")
     path = secret_file_for(settings)
     if path is None:
         return _IN_MEMORY_SECRETS.setdefault(settings.database_url, secrets.token_urlsafe(48))
@@ -96,7 +96,7 @@ def jwt_secret(settings: Settings) -> str:
             HMAC_KEY_BYTES[settings.jwt_algorithm],
         )
     except ValueError as exc:
-        raise RuntimeError(f"{exc}, or delete the file to have one generated") from None
+        raise ConfigurationError(f"{exc}, or delete the file to have one generated") from None
     return value
 
 

@@ -24,6 +24,11 @@ def require_secret_bytes(where: str, value: str, minimum: int) -> None:
         )
 
 
+class ConfigurationError(RuntimeError):
+    """Settings that are valid one by one but cannot work (e.g. production without a JWT
+    secret). The message names the setting; ``gateway`` prints it as one line."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
 
