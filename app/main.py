@@ -174,5 +174,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.tokens = tokens
     app.state.events = build_broker(settings)
     app.state.rate_limiter = limiter
+    app.state.persisted = persisted
     app.state.tracer_provider = tracing
     return app

@@ -100,11 +100,14 @@ def db(app: Starlette) -> Database:
 
 @pytest.fixture(autouse=True)
 async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test starts from empty tables and an empty persisted-query (APQ) store."""
     if "app" not in request.fixturenames:
         yield
         return
     database: Database = request.getfixturevalue("db")
+    application: Starlette = request.getfixturevalue("app")
     yield
+    await application.state.persisted.clear()
     async with database.write() as session:
         if database.engine.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
