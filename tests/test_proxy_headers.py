@@ -10,6 +10,7 @@ Mutations: ``cmd_serve`` with ``proxy_headers=False`` fails the trusted-proxy te
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from app.settings import Settings
 from tests.test_multiworker import _start
 
 LIMITED = {"GATEWAY_RATE_LIMIT_ENABLED": "true", "GATEWAY_RATE_LIMIT_PER_IP": "3/minute"}
+REFUSED = re.compile(r"rate limited limit=ip ip=(\S+)")
 ROUTE = "/openapi.json"  # public, and rate limited like every route but the probes
 
 
@@ -45,11 +47,7 @@ def status(client: httpx.Client, forwarded_for: str | None) -> int:
 def refused_addresses(log: IO[bytes]) -> list[str]:
     """The addresses the rate limiter logged as refused, in order."""
     log.seek(0)
-    return [
-        line.split("rate limited ip=", 1)[1].split()[0]
-        for line in log.read().decode().splitlines()
-        if "rate limited ip=" in line
-    ]
+    return REFUSED.findall(log.read().decode())
 
 
 def test_a_trusted_proxy_passes_the_client_address_on(settings: Settings):
