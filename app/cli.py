@@ -67,7 +67,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port,
         workers=None if args.reload else args.workers,
         reload=args.reload,
-        http="app.serving:BoundedH11Protocol",
+        http="app.serving:BoundedHttpToolsProtocol",
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
         timeout_graceful_shutdown=args.graceful_timeout,

@@ -1,92 +1,92 @@
-"""How ``gateway serve`` runs uvicorn: the HTTP protocol, its request-head bounds, logging.
+"""How ``gateway serve`` runs uvicorn: the HTTP protocol and its request-head bounds.
 
 Request heads are bounded before the app sees them: at most ``MAX_HEADERS`` header fields
 and ``MAX_HEAD_BYTES`` bytes for the request line and headers together; a larger head is
 answered ``431 Request Header Fields Too Large`` and the connection is closed.
 
-uvicorn's httptools parser has no such bound (it reads any header in full), and its h11
-protocol answers 400 where h11 itself says 431 (``error_status_hint``) and bounds only a
-head still incomplete after a read, so a complete head of up to one socket read (256 KiB)
-passes. ``BoundedH11Protocol`` is uvicorn's h11 protocol with both bounds and the 431.
+uvicorn's httptools protocol (the fast C parser, uvicorn's default where installed) has no
+such bound: httptools gathers a header in memory until it ends, however long. Its h11
+protocol bounds only a head still incomplete after a read (a complete head of one socket
+read, 256 KiB, passes) and answers 400. ``BoundedHttpToolsProtocol`` keeps httptools and
+adds both bounds: bytes are counted as they arrive while a head is incomplete (so an 8 MB
+header is refused after its first 32 KiB, not read in full), fields as they are parsed,
+and a complete head's exact size is checked before the request starts.
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
-import h11
-from uvicorn.config import Config
-from uvicorn.protocols.http.h11_impl import H11Protocol
-from uvicorn.server import ServerState
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 MAX_HEAD_BYTES = 32 * 1024
 MAX_HEADERS = 100
 # After a 431 the rest of the head is read and dropped for up to this long before the
 # connection closes: closing with unread data would reset it and lose the answer.
 LINGER_SECONDS = 5.0
+_REFUSAL = b"Request header fields too large"
 
 
-class _BoundedConnection(h11.Connection):
-    """An h11 server connection that also refuses complete heads over the bounds."""
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with bounded request heads, answered 431 past them."""
 
-    def __init__(self) -> None:
-        super().__init__(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
-        self.refused_status: int | None = None
-
-    def next_event(self) -> Any:
-        try:
-            event = super().next_event()
-        except h11.RemoteProtocolError as error:
-            self.refused_status = error.error_status_hint
-            raise
-        if isinstance(event, h11.Request):
-            size = len(event.method) + len(event.target) + 12
-            size += sum(len(name) + len(value) + 4 for name, value in event.headers)
-            if len(event.headers) > MAX_HEADERS or size > MAX_HEAD_BYTES:
-                self.refused_status = 431
-                raise h11.RemoteProtocolError("Request header fields too large", 431)
-        return event
-
-
-class BoundedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with bounded request heads, answered 431 past the bounds."""
-
-    conn: _BoundedConnection
-
-    def __init__(
-        self,
-        config: Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self.conn = _BoundedConnection()
-        self._refused = False
+    _in_head = False  # between the first byte of a request and the end of its head
+    _head_bytes = 0  # bytes fed while the current head was still incomplete
+    _over_bounds = False  # a parser callback found the head past a bound
+    _refused = False
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # the rest of a refused head: dropped
-        super().data_received(data)
+        try:
+            super().data_received(data)
+        finally:
+            if self._in_head and not self._refused:
+                self._head_bytes += len(data)
+                if self._head_bytes > MAX_HEAD_BYTES:
+                    self._refuse()
 
     def send_400_response(self, msg: str) -> None:
-        if self.conn.refused_status != 431:
+        # Reached from uvicorn's data_received on a parser error, which is also how a
+        # callback's refusal arrives (httptools turns its exception into one).
+        if self._over_bounds:
+            self._refuse()
+        else:
             super().send_400_response(msg)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+        self._head_bytes = 0
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if len(self.headers) >= MAX_HEADERS:
+            self._over_bounds = True
+            raise ValueError("too many header fields")
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        size = len(self.url) + 12 + sum(len(n) + len(v) + 4 for n, v in self.headers)
+        if size > MAX_HEAD_BYTES:
+            self._over_bounds = True
+            raise ValueError("request head too large")
+        super().on_headers_complete()
+
+    def _refuse(self) -> None:
+        if self._refused:
             return
-        body = b"Request header fields too large"
-        headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        response = h11.Response(
-            status_code=431, headers=headers, reason=b"Request Header Fields Too Large"
-        )
-        self.transport.write(self.conn.send(response))
-        self.transport.write(self.conn.send(h11.Data(data=body)))
-        self.transport.write(self.conn.send(h11.EndOfMessage()))
         self._refused = True
+        self._in_head = False
+        self.transport.write(
+            b"".join(
+                [
+                    STATUS_LINE[431],
+                    b"content-type: text/plain; charset=utf-8\r\n",
+                    b"content-length: " + str(len(_REFUSAL)).encode() + b"\r\n",
+                    b"connection: close\r\n\r\n",
+                    _REFUSAL,
+                ]
+            )
+        )
         if not self.transport.can_write_eof():
             self.transport.close()
             return
