@@ -35,7 +35,8 @@ Year = Annotated[
     int | None, strawberry.argument(description="A calendar year (without start/end dates).")
 ]
 StartDate = Annotated[
-    dt.date | None, strawberry.argument(description="First day of the period (with endDate).")
+    dt.date | None,
+    strawberry.argument(description="First day of the period (with endDate; any length)."),
 ]
 EndDate = Annotated[
     dt.date | None, strawberry.argument(description="Last day of the period (with startDate).")

@@ -33,7 +33,13 @@ from app.repositories import people as people_repo
 from app.services.activity_totals import DailyTotal, mentor_daily_totals
 from app.services.authz import require_role
 from app.services.milestone_access import can_see_mentor, may_manage
-from app.services.milestone_rules import Period, Summary, check_period, check_summary
+from app.services.milestone_rules import (
+    MAX_PERIOD_DAYS,
+    Period,
+    Summary,
+    check_period,
+    check_summary,
+)
 from app.timeutil import start_of_day, utcnow
 
 TOPIC = "milestone"
@@ -141,7 +147,7 @@ async def detect(
     """Detect and persist the mentor's milestones of the period (see the module doc)."""
     who = require_role(principal, Role.COORDINATOR)  # peer mentors never detect: 403
     mentor = await _check_mentor(session, who, mentor_id)
-    period = check_period(year, start_date, end_date)
+    period = check_period(year, start_date, end_date, longest=MAX_PERIOD_DAYS)
     given: Summary | None = None
     if summary is not None:
         given = check_summary(
