@@ -156,7 +156,8 @@ class MilestoneMutation:
     @strawberry.mutation(
         description="Detect and persist a mentor's milestones for a period (coordinators of "
         "the mentor's organisation, admins). Idempotent: detecting again updates the same "
-        "records."
+        "records, and only adds: an achieved milestone stays achieved when the totals went "
+        "down (withdraw one with `updateMilestone` or `deleteMilestone`)."
     )
     async def detect_milestones(
         self,
