@@ -27,6 +27,7 @@ from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.base import Node, fetch_node
 from schema.editorial import EditorialMutation, EditorialQuery, EditorialSubscription
 from schema.errors import GatewayErrors, log_errors
+from schema.input_values import InputValueCodes
 from schema.limits import Limits, QueryLimits, parse_document
 from schema.mentoring_roots import MentoringMutation, MentoringQuery, MentoringSubscription
 from schema.milestone_roots import MilestoneMutation, MilestoneQuery, MilestoneSubscription
@@ -192,6 +193,7 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
     extensions: list[Any] = [
         lambda: OperationMetrics(tracer),
         GatewayErrors,
+        InputValueCodes,
         lambda: QueryLimits(limits),
         SafeText,
         lambda: Validation(hide_suggestions=settings.is_production),

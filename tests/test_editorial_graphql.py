@@ -251,7 +251,7 @@ async def test_bad_input_has_codes(client, demo, auth: Auth):
     )
     assert error_codes(invalid) == ["BAD_USER_INPUT"]
     fields = {e["field"] for e in invalid["errors"][0]["extensions"]["errors"]}
-    assert fields == {"title", "slug", "users", "issue_id"}
+    assert fields == {"title", "slug", "users", "issueId"}  # GraphQL names its fields in camelCase
 
 
 async def test_roles_without_the_acl_action_are_forbidden(client, demo, auth: Auth):

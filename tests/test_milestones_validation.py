@@ -329,7 +329,7 @@ async def test_graphql_refuses_status_words_outside_the_enum(
         headers=auth.coordinator,
     )
     assert body.get("data") is None
-    assert error_codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert error_codes(body) == ["BAD_USER_INPUT"]
     over = await gql(
         client,
         'mutation { updateMilestone(id: "milestone_500h", input: {progressPercentage: 120}) { status } }',
