@@ -34,6 +34,7 @@ from schema.milestone_roots import MilestoneMutation, MilestoneQuery, MilestoneS
 from schema.observe import OperationMetrics
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
 from schema.persisted import AllowListOnly, load_allowlist
+from schema.scalars import SCALAR_MAP
 from schema.text import SafeText
 from schema.validation import QuietExecutor, Validation
 
@@ -213,6 +214,7 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
         limits=limits,
         config=StrawberryConfig(
             auto_camel_case=True,
+            scalar_map=SCALAR_MAP,
             batching_config={"max_operations": settings.graphql_max_operations},
         ),
     )

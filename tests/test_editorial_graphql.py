@@ -80,7 +80,7 @@ async def test_assignment_with_its_relations(client, demo, auth: Auth):
         "A title",
     )
     assert item["content"] == "<p>something</p>"
-    assert item["dueAt"] == "2016-12-30T05:00:00+00:00"
+    assert item["dueAt"] == "2016-12-30T05:00:00Z"
     assert item["publishedAt"] is None
     assert item["srn"] == EXAMPLE_SRN
     assert item["issue"]["ceoId"] == "2"

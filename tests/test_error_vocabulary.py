@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.errors import DomainError
+from app.errors import DomainError, graphql_field
 from tests.helpers import Auth, error_codes, gql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,14 +34,7 @@ def _rest_item(local_id: str, **changes: Any) -> dict[str, Any]:
 
 
 def _graphql_item(local_id: str, **changes: Any) -> dict[str, Any]:
-    return {
-        "localId": local_id,
-        "peerMentorId": MENTOR,
-        "activityTypeId": "type_running",
-        "date": "2026-11-02",
-        "durationMinutes": 45,
-        **changes,
-    }
+    return {graphql_field(k): v for k, v in _rest_item(local_id).items()} | changes
 
 
 LOG = """mutation ($input: LogActivityInput!) {
