@@ -156,8 +156,8 @@ NOT_CODES = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "BEGIN", "CASCADE", "JWT"}
     | {"ACT", "HRS", "PPL"}  # badge image words
     | {"UNSET"}  # a sentinel of mentoring updates
-    | {"PROMETHEUS_MULTIPROC_DIR"}  # an environment variable
 )
+ENVIRONMENT_VARIABLE = re.compile(r"^(GATEWAY|PROMETHEUS|XDG)_")
 
 
 def _code_literals() -> dict[str, set[str]]:
@@ -173,6 +173,7 @@ def _code_literals() -> dict[str, set[str]]:
                     and isinstance(node.value, str)
                     and CODE_LIKE.match(node.value)
                     and node.value not in NOT_CODES
+                    and not ENVIRONMENT_VARIABLE.match(node.value)
                 ):
                     found.setdefault(node.value, set()).add(str(path.relative_to(ROOT)))
     return found
