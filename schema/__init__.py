@@ -27,12 +27,14 @@ from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.base import Node, fetch_node
 from schema.editorial import EditorialMutation, EditorialQuery, EditorialSubscription
 from schema.errors import GatewayErrors, log_errors
+from schema.input_values import InputValueCodes
 from schema.limits import Limits, QueryLimits, parse_document
 from schema.mentoring_roots import MentoringMutation, MentoringQuery, MentoringSubscription
 from schema.milestone_roots import MilestoneMutation, MilestoneQuery, MilestoneSubscription
 from schema.observe import OperationMetrics
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
 from schema.persisted import AllowListOnly, load_allowlist
+from schema.scalars import SCALAR_MAP
 from schema.text import SafeText
 from schema.validation import QuietExecutor, Validation
 
@@ -192,6 +194,7 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
     extensions: list[Any] = [
         lambda: OperationMetrics(tracer),
         GatewayErrors,
+        InputValueCodes,
         lambda: QueryLimits(limits),
         SafeText,
         lambda: Validation(hide_suggestions=settings.is_production),
@@ -211,6 +214,7 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
         limits=limits,
         config=StrawberryConfig(
             auto_camel_case=True,
+            scalar_map=SCALAR_MAP,
             batching_config={"max_operations": settings.graphql_max_operations},
         ),
     )

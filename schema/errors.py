@@ -37,6 +37,7 @@ def _add_codes(result: object) -> None:
     for error in getattr(result, "errors", None) or ():
         original = error.original_error
         if isinstance(original, DomainError):
+            error.message = original.graphql_message()
             error.extensions = {**(error.extensions or {}), **original.extensions()}
         elif isinstance(original, GraphQLError):
             error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}

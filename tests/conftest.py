@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -135,9 +136,21 @@ async def demo(db: Database) -> None:
     await seed_demo(db)
 
 
+@dataclass(frozen=True, slots=True)
+class LiveServer:
+    url: str  # host:port
+    app: Starlette  # what it serves (e.g. to wait until its event broker has subscribers)
+
+
 @pytest.fixture(scope="session")
-def live_url(settings: Settings) -> Iterator[str]:
+def live_url(live_server: LiveServer) -> str:
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[LiveServer]:
     """The gateway served by a real uvicorn server on a free loopback port, in a thread of
     its own (so blocking clients such as a browser driver cannot stall it)."""
-    with serve_in_thread(create_app(settings)) as url:
-        yield url
+    served = create_app(settings)
+    with serve_in_thread(served) as url:
+        yield LiveServer(url, served)

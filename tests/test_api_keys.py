@@ -125,7 +125,7 @@ async def test_only_admins_manage_keys(client, demo, auth: Auth):
     bad = await gql(
         client, CREATE, {"input": {"name": "x", "personId": "nobody", "role": "wizard"}}, auth.admin
     )
-    assert {e["field"] for e in bad["errors"][0]["extensions"]["errors"]} == {"person_id", "role"}
+    assert {e["field"] for e in bad["errors"][0]["extensions"]["errors"]} == {"personId", "role"}
 
 
 async def test_cli_creates_lists_and_revokes(

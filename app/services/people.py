@@ -256,9 +256,9 @@ async def add_membership(
     if role not in PERSON_ROLES and role != "member":
         raise InvalidInput.field("role", f"unknown role {role!r}")
     if await repo.get_person(session, person_id) is None:
-        raise InvalidInput.field("personId", f"unknown person {person_id!r}")
+        raise InvalidInput.field("person_id", f"unknown person {person_id!r}")
     if await repo.get_org(session, org_id) is None:
-        raise InvalidInput.field("orgId", f"unknown organisation {org_id!r}")
+        raise InvalidInput.field("org_id", f"unknown organisation {org_id!r}")
     membership = await repo.get_membership(session, person_id, org_id)
     if membership is None:
         membership = Membership(person_id=person_id, org_id=org_id, role=role)
