@@ -1,23 +1,38 @@
 # Every target sets itself up: a fresh clone needs python3 (3.11+) and npm (browser assets);
 # `make test` also installs Debian's chromium + chromium-driver for the browser tests.
+# Python packages come from requirements.lock (exact versions and hashes, dev tools
+# included, for CPython 3.11 on Linux x86_64); `make lock` refreshes it after a change to
+# pyproject.toml, `make upgrade` moves every package to its newest allowed version.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test lint typecheck test-sqlite test-postgres pg-up browser schema clean bench soak profile
+.PHONY: setup run test lint typecheck test-sqlite test-postgres pg-up browser schema clean bench soak profile lock upgrade
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml ui/package.json ui/package-lock.json
+$(STAMP): pyproject.toml $(LOCK) ui/package.json ui/package-lock.json
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	bash scripts/build-ui.sh
 	touch $(STAMP)
+
+# pip-compile (pip-tools, a dev dependency) resolves pyproject.toml with the dev extra.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --extra dev --no-emit-index-url --no-emit-find-links \
+	--output-file $(LOCK) pyproject.toml
+
+lock: $(STAMP)
+	$(PIP_COMPILE)
+
+upgrade: $(STAMP)
+	$(PIP_COMPILE) --upgrade
 
 run: $(STAMP)
 	$(BIN)/gateway migrate

@@ -10,21 +10,27 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
+import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import jwt
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from app.db import Database
 from app.errors import Unauthenticated
+from app.ids import EXTERNAL_ID_RULE, is_valid_external_id
 from app.logs import bind
 from app.models.apikeys import ApiKey
 from app.repositories.people import person_exists
-from app.settings import Settings
+from app.settings import HMAC_KEY_BYTES, ConfigurationError, Settings, require_secret_bytes
 from app.timeutil import utcnow
 
 API_KEY_PREFIX = "gwk_"
@@ -51,28 +57,72 @@ class Principal:
         return Role.ADMIN in self.roles
 
 
-def secret_file_for(settings: Settings) -> Path:
-    """Where the generated development secret lives: beside the SQLite file, else the cwd."""
+def secret_file_for(settings: Settings) -> Path | None:
+    """Where the generated development secret lives, anchored to the database so every
+    process using it (whatever its working directory) signs alike: ``GATEWAY_JWT_SECRET_FILE``
+    when set; else beside the SQLite file (``<database>.jwt-secret``); for PostgreSQL
+    ``$XDG_STATE_HOME/gateway/<host>-<port>-<database>.jwt-secret`` (``~/.local/state`` when
+    unset). ``None`` for an in-memory SQLite database: its secret lives as long as it does."""
+    if settings.jwt_secret_file is not None:
+        return settings.jwt_secret_file.expanduser().absolute()
+    url = make_url(settings.database_url)
     if settings.is_sqlite:
-        db_path = settings.database_url.split(":///", 1)[1]
-        if db_path and db_path != ":memory:":
-            return Path(db_path).with_name(Path(db_path).name + ".jwt-secret")
-    return Path(".gateway.jwt-secret")
+        if not url.database or url.database == ":memory:":
+            return None
+        database = Path(url.database).expanduser().absolute()
+        return database.with_name(database.name + ".jwt-secret")
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    name = f"{url.host or 'localhost'}-{url.port or 5432}-{url.database or 'postgres'}"
+    return Path(state).absolute() / "gateway" / (_UNSAFE_FILE_CHARS.sub("_", name) + ".jwt-secret")
+
+
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
+_IN_MEMORY_SECRETS: dict[str, str] = {}
 
 
 def jwt_secret(settings: Settings) -> str:
     if settings.jwt_secret is not None:
         return settings.jwt_secret.get_secret_value()
     if settings.is_production:
-        raise RuntimeError("GATEWAY_JWT_SECRET must be set when GATEWAY_ENV=production")
+        raise ConfigurationError("GATEWAY_JWT_SECRET must be set when GATEWAY_ENV=production")
     path = secret_file_for(settings)
+    if path is None:
+        return _IN_MEMORY_SECRETS.setdefault(settings.database_url, secrets.token_urlsafe(48))
+    value = _read_or_create_secret(path)
+    try:
+        require_secret_bytes(
+            f"The development JWT secret in {path} (for {settings.jwt_algorithm})",
+            value,
+            HMAC_KEY_BYTES[settings.jwt_algorithm],
+        )
+    except ValueError as exc:
+        raise ConfigurationError(f"{exc}, or delete the file to have one generated") from None
+    return value
+
+
+def _read_or_create_secret(path: Path) -> str:
+    """The secret in ``path``; a new random one when there is none, said once on stderr.
+    The file appears complete or not at all (written aside, then linked into place), so
+    workers starting together agree on one secret."""
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return path.read_text().strip()  # another process created it first
+    finally:
+        draft.unlink()
+    print(
+        f"gateway: created a development JWT secret in {path}; every gateway command and "
+        "server using this database signs tokens with it (GATEWAY_JWT_SECRET overrides it)",
+        file=sys.stderr,
+    )
     return value
 
 
@@ -109,31 +159,49 @@ class TokenService:
                 algorithms=[self._settings.jwt_algorithm],
                 audience=self._settings.jwt_audience,
                 issuer=self._settings.jwt_issuer,
-                options={"require": ["sub", "exp", "iat"]},
+                # sub is checked with the other claims below (one rule, one reason).
+                options={"require": ["sub", "exp", "iat"], "verify_sub": False},
             )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("Token has expired") from None
         except jwt.PyJWTError:
             raise Unauthenticated("Invalid token") from None
-        roles, orgs = claims.get("roles", []), claims.get("orgs", [])
-        if (
-            not isinstance(claims["sub"], str)
-            or not isinstance(roles, list)
-            or not isinstance(orgs, list)
-        ):
-            raise Unauthenticated("Invalid token claims")
-        try:
-            parsed_roles = frozenset(Role(r) for r in roles)
-        except ValueError:
-            raise Unauthenticated("Invalid token claims: unknown role") from None
-        return Principal(claims["sub"], parsed_roles, frozenset(str(o) for o in orgs))
+        return _principal(claims)
+
+
+def _identifier(value: object, claim: str) -> str:
+    """A person or organisation id from a claim, held to the rule ids are created under
+    (so NUL, surrogates or 10,000 characters never reach the database)."""
+    if not isinstance(value, str) or not is_valid_external_id(value):
+        raise Unauthenticated(f"Invalid token claims: {claim} {EXTERNAL_ID_RULE}")
+    return value
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    """The principal a verified token's claims describe; 401 with the reason when a claim is
+    not what :meth:`TokenService.issue` writes (the database never sees such a value)."""
+    roles, orgs = claims.get("roles", []), claims.get("orgs", [])
+    for name, value in (("roles", roles), ("orgs", orgs)):
+        if not isinstance(value, list):
+            raise Unauthenticated(f"Invalid token claims: {name} must be a list")
+    sub = _identifier(claims["sub"], "sub")
+    try:
+        parsed_roles = frozenset(Role(r) for r in roles)
+    except ValueError:
+        raise Unauthenticated("Invalid token claims: unknown role") from None
+    return Principal(sub, parsed_roles, frozenset(_identifier(o, "each of orgs") for o in orgs))
 
 
 async def principal_for_key(session: AsyncSession, key: str) -> Principal:
     """The principal an ``X-API-Key`` (``gwk_<id>.<secret>``) stands for; the secret is
     compared with its stored SHA-256 in constant time."""
     key_id, dot, secret = key.removeprefix(API_KEY_PREFIX).partition(".")
-    if not key.startswith(API_KEY_PREFIX) or not dot or len(key) > 200:
+    if (
+        not key.startswith(API_KEY_PREFIX)
+        or not dot
+        or len(key) > 200
+        or not is_valid_external_id(key_id)
+    ):
         raise Unauthenticated("Invalid API key")
     row = await session.get(ApiKey, key_id)
     valid = (
@@ -184,3 +252,29 @@ async def authenticate(
         raise Unauthenticated("The token's person does not exist")
     bind(principal=principal.person_id)
     return principal
+
+
+async def authenticate_connection(
+    connection: HTTPConnection, authorization: object, api_key: str | None = None
+) -> Principal | None:
+    """:func:`authenticate` for a request or WebSocket of the app (``authorization`` as the
+    client sent it: a header, or a ``connection_init`` parameter of any JSON type). A
+    failure counts against the client's budget of failed authentications and answers
+    ``RateLimited`` (429) instead of ``Unauthenticated`` once that is spent; valid
+    credentials always pass."""
+    state = connection.app.state
+    try:
+        if authorization is not None and not isinstance(authorization, str):
+            raise Unauthenticated("The Authorization connection parameter must be a string")
+        return await authenticate(authorization, state.tokens, state.db, api_key)
+    except Unauthenticated:
+        await count_failed_authentication(connection)
+        raise
+
+
+async def count_failed_authentication(connection: HTTPConnection) -> None:
+    """Count one failed authentication of the client (raises ``RateLimited`` when its budget
+    is spent); a no-op when rate limits are off."""
+    limiter = connection.app.state.rate_limiter
+    if limiter is not None:
+        await limiter.failed_authentication(connection.scope)

@@ -22,6 +22,11 @@
 REST renders them as ``application/problem+json`` (RFC 9457) with ``code`` and, for field
 errors, ``errors: [{field, message}]``; GraphQL puts ``code`` (and ``errors``) into
 ``extensions``. Anything that is not a DomainError is logged and shown as a masked message.
+
+Field names: services name fields as REST does (``duration_minutes``, dotted for nested
+fields: ``period.end_date``); REST shows them as they are, and the GraphQL door renames
+them to its camelCase arguments (``durationMinutes``, ``period.endDate``) here, in
+``graphql_field``, for its messages and ``extensions.errors`` alike.
 """
 
 from __future__ import annotations
@@ -38,6 +43,25 @@ class FieldError:
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "message": self.message}
+
+    def for_graphql(self) -> FieldError:
+        return FieldError(graphql_field(self.field), self.message)
+
+
+def graphql_field(name: str) -> str:
+    """A field's name as GraphQL spells it: each dotted part in camelCase
+    (``period.end_date`` -> ``period.endDate``); names in camelCase already stay as they are."""
+
+    def one(part: str) -> str:
+        head, *rest = part.split("_")
+        return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+    return ".".join(one(part) for part in name.split("."))
+
+
+def describe(errors: Sequence[FieldError]) -> str:
+    """The message of field errors: ``field: message; field: message``."""
+    return "; ".join(f"{e.field}: {e.message}" for e in errors)
 
 
 class DomainError(Exception):
@@ -59,11 +83,22 @@ class DomainError(Exception):
         self.headers = headers or {}
         super().__init__(self.detail)
 
+    def graphql_errors(self) -> list[FieldError]:
+        """The field errors with GraphQL's field names."""
+        return [e.for_graphql() for e in self.errors]
+
+    def graphql_message(self) -> str:
+        """The message GraphQL shows: a message made of the field errors names the fields
+        as GraphQL does; any other message is shown as it is."""
+        if self.errors and self.detail == describe(self.errors):
+            return describe(self.graphql_errors())
+        return self.detail
+
     def extensions(self) -> dict[str, Any]:
         """What GraphQL puts in ``extensions``."""
         ext: dict[str, Any] = {"code": self.graphql_code or self.code}
         if self.errors:
-            ext["errors"] = [e.as_dict() for e in self.errors]
+            ext["errors"] = [e.as_dict() for e in self.graphql_errors()]
         return ext
 
 
@@ -80,12 +115,12 @@ class InvalidInput(DomainError):
 
     @classmethod
     def field(cls, field: str, message: str) -> InvalidInput:
-        return cls(f"{field}: {message}", errors=[FieldError(field, message)])
+        return cls.of([FieldError(field, message)])
 
     @classmethod
     def of(cls, errors: Sequence[FieldError]) -> InvalidInput:
         """One error naming every invalid field."""
-        return cls("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+        return cls(describe(errors), errors=errors)
 
     @classmethod
     def raise_if_any(cls, errors: Sequence[FieldError]) -> None:

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
 from app.events import Event, EventBroker, Transport
-from app.settings import Settings
+from app.settings import ConfigurationError, Settings
 
 log = logging.getLogger("gateway.events")
 CHANNEL = "gateway_events"
@@ -88,10 +88,10 @@ def build_broker(settings: Settings) -> EventBroker:
     transport: Transport | None = None
     if settings.events_backend == "postgres":
         if settings.is_sqlite:
-            raise RuntimeError("GATEWAY_EVENTS_BACKEND=postgres needs a PostgreSQL database")
+            raise ConfigurationError("GATEWAY_EVENTS_BACKEND=postgres needs a PostgreSQL database")
         transport = PostgresTransport(settings.database_url)
     elif settings.events_backend == "redis":
         if not settings.redis_url:
-            raise RuntimeError("GATEWAY_EVENTS_BACKEND=redis needs GATEWAY_REDIS_URL")
+            raise ConfigurationError("GATEWAY_EVENTS_BACKEND=redis needs GATEWAY_REDIS_URL")
         transport = RedisTransport(settings.redis_url, settings.redis_key_prefix)
     return EventBroker(transport=transport)

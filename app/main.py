@@ -9,18 +9,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.resources import files
-from pathlib import Path
 
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from app.assets import STATIC, page
 from app.auth import TokenService
 from app.db import Database
 from app.errors import BadRequest, DomainError, MethodNotAllowed, NotFound
@@ -41,7 +40,6 @@ from schema.http import HTTP_METHODS, GraphQLView
 from schema.persisted import PersistedQueries
 
 log = logging.getLogger("gateway")
-_STATIC = Path(str(files("app") / "static"))
 
 
 async def healthz(_request: Request) -> Response:
@@ -62,7 +60,7 @@ async def openapi_json(_request: Request) -> Response:
 
 
 async def docs_page(_request: Request) -> Response:
-    return HTMLResponse((_STATIC / "docs.html").read_text())
+    return page("docs.html", "The REST API docs")
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
@@ -144,9 +142,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/docs", docs_page, methods=["GET"]),
-        Mount("/static", StaticFiles(directory=_STATIC), name="static"),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
         # Milestone badge images (public: every badge_image_url the API returns).
-        Mount("/assets/badges", StaticFiles(directory=_STATIC / "badges"), name="badges"),
+        Mount("/assets/badges", StaticFiles(directory=STATIC / "badges"), name="badges"),
     ]
     for contract in CONTRACTS:
         routes.extend(contract.routes())
@@ -187,5 +185,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.tokens = tokens
     app.state.events = build_broker(settings)
     app.state.rate_limiter = limiter
+    app.state.persisted = persisted
     app.state.tracer_provider = tracing
     return app

@@ -22,6 +22,7 @@ from prometheus_client import (
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.auth import count_failed_authentication
 from app.errors import Unauthenticated
 
 HTTP_REQUESTS = Counter(
@@ -82,6 +83,7 @@ async def metrics_endpoint(request: Request) -> Response:
     if token is not None:
         expected = f"Bearer {token.get_secret_value()}"
         if not hmac.compare_digest(request.headers.get("authorization", ""), expected):
+            await count_failed_authentication(request)
             raise Unauthenticated("A metrics token is required")
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

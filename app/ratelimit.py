@@ -3,6 +3,11 @@
 Counting uses the ``limits`` library (moving windows): in process by default, in Redis when
 ``GATEWAY_REDIS_URL`` is set so every worker shares the counts. A refused request gets 429
 problem+json with ``Retry-After``. Health probes are never limited.
+
+Failed authentications are counted where credentials are checked (``app.auth``, every door:
+REST, GraphQL over HTTP, WebSocket ``connection_init``, the metrics token), and only
+failures are refused once an address has spent its budget: valid credentials from the same
+address (other people behind one NAT) still pass.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import ConnectionPool
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth import TokenService, bearer_token
 from app.errors import RateLimited, Unauthenticated
@@ -66,19 +71,44 @@ class RateLimiter:
         stats = await self._limiter.get_window_stats(item, *keys)
         return max(1, math.ceil(stats.reset_time - time.time()))
 
-    async def check(self, ip: str, headers: Headers) -> tuple[str, int] | None:
-        """Count the request; (limit, seconds to wait) when it is over a limit."""
-        if not await self._limiter.test(self.auth_failures, "authfail", ip):
-            return "auth_failures", await self._retry_after(self.auth_failures, "authfail", ip)
+    async def check(self, scope: Scope) -> RateLimited | None:
+        """Count the request; the refusal when it is over a limit."""
+        ip, headers = client_ip(scope), Headers(scope=scope)
         if not await self._limiter.hit(self.per_ip, "ip", ip):
-            return "ip", await self._retry_after(self.per_ip, "ip", ip)
+            return await self._refusal(scope, "ip", self.per_ip, "ip", ip)
         subject = self._subject(headers)
         if subject is not None and not await self._limiter.hit(self.per_principal, subject):
-            return "principal", await self._retry_after(self.per_principal, subject)
+            return await self._refusal(scope, "principal", self.per_principal, subject)
         return None
 
-    async def failed_authentication(self, ip: str) -> None:
-        await self._limiter.hit(self.auth_failures, "authfail", ip)
+    async def failed_authentication(self, scope: Scope) -> None:
+        """Count a failed authentication of the client; raises ``RateLimited`` instead once
+        the client's budget is spent (the caller then answers 429, not 401)."""
+        ip = client_ip(scope)
+        if not await self._limiter.hit(self.auth_failures, "authfail", ip):
+            raise await self._refusal(scope, "auth_failures", self.auth_failures, "authfail", ip)
+
+    async def _refusal(
+        self, scope: Scope, limit: str, item: RateLimitItem, *keys: str
+    ) -> RateLimited:
+        wait = await self._retry_after(item, *keys)
+        RATE_LIMITED.labels(limit).inc()
+        log.warning(
+            "rate limited limit=%s ip=%s path=%s request_id=%s",
+            limit,
+            client_ip(scope),
+            scope.get("path"),
+            current_request_id(),
+        )
+        return RateLimited(
+            f"Too many requests; retry in {wait} seconds", headers={"Retry-After": str(wait)}
+        )
+
+
+def client_ip(scope: Scope) -> str:
+    """The address limits count against (the proxy's client when proxy headers are trusted)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 class RateLimitMiddleware:
@@ -90,33 +120,12 @@ class RateLimitMiddleware:
         if scope["type"] not in ("http", "websocket") or scope.get("path") in _OPEN_PATHS:
             await self.app(scope, receive, send)
             return
-        client = scope.get("client")
-        ip = client[0] if client else "unknown"
-        refused = await self.limiter.check(ip, Headers(scope=scope))
-        if refused is not None:
-            limit, wait = refused
-            RATE_LIMITED.labels(limit).inc()
-            log.warning(
-                "rate limited ip=%s path=%s request_id=%s",
-                ip,
-                scope.get("path"),
-                current_request_id(),
-            )
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1013, "reason": "rate limited"})
-                return
-            error = RateLimited(
-                f"Too many requests; retry in {wait} seconds",
-                headers={"Retry-After": str(wait)},
-            )
-            await problem_response(error, scope.get("path", ""), current_request_id())(
+        refused = await self.limiter.check(scope)
+        if refused is None:
+            await self.app(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1013, "reason": "rate limited"})
+        else:
+            await problem_response(refused, scope.get("path", ""), current_request_id())(
                 scope, receive, send
             )
-            return
-
-        async def watch(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 401:
-                await self.limiter.failed_authentication(ip)
-            await send(message)
-
-        await self.app(scope, receive, watch)

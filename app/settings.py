@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# RFC 7518 section 3.2: an HMAC key at least as long as the hash (PyJWT only warns below it).
+HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+BEARER_SECRET_BYTES = 32  # shared bearer secrets (the metrics token)
+
+
+def require_secret_bytes(where: str, value: str, minimum: int) -> None:
+    """``ValueError`` naming ``where`` when ``value`` is shorter than ``minimum`` UTF-8 bytes."""
+    size = len(value.encode("utf-8", "surrogateescape"))
+    if size < minimum:
+        raise ValueError(
+            f"{where} must be at least {minimum} bytes (it has {size}); generate one with"
+            ' python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+
+
+class ConfigurationError(RuntimeError):
+    """Settings that are valid one by one but cannot work (e.g. production without a JWT
+    secret). The message names the setting; ``gateway`` prints it as one line."""
 
 
 class Settings(BaseSettings):
@@ -24,8 +44,12 @@ class Settings(BaseSettings):
     dataloader_batching: bool = True
 
     # Authentication. In development a secret is generated and stored beside the database
-    # when none is configured; production refuses to start without one.
+    # when none is configured; production refuses to start without one. Secrets shorter
+    # than the algorithm's hash (HMAC_KEY_BYTES: 32 bytes for HS256) are refused.
     jwt_secret: SecretStr | None = None
+    # Where the generated development secret is kept (default: beside the SQLite file; for
+    # PostgreSQL in $XDG_STATE_HOME/gateway/, see app.auth.secret_file_for).
+    jwt_secret_file: Path | None = None
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_issuer: str = "gateway"
     jwt_audience: str = "gateway"
@@ -101,6 +125,20 @@ class Settings(BaseSettings):
 
         parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"
         return value
+
+    @model_validator(mode="after")
+    def _strong_secrets(self) -> Settings:
+        if self.jwt_secret is not None:
+            require_secret_bytes(
+                f"GATEWAY_JWT_SECRET (for {self.jwt_algorithm})",
+                self.jwt_secret.get_secret_value(),
+                HMAC_KEY_BYTES[self.jwt_algorithm],
+            )
+        if self.metrics_token is not None:
+            require_secret_bytes(
+                "GATEWAY_METRICS_TOKEN", self.metrics_token.get_secret_value(), BEARER_SECRET_BYTES
+            )
+        return self
 
     @property
     def is_production(self) -> bool:

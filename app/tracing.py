@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.instrumentation.asgi import get_default_span_details
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.util.http import sanitize_method
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
@@ -34,10 +34,11 @@ def span_details(routes: Sequence[BaseRoute]) -> Callable[[Scope], tuple[str, di
     def details(scope: Scope) -> tuple[str, dict[str, Any]]:
         route = next((r for r in routes if r.matches(scope)[0] is not Match.NONE), None)
         template = route_label(route, scope.get("path", ""))
-        method = sanitize_method(str(scope.get("method", "")).strip())
         if scope["type"] == "websocket":
             return template, {"http.route": template}
-        return f"{'HTTP' if method == '_OTHER' else method} {template}", {"http.route": template}
+        # The instrumentation's own rule for the method (unknown methods are one name).
+        method, _ = get_default_span_details({"method": scope.get("method", "")})
+        return f"{method} {template}", {"http.route": template}
 
     return details
 

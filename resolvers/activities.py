@@ -1,16 +1,15 @@
 """Resolvers for activities: decode arguments, call the services, publish events.
 
-Validation errors name the GraphQL arguments (camelCase), not the REST fields.
+Validation errors name the GraphQL arguments (camelCase): the GraphQL error rendering,
+and a sync item's error, rename the services' field names (``app.errors.graphql_field``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from app.errors import FieldError, InvalidInput
 from app.events import Event
 from app.models.activities import Activity, ActivityStatus, ActivityType
 from app.pagination import Paged
@@ -24,22 +23,6 @@ from app.services.activity_rules import NewActivity
 from resolvers.context import Context
 from resolvers.loaders import BatchFn
 from resolvers.prefetch import ItemFields, prime
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-@contextmanager
-def graphql_fields() -> Iterator[None]:
-    """Re-raise field errors with the GraphQL argument names."""
-    try:
-        yield
-    except InvalidInput as exc:
-        if not exc.errors:
-            raise
-        raise InvalidInput.of([FieldError(camel(e.field), e.message) for e in exc.errors]) from None
 
 
 def _publish(ctx: Context, outbox: Sequence[Event]) -> None:
@@ -120,9 +103,8 @@ async def mentor_totals(
 
 async def log_activity(ctx: Context, new: NewActivity) -> service.Logged:
     outbox: list[Event] = []
-    with graphql_fields():
-        async with ctx.write() as session:
-            logged = await service.log_activity(session, ctx.who, new, outbox=outbox)
+    async with ctx.write() as session:
+        logged = await service.log_activity(session, ctx.who, new, outbox=outbox)
     _publish(ctx, outbox)
     return logged
 
@@ -145,16 +127,15 @@ async def update_activity(
     ctx: Context, activity_id: str, changes: changing.ActivityChanges, expected_version: int | None
 ) -> Activity:
     outbox: list[Event] = []
-    with graphql_fields():
-        async with ctx.write() as session:
-            row = await changing.update_activity(
-                session,
-                ctx.who,
-                activity_id,
-                changes,
-                expected_version=expected_version,
-                outbox=outbox,
-            )
+    async with ctx.write() as session:
+        row = await changing.update_activity(
+            session,
+            ctx.who,
+            activity_id,
+            changes,
+            expected_version=expected_version,
+            outbox=outbox,
+        )
     _publish(ctx, outbox)
     return row
 

@@ -38,7 +38,6 @@ from app.services.editorial_acl import Action, allowed
 from app.services.mentoring_rules import scope_of
 from app.services.milestone_rules import check_period
 from app.timeutil import parse_date_or_datetime, utcnow
-from resolvers import milestones as milestones_resolve
 from resolvers.context import Context
 
 ROLES = ("mentor", "mentee", "coordinator")
@@ -107,8 +106,7 @@ async def milestones(
     page = ctx.page(first, after)
     period = None
     if year is not None or start_date is not None or end_date is not None:
-        with milestones_resolve.graphql_fields():
-            period = check_period(year, start_date, end_date, prefix="")
+        period = check_period(year, start_date, end_date, prefix="")
     spec = milestones_service.visible_filter(
         ctx.who,
         status=status.value if status else None,
@@ -137,8 +135,7 @@ async def yearly_summary(ctx: Context, person_id: str, year: int | None) -> Year
     memberships = await ctx.loaders.get(people_repo.memberships_of_people).load(person_id)
     if not can_see_given(ctx.who, person_id, {m.org_id for m in memberships}):
         return None
-    with milestones_resolve.graphql_fields():
-        period = check_period(utcnow().year if year is None else year, None, None, prefix="")
+    period = check_period(utcnow().year if year is None else year, None, None, prefix="")
     key = (person_id, period.start, period.end)
     found, helped = await asyncio.gather(
         ctx.loaders.get(totals.totals_of_mentors).load(key),

@@ -1,17 +1,14 @@
 """Resolvers for milestones: decode arguments, call the services, publish events.
 
-Validation errors name the GraphQL arguments (camelCase, e.g. ``period.endDate``), not the
-REST fields.
+Validation errors name the GraphQL arguments (camelCase, e.g. ``period.endDate``): the
+GraphQL error rendering renames the services' field names (``app.errors.graphql_field``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from app.errors import FieldError, InvalidInput
 from app.models.milestones import Milestone, MilestoneDefinition, MilestoneStatus
 from app.pagination import Paged
 from app.repositories import milestones as repo
@@ -22,30 +19,10 @@ from app.services.milestone_rules import Period, check_period
 from resolvers.context import Context
 
 
-def camel(name: str) -> str:
-    def one(part: str) -> str:
-        head, *rest = part.split("_")
-        return head + "".join(word.title() for word in rest)
-
-    return ".".join(one(part) for part in name.split("."))
-
-
-@contextmanager
-def graphql_fields() -> Iterator[None]:
-    """Re-raise field errors with the GraphQL argument names."""
-    try:
-        yield
-    except InvalidInput as exc:
-        if not exc.errors:
-            raise
-        raise InvalidInput.of([FieldError(camel(e.field), e.message) for e in exc.errors]) from None
-
-
 def _period(year: int | None, start: date | None, end: date | None) -> Period | None:
     if year is None and start is None and end is None:
         return None
-    with graphql_fields():
-        return check_period(year, start, end, prefix="")
+    return check_period(year, start, end, prefix="")
 
 
 async def milestone(ctx: Context, milestone_id: str) -> Milestone:
@@ -132,17 +109,16 @@ async def detect(
     end_date: date | None,
     summary: dict[str, Any] | None,
 ) -> detection.Detection:
-    with graphql_fields():
-        async with ctx.write() as session:
-            result = await detection.detect(
-                session,
-                ctx.who,
-                mentor_id=mentor_id,
-                year=year,
-                start_date=start_date,
-                end_date=end_date,
-                summary=summary,
-            )
+    async with ctx.write() as session:
+        result = await detection.detect(
+            session,
+            ctx.who,
+            mentor_id=mentor_id,
+            year=year,
+            start_date=start_date,
+            end_date=end_date,
+            summary=summary,
+        )
     for event in result.events:
         ctx.events.publish(event)
     return result
@@ -154,11 +130,10 @@ async def update_milestone(
     changes: service.MilestoneChanges,
     expected_version: int | None,
 ) -> Milestone:
-    with graphql_fields():
-        async with ctx.write() as session:
-            return await service.update_milestone(
-                session, ctx.who, milestone_id, changes, expected_version=expected_version
-            )
+    async with ctx.write() as session:
+        return await service.update_milestone(
+            session, ctx.who, milestone_id, changes, expected_version=expected_version
+        )
 
 
 async def delete_milestone(ctx: Context, milestone_id: str, expected_version: int | None) -> None:
@@ -190,17 +165,16 @@ async def visible_definition(ctx: Context, definition_id: str) -> MilestoneDefin
 async def create_definition(
     ctx: Context, *, type: str, threshold: int, name: str, badge: str | None, active: bool
 ) -> MilestoneDefinition:
-    with graphql_fields():
-        async with ctx.write() as session:
-            return await catalogue.create_definition(
-                session,
-                ctx.who,
-                type=type,
-                threshold=threshold,
-                name=name,
-                badge=badge,
-                active=active,
-            )
+    async with ctx.write() as session:
+        return await catalogue.create_definition(
+            session,
+            ctx.who,
+            type=type,
+            threshold=threshold,
+            name=name,
+            badge=badge,
+            active=active,
+        )
 
 
 async def update_definition(
@@ -211,8 +185,7 @@ async def update_definition(
     badge: str | None,
     active: bool | None,
 ) -> MilestoneDefinition:
-    with graphql_fields():
-        async with ctx.write() as session:
-            return await catalogue.update_definition(
-                session, ctx.who, definition_id, name=name, badge=badge, active=active
-            )
+    async with ctx.write() as session:
+        return await catalogue.update_definition(
+            session, ctx.who, definition_id, name=name, badge=badge, active=active
+        )

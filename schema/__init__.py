@@ -4,16 +4,20 @@ and ``Subscription``. A domain adds its root classes to the tuples below."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode
 from opentelemetry.trace import Tracer
-from strawberry.extensions import DisableIntrospection, ValidationCache
+from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StreamResult
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.base import get_object_definition
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from app.errors import BadRequest
 from app.settings import Settings
@@ -23,13 +27,16 @@ from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.base import Node, fetch_node
 from schema.editorial import EditorialMutation, EditorialQuery, EditorialSubscription
 from schema.errors import GatewayErrors, log_errors
-from schema.limits import Limits, QueryLimits
+from schema.input_values import InputValueCodes
+from schema.limits import Limits, QueryLimits, parse_document
 from schema.mentoring_roots import MentoringMutation, MentoringQuery, MentoringSubscription
 from schema.milestone_roots import MilestoneMutation, MilestoneQuery, MilestoneSubscription
 from schema.observe import OperationMetrics
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
 from schema.persisted import AllowListOnly, load_allowlist
+from schema.scalars import SCALAR_MAP
 from schema.text import SafeText
+from schema.validation import QuietExecutor, Validation
 
 
 @strawberry.type
@@ -93,11 +100,91 @@ for _root, _description in (
     get_object_definition(_root, strict=True).description = _description
 
 
+OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
+
+
 class GatewaySchema(strawberry.Schema):
+    """Strawberry's schema, with our error logging, and which refuses a document of several
+    operations sent without ``operationName`` (Strawberry would run the first one)."""
+
+    def __init__(self, *args: Any, limits: Limits, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         log_errors(errors)
+
+    def operation_name_missing(
+        self, query: str | None, operation_name: str | None
+    ) -> GraphQLError | None:
+        """The spec's request error for several operations and no operation name. A query
+        that does not parse within the limits is left to the parse step to refuse."""
+        if operation_name is not None or not query:
+            return None
+        try:
+            document = parse_document(query, self.limits)
+        except GraphQLError:
+            return None
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) < 2:
+            return None
+        error = GraphQLError(
+            "Must provide operationName if the query contains multiple operations",
+            extensions={"code": OPERATION_NAME_REQUIRED},
+        )
+        self.process_errors([error])
+        return error
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        if error := self.operation_name_missing(query, operation_name):
+            return PreExecutionError(data=None, errors=[error])
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        # Subscriptions (``subscribe``) and HTTP streams come through here.
+        if error := self.operation_name_missing(query, operation_name):
+            return _refused(error)
+        return await super().stream(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            allowed_operation_types,
+        )
+
+
+async def _refused(error: GraphQLError) -> StreamResult:
+    yield PreExecutionError(data=None, errors=[error])
 
 
 def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry.Schema:
@@ -106,10 +193,11 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
     limits = Limits.from_settings(settings)
     extensions: list[Any] = [
         lambda: OperationMetrics(tracer),
-        lambda: GatewayErrors(hide_suggestions=settings.is_production),
+        GatewayErrors,
+        InputValueCodes,
         lambda: QueryLimits(limits),
         SafeText,
-        lambda: ValidationCache(maxsize=256),
+        lambda: Validation(hide_suggestions=settings.is_production),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
@@ -121,8 +209,12 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        # Production hides name suggestions in variable errors too (schema/validation.py).
+        execution_context_class=QuietExecutor if settings.is_production else None,
+        limits=limits,
         config=StrawberryConfig(
             auto_camel_case=True,
+            scalar_map=SCALAR_MAP,
             batching_config={"max_operations": settings.graphql_max_operations},
         ),
     )

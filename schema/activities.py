@@ -243,10 +243,9 @@ class SyncItemError:
 
     @classmethod
     def of(cls, error: DomainError) -> SyncItemError:
-        fields = [
-            SyncFieldError(field=resolve.camel(e.field), message=e.message) for e in error.errors
-        ]
-        return cls(code=error.graphql_code or error.code, message=error.detail, fields=fields)
+        fields = [SyncFieldError(field=e.field, message=e.message) for e in error.graphql_errors()]
+        code = error.extensions()["code"]
+        return cls(code=code, message=error.graphql_message(), fields=fields)
 
 
 @strawberry.type(description="The answer for one item of a sync batch.")

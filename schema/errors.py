@@ -4,10 +4,11 @@ anything unexpected is logged with the request id and shown as a masked message.
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Iterator
 
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.types.execution import StreamExecutionResult
 
 from app.errors import DomainError
 from app.requestid import current_request_id
@@ -30,13 +31,27 @@ def _should_mask(error: GraphQLError) -> bool:
     return error.original_error is not None and not _is_client_error(error)
 
 
-_SUGGESTION = re.compile(r" Did you mean .*\?$")
+def _add_codes(result: object) -> None:
+    """Every error carries ``extensions.code``: a DomainError's own, ``BAD_USER_INPUT`` for
+    GraphQL's input coercion errors, ``GRAPHQL_VALIDATION_FAILED`` for the document's."""
+    for error in getattr(result, "errors", None) or ():
+        original = error.original_error
+        if isinstance(original, DomainError):
+            error.message = original.graphql_message()
+            error.extensions = {**(error.extensions or {}), **original.extensions()}
+        elif isinstance(original, GraphQLError):
+            error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+        elif not error.extensions or "code" not in error.extensions:
+            error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
 
 
 class GatewayErrors(MaskErrors):
-    def __init__(self, *, hide_suggestions: bool = False) -> None:
+    """Strawberry's MaskErrors, configured through its public constructor (which errors to
+    mask, with what message) and ``anonymise_error``; the codes are added after masking, in
+    the same public hooks that mask (the operation's result, each streamed result)."""
+
+    def __init__(self) -> None:
         super().__init__(should_mask_error=_should_mask, error_message="Internal server error")
-        self.hide_suggestions = hide_suggestions
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = current_request_id()
@@ -50,20 +65,15 @@ class GatewayErrors(MaskErrors):
         masked.extensions = {"code": "INTERNAL_SERVER_ERROR", "request_id": request_id}
         return masked
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        processed = super()._process_errors(errors)
-        for error in processed:
-            original = error.original_error
-            if isinstance(original, DomainError):
-                error.extensions = {**(error.extensions or {}), **original.extensions()}
-            elif isinstance(original, GraphQLError):
-                error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
-            elif not error.extensions or "code" not in error.extensions:
-                error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
-            if self.hide_suggestions and original is None:
-                # Field suggestions would map the schema for a caller with introspection off.
-                error.message = _SUGGESTION.sub("", error.message)
-        return processed
+    def on_operation(self) -> Iterator[None]:
+        yield from super().on_operation()
+        result = self.execution_context.result
+        _add_codes(getattr(result, "initial_result", result))
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        for _ in super().on_stream_result(result):
+            _add_codes(result)
+            yield
 
 
 def log_errors(errors: list[GraphQLError]) -> None:

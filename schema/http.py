@@ -5,15 +5,13 @@ problem+json for transport-level errors."""
 from __future__ import annotations
 
 import logging
-from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -24,12 +22,14 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from app.auth import authenticate
+from app.assets import page
+from app.auth import authenticate_connection
 from app.errors import (
     BadRequest,
     DomainError,
     MethodNotAllowed,
     NotFound,
+    RateLimited,
     ServiceUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
@@ -40,7 +40,6 @@ from resolvers.context import Context
 from schema.limits import QueryTooComplex
 from schema.persisted import PersistedQueries, PersistedQueryError
 
-_STATIC = Path(str(files("app") / "static"))
 log = logging.getLogger("gateway.graphql")
 _STATUS_ERRORS: dict[int, type[DomainError]] = {404: NotFound}
 # The methods the door serves over HTTP (its route's, and the ``Allow`` of its 405s).
@@ -85,12 +84,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL with its JavaScript and CSS served by the gateway (no CDN)."""
-        if not (_STATIC / "graphiql" / "graphiql.min.js").exists():
-            return HTMLResponse(
-                "<h1>GraphiQL assets are not built</h1><p>Run <code>make setup</code>.</p>",
-                status_code=503,
-            )
-        return HTMLResponse((_STATIC / "graphiql.html").read_text())
+        return page("graphiql.html", "GraphiQL")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -167,11 +161,8 @@ class GraphQLView(GraphQL[Context, None]):
         )
         if isinstance(request, Request):
             try:
-                context.principal = await authenticate(
-                    request.headers.get("authorization"),
-                    state.tokens,
-                    state.db,
-                    api_key=request.headers.get("x-api-key"),
+                context.principal = await authenticate_connection(
+                    request, request.headers.get("authorization"), request.headers.get("x-api-key")
                 )
             except Unauthenticated as exc:
                 context.auth_error = exc
@@ -186,11 +177,12 @@ class GraphQLView(GraphQL[Context, None]):
             if isinstance(params, dict)
             else None
         )
-        if header is None and context.request is not None:
-            header = context.request.headers.get("authorization")
+        websocket: WebSocket = context.request
+        if header is None:
+            header = websocket.headers.get("authorization")
         try:
-            principal = await authenticate(header, context.tokens, context.db)
-        except Unauthenticated as exc:
+            principal = await authenticate_connection(websocket, header)
+        except (Unauthenticated, RateLimited) as exc:
             _log_rejection(exc.detail)
             raise ConnectionRejectionError({"code": exc.code, "message": exc.detail}) from None
         if principal is None:

@@ -235,6 +235,24 @@ def _parse(query: str, max_tokens: int) -> DocumentNode:
     return parse(query, max_tokens=max_tokens)
 
 
+def parse_document(query: str, limits: Limits) -> DocumentNode:
+    """The document, parsed with a bounded cache within the length and token limits; a
+    GraphQL error (``QUERY_TOO_COMPLEX`` or ``GRAPHQL_PARSE_FAILED``) when it cannot be."""
+    if len(query) > limits.max_document_chars:
+        raise too_complex(f"Query is longer than {limits.max_document_chars} characters")
+    try:
+        return _parse(query, limits.max_tokens)
+    except GraphQLSyntaxError as error:
+        if "tokens" in error.message:
+            raise too_complex(f"Query has more than {limits.max_tokens} tokens") from None
+        raise GraphQLError(
+            error.message,
+            source=error.source,
+            positions=error.positions,
+            extensions={"code": "GRAPHQL_PARSE_FAILED"},
+        ) from None
+
+
 class QueryLimits(SchemaExtension):
     """Parses (with a bounded cache and a token limit) and applies the limits above."""
 
@@ -244,20 +262,7 @@ class QueryLimits(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        query = context.query or ""
-        if len(query) > self.limits.max_document_chars:
-            raise too_complex(f"Query is longer than {self.limits.max_document_chars} characters")
-        try:
-            context.graphql_document = _parse(query, self.limits.max_tokens)
-        except GraphQLSyntaxError as error:
-            if "tokens" in error.message:
-                raise too_complex(f"Query has more than {self.limits.max_tokens} tokens") from None
-            raise GraphQLError(
-                error.message,
-                source=error.source,
-                positions=error.positions,
-                extensions={"code": "GRAPHQL_PARSE_FAILED"},
-            ) from None
+        context.graphql_document = parse_document(context.query or "", self.limits)
         yield
 
     def on_validate(self) -> Iterator[None]:

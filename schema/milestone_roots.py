@@ -35,7 +35,8 @@ Year = Annotated[
     int | None, strawberry.argument(description="A calendar year (without start/end dates).")
 ]
 StartDate = Annotated[
-    dt.date | None, strawberry.argument(description="First day of the period (with endDate).")
+    dt.date | None,
+    strawberry.argument(description="First day of the period (with endDate; any length)."),
 ]
 EndDate = Annotated[
     dt.date | None, strawberry.argument(description="Last day of the period (with startDate).")
@@ -155,7 +156,8 @@ class MilestoneMutation:
     @strawberry.mutation(
         description="Detect and persist a mentor's milestones for a period (coordinators of "
         "the mentor's organisation, admins). Idempotent: detecting again updates the same "
-        "records."
+        "records, and only adds: an achieved milestone stays achieved when the totals went "
+        "down (withdraw one with `updateMilestone` or `deleteMilestone`)."
     )
     async def detect_milestones(
         self,

@@ -232,7 +232,8 @@ class DetectMilestonesPayload:
 
 
 @strawberry.input(
-    description="A period: a calendar `year`, or `startDate`..`endDate` (≤ 366 days)."
+    description="A detection period: a calendar `year`, or `startDate`..`endDate` (at most "
+    "366 days)."
 )
 class MilestonePeriodInput:
     year: int | None = strawberry.field(default=None, description="A calendar year.")

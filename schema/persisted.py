@@ -79,6 +79,13 @@ class QueryStore:
         while len(self._local) > self._max:
             self._local.popitem(last=False)
 
+    async def clear(self) -> None:
+        """Forget every stored query (this store's Redis keys too)."""
+        if self._redis is not None:
+            async for key in self._redis.scan_iter(match=self._prefix + "*"):
+                await self._redis.delete(key)
+        self._local.clear()
+
     async def close(self) -> None:
         if self._redis is not None:
             await self._redis.aclose()
@@ -143,6 +150,11 @@ class PersistedQueries:
                 raise PersistedQueryError(NOT_ALLOWED, "Only allow-listed operations may run here")
             return replace(request, query=query)
         return request
+
+    async def clear(self) -> None:
+        """Empty the APQ store (the test suite starts every test from an empty one)."""
+        if self.store is not None:
+            await self.store.clear()
 
     async def close(self) -> None:
         if self.store is not None:

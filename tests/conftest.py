@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
@@ -32,7 +30,7 @@ from app.migrate import upgrade
 from app.models import Base
 from app.seed import seed_demo
 from app.settings import Settings
-from tests.helpers import Auth
+from tests.helpers import Auth, serve_in_thread
 
 BACKEND = os.environ.get("GATEWAY_TEST_DATABASE", "sqlite")
 PG_URL = os.environ.get("GATEWAY_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -103,11 +101,14 @@ def db(app: Starlette) -> Database:
 
 @pytest.fixture(autouse=True)
 async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test starts from empty tables and an empty persisted-query (APQ) store."""
     if "app" not in request.fixturenames:
         yield
         return
     database: Database = request.getfixturevalue("db")
+    application: Starlette = request.getfixturevalue("app")
     yield
+    await application.state.persisted.clear()
     async with database.write() as session:
         if database.engine.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
@@ -135,24 +136,21 @@ async def demo(db: Database) -> None:
     await seed_demo(db)
 
 
+@dataclass(frozen=True, slots=True)
+class LiveServer:
+    url: str  # host:port
+    app: Starlette  # what it serves (e.g. to wait until its event broker has subscribers)
+
+
 @pytest.fixture(scope="session")
-def live_url(settings: Settings) -> Iterator[str]:
+def live_url(live_server: LiveServer) -> str:
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[LiveServer]:
     """The gateway served by a real uvicorn server on a free loopback port, in a thread of
     its own (so blocking clients such as a browser driver cannot stall it)."""
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    served = create_app(settings)
+    with serve_in_thread(served) as url:
+        yield LiveServer(url, served)

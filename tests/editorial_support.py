@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.db import Database
 from app.models.editorial import EditorialLock
@@ -62,3 +62,14 @@ async def expire_lock(db: Database, srn: str, *, seconds_ago: int = 1) -> None:
             .where(EditorialLock.srn == srn)
             .values(expires_at=utcnow() - timedelta(seconds=seconds_ago))
         )
+
+
+async def age_lock(db: Database, srn: str, *, seconds: int) -> None:
+    """Let ``seconds`` pass for a lock: its times all move that far into the past."""
+    delta = timedelta(seconds=seconds)
+    async with db.write() as session:
+        lock = await session.scalar(select(EditorialLock).where(EditorialLock.srn == srn))
+        assert lock is not None, srn
+        lock.created_at -= delta
+        lock.modified_at -= delta
+        lock.expires_at -= delta

@@ -1,14 +1,29 @@
-"""Helpers the tests share: GraphQL calls, bearer headers, SQL statement counting."""
+"""Helpers the tests share: GraphQL calls, bearer headers, SQL statement counting, the
+``gateway`` command in-process and as a served subprocess."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
 
 import httpx
+import uvicorn
+from starlette.applications import Starlette
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from app.auth import TokenService
 from app.cli import main as cli
@@ -63,6 +78,35 @@ async def gql(
     return body
 
 
+async def api_key_headers(
+    client: httpx.AsyncClient, admin: dict[str, str], person: str, role: str, org: str
+) -> dict[str, str]:
+    """``X-API-Key`` headers of a new key for ``person`` (created over GraphQL by an admin)."""
+    created = await gql(
+        client,
+        "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key } }",
+        {"i": {"name": "test key", "personId": person, "role": role, "orgs": [org]}},
+        headers=admin,
+    )
+    return {"X-API-Key": created["data"]["createApiKey"]["key"]}
+
+
+async def connection_init(url: str, payload: object) -> dict[str, Any] | int:
+    """Open a graphql-transport-ws connection to ``ws://url/graphql`` and send
+    ``connection_init``: the server's first message, or the code it closed the socket with."""
+    async with connect(
+        f"ws://{url}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        try:
+            message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+        except ConnectionClosed as closed:
+            if closed.rcvd is None:
+                raise
+            return closed.rcvd.code
+        return message
+
+
 def error_codes(body: dict[str, Any]) -> list[str]:
     return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
 
@@ -83,8 +127,10 @@ async def run_cli(settings: Settings, *argv: str) -> int:
     """Run the ``gateway`` command on the test database (in a thread: it runs its own loop)."""
 
     def run() -> int:
-        saved = {k: os.environ.get(k) for k in ("GATEWAY_DATABASE_URL", "GATEWAY_JWT_SECRET")}
+        names = ("GATEWAY_DATABASE_URL", "GATEWAY_JWT_SECRET", "GATEWAY_CONFIGURE_LOGGING")
+        saved = {k: os.environ.get(k) for k in names}
         os.environ["GATEWAY_DATABASE_URL"] = settings.database_url
+        os.environ["GATEWAY_CONFIGURE_LOGGING"] = "false"  # keep pytest's log capture
         if settings.jwt_secret is not None:
             os.environ["GATEWAY_JWT_SECRET"] = settings.jwt_secret.get_secret_value()
         get_settings.cache_clear()
@@ -101,6 +147,27 @@ async def run_cli(settings: Settings, *argv: str) -> int:
     return await asyncio.get_running_loop().run_in_executor(None, run)
 
 
+@contextmanager
+def serve_in_thread(app: Starlette) -> Iterator[str]:
+    """``app`` served by a real uvicorn server on a free loopback port, in a thread of its
+    own; yields ``host:port`` once it accepts connections."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
 @asynccontextmanager
 async def app_client(settings: Settings, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
     """A client of a second app on the same database, built with other settings."""
@@ -109,3 +176,76 @@ async def app_client(settings: Settings, **overrides: Any) -> AsyncIterator[http
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
             yield c
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def gateway_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a ``gateway`` subprocess on the test database."""
+    assert settings.jwt_secret is not None
+    return {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": settings.database_url,
+        "GATEWAY_JWT_SECRET": settings.jwt_secret.get_secret_value(),
+        "GATEWAY_ENV": "development",
+        "GATEWAY_RATE_LIMIT_ENABLED": "false",
+        "GATEWAY_DB_POOL_SIZE": "5",
+        "GATEWAY_DB_MAX_OVERFLOW": "5",
+        **extra,
+    }
+
+
+@dataclass
+class Served:
+    """A running ``gateway serve`` process."""
+
+    process: subprocess.Popen[bytes]
+    base: str  # host:port
+    stderr: IO[bytes]
+
+    def stop(self) -> str:
+        """Stop the server (SIGTERM, a graceful shutdown); returns all it wrote to stderr."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.stderr.seek(0)
+        return self.stderr.read().decode()
+
+
+@contextmanager
+def gateway_serve(
+    settings: Settings, *args: str, env: dict[str, str] | None = None
+) -> Iterator[Served]:
+    """``gateway serve`` as a subprocess on a free port of the test database, once its
+    ``/readyz`` answers (run in an empty directory: no stray ``.env``)."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as workdir, tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *args],
+            env=gateway_env(settings, **(env or {})),
+            cwd=Path(workdir),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        served = Served(process, f"127.0.0.1:{port}", stderr)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"gateway serve exited:\n{served.stop()}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"gateway serve did not become ready:\n{served.stop()}")
+                try:
+                    if httpx.get(f"http://{served.base}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)  # poll interval while the server starts
+            yield served
+        finally:
+            served.stop()

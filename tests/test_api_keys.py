@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.db import Database
 from app.models.apikeys import ApiKey
 from app.settings import Settings
+from app.timeutil import format_datetime, utcnow
 from tests.helpers import Auth, error_codes, gql, run_cli
 
 CREATE = """mutation($input: CreateApiKeyInput!) {
@@ -82,6 +84,34 @@ async def test_revoked_wrong_or_expired_keys_are_refused(client, demo, auth: Aut
     assert error_codes(past) == ["BAD_USER_INPUT"]
 
 
+async def test_a_key_stops_working_when_its_expiry_passes(client, demo, auth: Auth, db: Database):
+    """A key issued with an expiry an hour ahead works, then is refused once that moment
+    has passed (the row's ``expires_at`` is moved into the past: no sleep). Mutation:
+    ``principal_for_key`` without its ``expires_at`` comparison fails both refusals."""
+    issued = await _issue(client, auth, expiresAt=format_datetime(utcnow() + timedelta(hours=1)))
+    key, key_id = issued["key"], issued["apiKey"]["keyId"]
+    me = await client.get("/api/v1/me", headers={"X-API-Key": key})
+    assert (me.status_code, me.json()["id"]) == (200, "user_007")
+    over_graphql = await gql(client, "{ me { legacyId } }", headers={"X-API-Key": key})
+    assert over_graphql == {"data": {"me": {"legacyId": "user_007"}}}
+
+    async with db.write() as session:  # the hour is over
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key_id)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    refused = await client.get("/api/v1/me", headers={"X-API-Key": key})
+    assert refused.status_code == 401
+    assert (refused.json()["code"], refused.json()["detail"]) == (
+        "UNAUTHENTICATED",
+        "Invalid, revoked or expired API key",
+    )
+    expired_graphql = await gql(client, "{ me { legacyId } }", headers={"X-API-Key": key})
+    assert error_codes(expired_graphql) == ["UNAUTHENTICATED"]
+    assert expired_graphql["errors"][0]["message"] == "Invalid, revoked or expired API key"
+
+
 async def test_only_admins_manage_keys(client, demo, auth: Auth):
     body = await gql(
         client,
@@ -95,7 +125,7 @@ async def test_only_admins_manage_keys(client, demo, auth: Auth):
     bad = await gql(
         client, CREATE, {"input": {"name": "x", "personId": "nobody", "role": "wizard"}}, auth.admin
     )
-    assert {e["field"] for e in bad["errors"][0]["extensions"]["errors"]} == {"person_id", "role"}
+    assert {e["field"] for e in bad["errors"][0]["extensions"]["errors"]} == {"personId", "role"}
 
 
 async def test_cli_creates_lists_and_revokes(

@@ -219,7 +219,7 @@ async def test_openapi_lists_no_route_without_a_row(client: httpx.AsyncClient):
 # Routes outside the contracts: what anybody (no token) and an admin get. Everything here is
 # public by design: probes, the API documents, static assets and badge images; /graphql
 # answers each field by its own rules (tests/test_authz_graphql.py); /metrics is guarded by
-# GATEWAY_METRICS_TOKEN when set (tests/test_http_edges.py).
+# GATEWAY_METRICS_TOKEN when set (tests/test_operations.py).
 # fmt: off
 OTHER_ROUTES: dict[str, tuple[str, int]] = {
     # route: (path to probe, status for anybody)

@@ -15,16 +15,23 @@ from sqlalchemy import func, select
 from app.cli import cmd_followups
 from app.db import Database
 from app.main import create_app
-from app.models.mentoring import Notification
+from app.models.mentoring import ESCALATION, REMINDER, Notification
 from app.services import followups
 from app.settings import Settings
-from app.timeutil import format_datetime, utcnow
+from app.timeutil import as_utc, format_datetime, utcnow
 from tests.helpers import Auth, error_codes, gql
 
 BASE = "/api/v1/assignments"
 SWEEP = """mutation { runFollowUpSweep {
   reminders escalations notifications { kind assignment { legacyId } recipient { legacyId } }
 } }"""
+
+# What one sweep raises on the demo data (fixed dates, or whole days before the seeding day
+# from the seed's fixed random numbers, none of them on a threshold's day): 47 open
+# assignments are past their 10-day reminder threshold, each gets a reminder except
+# asgn_001 (reminded in its current gap already); the 42 past 20 days get an escalation.
+DEMO_REMINDERS = 46
+DEMO_ESCALATIONS = 42
 
 
 async def outbox(db: Database) -> list[Notification]:
@@ -37,8 +44,7 @@ async def test_sweep_raises_each_once_to_the_right_people(client, demo, auth: Au
     assert error_codes(await gql(client, SWEEP, headers=auth.coordinator)) == ["FORBIDDEN"]
     before = await client.get(f"{BASE}/asgn_002", headers=auth.admin)
     first = (await gql(client, SWEEP, headers=auth.admin))["data"]["runFollowUpSweep"]
-    assert first["reminders"] > 0
-    assert first["escalations"] > 0
+    assert (first["reminders"], first["escalations"]) == (DEMO_REMINDERS, DEMO_ESCALATIONS)
     raised = {
         (n["assignment"]["legacyId"], n["kind"]): n["recipient"]["legacyId"]
         for n in first["notifications"]
@@ -143,7 +149,11 @@ async def test_notifications_in_graphql_follow_visibility(client, demo, auth: Au
 
 
 async def test_concurrent_sweeps_raise_each_notification_exactly_once(demo, db, settings):
-    """Two (and more) workers sweeping at the same moment, each with its own engine."""
+    """Two (and more) workers sweeping at the same moment, each with its own engine.
+    Mutation: ``sweep_once`` returning an empty result (and raising nothing) fails the
+    counts."""
+    earlier = {(r.assignment_id, r.kind, as_utc(r.gap_start)) for r in await outbox(db)}
+    assert len(earlier) == 1  # the demo's earlier reminder of asgn_001
     workers = [Database.from_settings(settings) for _ in range(2)]
     try:
         results = await asyncio.gather(
@@ -153,11 +163,18 @@ async def test_concurrent_sweeps_raise_each_notification_exactly_once(demo, db, 
         for worker in workers:
             await worker.dispose()
     raised = [n for result in results for n in result.notifications]
-    keys = [(n.assignment_id, n.kind, n.gap_start) for n in raised]
+    assert sum(r.count(REMINDER) for r in results) == DEMO_REMINDERS
+    assert sum(r.count(ESCALATION) for r in results) == DEMO_ESCALATIONS
+    who = {(n.assignment_id, n.kind): n.recipient_id for n in raised}
+    assert who[("asgn_002", REMINDER)] == "user_019"
+    assert who[("asgn_002", ESCALATION)] == "user_007"
+    assert who[("asgn_001", ESCALATION)] == "user_007"
+    assert ("asgn_001", REMINDER) not in who
+    keys = [(n.assignment_id, n.kind, as_utc(n.gap_start)) for n in raised]
     assert len(keys) == len(set(keys)), "a notification was raised twice"
     rows = await outbox(db)
-    assert len(rows) == len(raised) + 1  # + the demo's earlier reminder
-    assert {(r.assignment_id, r.kind, r.gap_start) for r in rows} >= set(keys)
+    assert len(rows) == DEMO_REMINDERS + DEMO_ESCALATIONS + 1
+    assert {(r.assignment_id, r.kind, as_utc(r.gap_start)) for r in rows} == earlier | set(keys)
     # every due reminder and escalation was raised by exactly one of them
     async with db.read() as session:
         pending = await session.scalar(
@@ -174,8 +191,7 @@ async def test_cli_runs_one_sweep(demo, db, settings, capsys):
     args = argparse.Namespace(action="run")
     assert await asyncio.to_thread(cmd_followups, args, settings) == 0
     first = json.loads(capsys.readouterr().out)
-    assert first["reminders"] > 0
-    assert first["escalations"] > 0
+    assert first == {"reminders": DEMO_REMINDERS, "escalations": DEMO_ESCALATIONS}
     assert await asyncio.to_thread(cmd_followups, args, settings) == 0
     assert json.loads(capsys.readouterr().out) == {"reminders": 0, "escalations": 0}
 

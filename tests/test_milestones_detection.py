@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
 from app.db import Database
 from app.ids import new_id
@@ -231,15 +232,93 @@ async def test_detecting_again_updates_the_same_rows(
     assert {t: second[t][0] for t in (10, 50, 100, 300)} == {t: first[t][0] for t in first}
     assert second[300][1:] == ("achieved", 320)
     assert second[500][1:] == ("in_progress", 320)
-    # Fewer hours (activities rejected since): the records follow the totals.
+    # Fewer hours (activities rejected since): what was earned stays earned, with the
+    # value it was earned with; the totals still reach 10 and 50 h.
     third = hours((await _detect(client, auth, "mentor_t1", summary(60))).json())
-    assert sorted(third) == [10, 50, 100]
-    assert third[100][1:] == ("in_progress", 60)
-    gone = await client.get(f"{BASE}/{second[500][0]}", headers=auth.coordinator)
+    assert {t: v[1:] for t, v in third.items()} == {
+        10: ("achieved", 60),
+        50: ("achieved", 60),
+        100: ("achieved", 320),
+        300: ("achieved", 320),
+        500: ("in_progress", 60),
+    }
+    assert {t: v[0] for t, v in third.items()} == {t: v[0] for t, v in second.items()}
+    # ... and more again: the same records, nothing newly achieved but 500 h.
+    fourth = hours((await _detect(client, auth, "mentor_t1", summary(520))).json())
+    assert {t: v[0] for t, v in fourth.items()} == {t: v[0] for t, v in second.items()} | {
+        1000: fourth[1000][0]
+    }
+    assert fourth[500][1:] == ("achieved", 520)
+
+
+async def test_detecting_again_with_fewer_contacts_keeps_the_earned_milestones(
+    client: httpx.AsyncClient, auth: Auth, demo, db: Database
+):
+    """A badge a mentor earned does not disappear when a recount finds less (here 20 of
+    26 mentees' assignments deleted since): detection only adds; withdrawing one is an
+    explicit correction (PUT to in_progress, or DELETE)."""
+    mentees = [f"user_m{n:03d}" for n in range(26)]
+    async with db.write() as session:
+        session.add_all(Person(id=m, name=f"Mentee {m}", roles=["contact"]) for m in mentees)
+    rows: list[Any] = [
+        _assignment("mentor_t1", mentee, f"2024-03-{1 + n:02d}T09:00:00")
+        for n, mentee in enumerate(mentees)
+    ]
+    await add_mentor(db, "mentor_t1", rows)
+    first = (await _detect(client, auth, "mentor_t1")).json()["data"]
+    contacts = [i for i in first if i["type"] == "contacts_helped"]
+    assert [(i["threshold"], i["status"], i["achieved_value"]) for i in contacts] == [
+        (5, "achieved", 26),
+        (10, "achieved", 26),
+        (25, "achieved", 26),
+        (50, "in_progress", 26),
+    ]
+    async with db.write() as session:
+        await session.execute(
+            update(Assignment)
+            .where(Assignment.mentee_id.in_(mentees[6:]))
+            .values(deleted_at=_at("2024-12-01T00:00:00"))
+        )
+    again = await client.post(
+        BASE, json={"mentor_id": "mentor_t1", "period": PERIOD_2024}, headers=auth.coordinator
+    )
+    assert again.status_code == 200, again.text
+    kept = [i for i in again.json()["data"] if i["type"] == "contacts_helped"]
+    assert [(i["id"], i["status"], i.get("achieved_at")) for i in kept] == [
+        (i["id"], i["status"], i.get("achieved_at")) for i in contacts
+    ]
+    assert [i["achieved_value"] for i in kept] == [6, 26, 26, 6]
+    assert kept[3]["progress_percentage"] == 12
+    listed = await client.get(f"{BASE}?mentor_id=mentor_t1", headers=auth.coordinator)
+    assert listed.json()["pagination"]["total"] == len(first) == 6
+    for item in contacts:
+        one = await client.get(f"{BASE}/{item['id']}", headers=auth.coordinator)
+        assert (one.status_code, one.json()["status"]) == (200, item["status"])
+    # An explicit correction withdraws one; detection does not bring it back while the
+    # totals do not reach it ...
+    withdrawn = contacts[2]["id"]
+    put = await client.put(
+        f"{BASE}/{withdrawn}",
+        json={"status": "in_progress", "achieved_value": 6},
+        headers=auth.coordinator,
+    )
+    assert put.status_code == 200, put.text
+    third = await client.post(
+        BASE, json={"mentor_id": "mentor_t1", "period": PERIOD_2024}, headers=auth.coordinator
+    )
+    statuses = {
+        i["threshold"]: (i["id"], i["status"])
+        for i in third.json()["data"]
+        if i["type"] == "contacts_helped"
+    }
+    assert statuses == {
+        5: (contacts[0]["id"], "achieved"),
+        10: (contacts[1]["id"], "achieved"),
+        25: (withdrawn, "in_progress"),
+    }
+    # ... and the one no longer next is tombstoned (in progress, not earned).
+    gone = await client.get(f"{BASE}/{contacts[3]['id']}", headers=auth.coordinator)
     assert gone.status_code == 404
-    # ... and back: the same records return.
-    fourth = hours((await _detect(client, auth, "mentor_t1", summary(320))).json())
-    assert {t: v[0] for t, v in fourth.items()} == {t: v[0] for t, v in second.items()}
 
 
 async def test_achievement_dates_are_kept_across_detections(

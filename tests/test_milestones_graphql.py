@@ -42,7 +42,7 @@ async def test_milestone_by_id(client: httpx.AsyncClient, auth: Auth, demo):
         "threshold": 100,
         "currentValue": 312.5,
         "achievedValue": 312.5,
-        "achievedAt": "2025-07-14T16:30:00+00:00",
+        "achievedAt": "2025-07-14T16:30:00Z",
         "progressPercentage": 100,
         "remaining": 0.0,
         "periodStart": "2025-01-01",
@@ -223,7 +223,7 @@ async def test_corrections_deletes_and_restores(client: httpx.AsyncClient, auth:
     ok = await gql(client, UPDATE, {"v": 1}, auth.coordinator)
     assert ok["data"]["updateMilestone"] == {
         "achievedValue": 315.0,
-        "achievedAt": "2026-01-03T09:00:00+00:00",
+        "achievedAt": "2026-01-03T09:00:00Z",
         "version": 2,
         "accessibilityLabel": "You reached 300 hours of mentoring on January 3, 2026",
     }

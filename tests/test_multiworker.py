@@ -12,11 +12,15 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import IO
 
 import httpx
 import pytest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
@@ -37,8 +41,9 @@ def _free_port() -> int:
 
 
 def _start(
-    settings: Settings, env_extra: dict[str, str], log: IO[bytes]
+    settings: Settings, env_extra: dict[str, str], log: IO[bytes], *serve_args: str
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """``gateway serve`` (with ``serve_args``) on the test database; waits until ready."""
     port = _free_port()
     assert settings.jwt_secret is not None
     env = {
@@ -51,8 +56,9 @@ def _start(
         "GATEWAY_LOG_LEVEL": "warning",
         **env_extra,
     }
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        [*command, "--log-level", "warning", *serve_args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,
@@ -177,3 +183,100 @@ async def test_two_sweeping_workers_raise_each_notification_once(
     assert counts, "the sweep raised nothing"
     assert {kind for _, kind, _ in counts} == {"reminder", "escalation"}
     assert all(count == 1 for _, _, count in counts), counts
+
+
+def _requests_served(metrics: Iterable[Metric], route: str) -> float:
+    """The ``gateway_http_requests_total`` count of 200 GETs on ``route`` in ``metrics``."""
+    labels = {"route": route, "method": "GET", "status": "200"}
+    return sum(
+        sample.value
+        for metric in metrics
+        for sample in metric.samples
+        if sample.name == "gateway_http_requests_total" and sample.labels == labels
+    )
+
+
+def _per_worker(directory: Path, route: str) -> dict[str, float]:
+    """Each worker's own count, read from its metric files (``<kind>_<pid>.db``)."""
+    files: dict[str, list[str]] = {}
+    for path in directory.glob("*.db"):
+        files.setdefault(path.stem.rsplit("_", 1)[1], []).append(str(path))
+    return {
+        pid: _requests_served(MultiProcessCollector.merge(paths), route)  # type: ignore[no-untyped-call]
+        for pid, paths in files.items()
+    }
+
+
+async def _until_counted(directory: Path, route: str, total: int) -> dict[str, float]:
+    """Wait until the workers' files hold ``total`` requests (a worker counts a request
+    just after answering it); 10 s is the failure bound."""
+    deadline = time.monotonic() + 10
+    while sum((counts := _per_worker(directory, route)).values()) < total:
+        assert time.monotonic() < deadline, counts
+        await asyncio.sleep(0.02)
+    return counts
+
+
+async def _until_both_workers_answer(
+    http: httpx.AsyncClient,
+    directory: Path,
+    path: str,
+    check: Callable[[httpx.Response], None],
+    headers: dict[str, str] | None = None,
+) -> int:
+    """GET ``path``, ten at a time on new connections (either worker may accept each),
+    until both workers have answered it (their own metric files say so); every answer
+    passes ``check``. Returns how many were sent; 60 s is the failure bound."""
+    deadline = time.monotonic() + 60
+    sent = 0
+    while True:
+        for response in await asyncio.gather(*(http.get(path, headers=headers) for _ in range(10))):
+            check(response)
+        sent += 10
+        counts = await _until_counted(directory, path, sent)
+        if len([count for count in counts.values() if count]) >= 2:
+            return sent
+        assert time.monotonic() < deadline, f"one worker answered every request: {counts}"
+
+
+@pytest.fixture
+def two_worker_server(settings: Settings, demo, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """One ``gateway serve --workers 2``, and the metrics directory it made for them (with
+    tempfile, under TMPDIR)."""
+    with tempfile.TemporaryFile() as log:
+        process, base = _start(settings, {"TMPDIR": str(tmp_path)}, log, "--workers", "2")
+        try:
+            made = list(tmp_path.glob("gateway-metrics-*"))
+            assert len(made) == 1, "serve --workers 2 made no shared metrics directory"
+            yield base, made[0]
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+async def test_metrics_under_workers_report_the_sum_over_workers(
+    two_worker_server: tuple[str, Path], auth: Auth
+):
+    """``gateway serve --workers 2``: requests spread over both workers, and ``/metrics``,
+    whichever worker answers it, reports the sum. Mutations: ``metrics_endpoint`` without
+    the ``MultiProcessCollector`` (each worker reports its own count), or ``cmd_serve``
+    not setting ``PROMETHEUS_MULTIPROC_DIR`` (no shared directory): both fail."""
+    base, directory = two_worker_server
+
+    def ok(response: httpx.Response) -> None:
+        assert response.status_code == 200, response.text
+
+    fresh_connections = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=f"http://{base}", limits=fresh_connections) as http:
+        await _until_both_workers_answer(http, directory, "/readyz", ok)  # both are up
+        sent = await _until_both_workers_answer(http, directory, "/api/v1/me", ok, auth.admin)
+        counts = _per_worker(directory, "/api/v1/me")
+        assert sum(counts.values()) == sent
+        assert max(counts.values()) < sent  # no single worker saw them all
+
+        def reports_the_sum(scrape: httpx.Response) -> None:
+            assert scrape.status_code == 200
+            families = text_string_to_metric_families(scrape.text)
+            assert _requests_served(families, "/api/v1/me") == sent
+
+        await _until_both_workers_answer(http, directory, "/metrics", reports_the_sum)

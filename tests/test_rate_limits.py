@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
+import pytest
+from pydantic import SecretStr
 
+from app.main import create_app
 from app.settings import Settings
-from tests.helpers import Auth, app_client
+from tests.helpers import (
+    Auth,
+    api_key_headers,
+    app_client,
+    connection_init,
+    error_codes,
+    gql,
+    serve_in_thread,
+)
 
 
 def limited_client(
@@ -41,20 +54,117 @@ async def test_per_principal_limit_is_separate_per_caller(settings: Settings, de
         assert (await client.get("/api/v1/me", headers=auth.admin)).status_code == 200
 
 
-async def test_repeated_failed_authentication_blocks_the_ip(settings: Settings, demo, auth: Auth):
-    async with limited_client(settings, rate_limit_auth_failures="3/minute") as client:
+REDIS_URL = "redis://127.0.0.1:6379/0"
+STORAGES = ["memory", "redis"]
+
+
+def _storage(kind: str) -> dict[str, Any]:
+    """Settings for counts in the process, or in Redis under a prefix of this test's own."""
+    if kind == "memory":
+        return {}
+    return {"redis_url": REDIS_URL, "redis_key_prefix": f"gateway-test-{uuid.uuid4().hex}"}
+
+
+def _assert_rate_limited(response: httpx.Response) -> None:
+    assert response.status_code == 429, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "RATE_LIMITED"
+    assert 1 <= int(response.headers["retry-after"]) <= 60
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+async def test_spent_failure_budget_refuses_failures_not_valid_credentials(
+    settings: Settings, demo, auth: Auth, storage: str
+):
+    """One client guessing behind a NAT must not lock out the others at that address."""
+    async with limited_client(
+        settings, rate_limit_auth_failures="3/minute", **_storage(storage)
+    ) as client:
+        api_key = await api_key_headers(client, auth.admin, "user_007", "coordinator", "org_03")
         bad = {"Authorization": "Bearer guess"}
-        assert [(await client.get("/api/v1/me", headers=bad)).status_code for _ in range(3)] == [
-            401
-        ] * 3
-        # Even a valid token from that address now waits.
-        assert (await client.get("/api/v1/me", headers=auth.admin)).status_code == 429
+        statuses = [(await client.get("/api/v1/me", headers=bad)).status_code for _ in range(3)]
+        assert statuses == [401, 401, 401]
+
+        # Failures are still limited, on every door and for every kind of credential ...
+        _assert_rate_limited(await client.get("/api/v1/me", headers=bad))
+        _assert_rate_limited(
+            await client.post("/graphql", json={"query": "{ me { name } }"}, headers=bad)
+        )
+        _assert_rate_limited(
+            await client.get("/api/v1/me", headers={"X-API-Key": "gwk_nope.guess"})
+        )
+        # ... while valid credentials from the same address pass.
+        me = await client.get("/api/v1/me", headers=auth.admin)
+        assert (me.status_code, me.json()["id"]) == (200, "admin_001")
+        body = await gql(client, "{ me { legacyId } }", headers=auth.mentor())
+        assert body == {"data": {"me": {"legacyId": "user_042"}}}
+        keyed = await client.get("/api/v1/me", headers=api_key)
+        assert (keyed.status_code, keyed.json()["id"]) == (200, "user_007")
+        # No credentials is no guess: the usual 401, not counted.
+        anonymous = await client.get("/api/v1/me")
+        assert (anonymous.status_code, anonymous.json()["code"]) == (401, "UNAUTHENTICATED")
+
+
+async def test_graphql_failures_count_against_the_budget(settings: Settings, demo, auth: Auth):
+    async with limited_client(settings, rate_limit_auth_failures="2/minute") as client:
+        bad = {"Authorization": "Bearer guess"}
+        for _ in range(2):
+            body = await gql(client, "{ __typename }", headers=bad)
+            assert error_codes(body) == []  # the field needs no caller ...
+        # ... but the credentials were checked, failed, and counted.
+        _assert_rate_limited(
+            await client.post("/graphql", json={"query": "{ __typename }"}, headers=bad)
+        )
+        assert (await client.get("/api/v1/me", headers=auth.admin)).status_code == 200
+
+
+async def test_metrics_token_failures_count_against_the_budget(settings: Settings, demo):
+    token = "m" * 32
+    async with limited_client(
+        settings, rate_limit_auth_failures="2/minute", metrics_token=SecretStr(token)
+    ) as client:
+        wrong = {"Authorization": "Bearer " + "x" * 32}
+        assert [(await client.get("/metrics", headers=wrong)).status_code for _ in range(2)] == [
+            401,
+            401,
+        ]
+        _assert_rate_limited(await client.get("/metrics", headers=wrong))
+        right = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert right.status_code == 200
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+async def test_connection_init_failures_count_and_valid_tokens_still_connect(
+    settings: Settings, demo, auth: Auth, caplog: pytest.LogCaptureFixture, storage: str
+):
+    caplog.set_level(logging.INFO, logger="gateway.graphql")
+    limited = settings.model_copy(
+        update={"rate_limit_enabled": True, "rate_limit_auth_failures": "2/minute"}
+        | _storage(storage)
+    )
+    with serve_in_thread(create_app(limited)) as url:
+        bad = {"Authorization": "Bearer guess"}
+        assert [await connection_init(url, bad) for _ in range(3)] == [4403] * 3
+        ack = await connection_init(url, auth.admin)
+        assert ack == {"type": "connection_ack", "payload": None}
+        async with httpx.AsyncClient(base_url=f"http://{url}") as http:
+            # The websocket failures spent the address's budget for the other doors too.
+            _assert_rate_limited(
+                await http.get("/api/v1/me", headers={"Authorization": "Bearer guess"})
+            )
+            assert (await http.get("/api/v1/me", headers=auth.admin)).status_code == 200
+    reasons = [r.getMessage() for r in caplog.records if r.name == "gateway.graphql"]
+    assert reasons[:2] == ["websocket connection refused: Invalid token"] * 2
+    assert re.fullmatch(
+        r"websocket connection refused: Too many requests; retry in \d+ seconds", reasons[2]
+    )
+    assert len(reasons) == 3
 
 
 async def test_redis_shares_counts_between_workers(settings: Settings, demo, auth: Auth):
     shared: dict[str, Any] = {
         "rate_limit_per_ip": "4/minute",
-        "redis_url": "redis://127.0.0.1:6379/0",
+        "redis_url": REDIS_URL,
         "redis_key_prefix": f"gateway-test-{uuid.uuid4().hex}",
     }
     async with (
@@ -73,7 +183,6 @@ async def test_redis_shares_counts_between_workers(settings: Settings, demo, aut
 
 
 def test_invalid_rate_setting_is_refused(settings: Settings):
-    import pytest
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError):

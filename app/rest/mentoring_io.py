@@ -25,7 +25,9 @@ from app.services.mentoring_rules import (
     status_word,
 )
 from app.timeutil import (
+    as_utc,
     days_between,
+    format_date,
     format_datetime,
     parse_date_or_datetime,
     start_of_day,
@@ -151,7 +153,7 @@ def assignment_json(row: Assignment, names: Mapping[str, str]) -> dict[str, Any]
         "org_id": row.org_id,
         "status": status_word(row),
         "notes": row.notes,
-        "start_date": row.started_at.date().isoformat(),
+        "start_date": format_date(as_utc(row.started_at).date()),
         "assigned_date": format_datetime(row.started_at),
         "last_contact_date": format_datetime(last),
         "days_since_contact": None if last is None else days_between(last, utcnow()),

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.auth import Principal, authenticate
+from app.auth import Principal, authenticate_connection
 from app.db import Database
 from app.errors import BadRequest
 from app.pagination import DEFAULT_LIMIT, PageRequest, rest_page
@@ -165,11 +165,8 @@ def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         state = request.app.state
         principal = require_principal(
-            await authenticate(
-                request.headers.get("authorization"),
-                state.tokens,
-                state.db,
-                api_key=request.headers.get("x-api-key"),
+            await authenticate_connection(
+                request, request.headers.get("authorization"), request.headers.get("x-api-key")
             )
         )
         _check_query(endpoint, request)

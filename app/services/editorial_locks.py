@@ -28,7 +28,7 @@ from app.repositories import editorial_locks as locks
 from app.services.editorial_acl import Action, allowed, require_action
 from app.services.editorial_format import format_ceo_time, new_uuid, parse_srn, path_uuid, srn
 from app.settings import Settings
-from app.timeutil import format_datetime, utcnow
+from app.timeutil import as_utc, utcnow
 
 LOCK_TOPIC = "editorial.lock"
 _ATTEMPTS = 3
@@ -70,7 +70,8 @@ class LockOutcome:
             {
                 "uuid": lock.uuid,
                 "person_id": holder.person.id if holder else None,
-                "expires_at": format_datetime(lock.expires_at) if self.holds else None,
+                # The exact instant: each door's serializer decides how to write it.
+                "expires_at": as_utc(lock.expires_at).isoformat() if self.holds else None,
             },
         )
 

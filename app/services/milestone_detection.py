@@ -6,17 +6,22 @@ assignments that overlapped the period (distinct mentees). Per type, every thres
 total reaches is ``achieved`` and the next one ``in_progress``.
 
 Records are keyed by (mentor, definition, period), so detecting again updates the same
-rows. After a detection the live records of the period are exactly that plan: records of
-thresholds no longer reached or next are tombstoned, and tombstoned ones the plan needs
-again are restored (with their ids). An achievement keeps the ``achieved_at`` it was first
-recorded with. A new one gets the day the recorded running total crossed the threshold
-(00:00:00Z, as every date-only value), or, when the records do not reach it, the detection
-time capped at the period's last second.
+rows. Detection only adds achievements: a milestone already achieved (a live ``achieved``
+record) stays achieved with its value and ``achieved_at`` even when a recount finds less
+(an activity rejected, an assignment deleted); the next threshold in progress is then the
+lowest one neither reached nor earned. Withdrawing an earned milestone is an explicit
+correction (``PUT``/``updateMilestone`` to ``in_progress``, or ``DELETE``/
+``deleteMilestone``), never a side effect of detection. In-progress records of thresholds
+no longer next are tombstoned, and tombstoned ones the plan needs again are restored (with
+their ids). An achievement keeps the ``achieved_at`` it was first recorded with. A new one
+gets the day the recorded running total crossed the threshold (00:00:00Z, as every
+date-only value), or, when the records do not reach it, the detection time capped at the
+period's last second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,7 +38,13 @@ from app.repositories import people as people_repo
 from app.services.activity_totals import DailyTotal, mentor_daily_totals
 from app.services.authz import require_role
 from app.services.milestone_access import can_see_mentor, may_manage
-from app.services.milestone_rules import Period, Summary, check_period, check_summary
+from app.services.milestone_rules import (
+    MAX_PERIOD_DAYS,
+    Period,
+    Summary,
+    check_period,
+    check_summary,
+)
 from app.timeutil import start_of_day, utcnow
 
 TOPIC = "milestone"
@@ -74,24 +85,30 @@ class Target:
     status: MilestoneStatus
     value: float
     crossed_at: datetime | None
+    # An earned achievement the totals no longer reach: kept exactly as it is.
+    kept: bool = False
 
 
 def plan(
-    definitions: Sequence[MilestoneDefinition], summary: Summary, evidence: Evidence
+    definitions: Sequence[MilestoneDefinition],
+    summary: Summary,
+    evidence: Evidence,
+    earned: Collection[str] = (),
 ) -> list[Target]:
-    """Every reached threshold achieved and the next in progress, per type (``definitions``
-    ordered by type, then threshold)."""
+    """Every reached threshold achieved, every ``earned`` one (definition ids of records
+    already achieved) kept, and the lowest threshold neither reached nor earned in
+    progress, per type (``definitions`` ordered by type, then threshold)."""
     targets: list[Target] = []
     next_found: set[str] = set()
     for definition in definitions:
         kind = definition.type
-        if kind in next_found:
-            continue
         value = summary.value(kind)
         if value >= definition.threshold:
             crossed = evidence.crossed(kind, definition.threshold)
             targets.append(Target(definition, MilestoneStatus.ACHIEVED, value, crossed))
-        else:
+        elif definition.id in earned:
+            targets.append(Target(definition, MilestoneStatus.ACHIEVED, value, None, kept=True))
+        elif kind not in next_found:
             targets.append(Target(definition, MilestoneStatus.IN_PROGRESS, value, None))
             next_found.add(kind)
     return targets
@@ -141,7 +158,7 @@ async def detect(
     """Detect and persist the mentor's milestones of the period (see the module doc)."""
     who = require_role(principal, Role.COORDINATOR)  # peer mentors never detect: 403
     mentor = await _check_mentor(session, who, mentor_id)
-    period = check_period(year, start_date, end_date)
+    period = check_period(year, start_date, end_date, longest=MAX_PERIOD_DAYS)
     given: Summary | None = None
     if summary is not None:
         given = check_summary(
@@ -153,8 +170,7 @@ async def detect(
     evidence = await gather_evidence(session, mentor, period)
     totals = given or evidence.summary()
     definitions = await repo.list_definitions(session, include_inactive=False)
-    targets = plan(definitions, totals, evidence)
-    live, created, newly = await _persist(session, mentor, period, targets, definitions)
+    live, created, newly = await _persist(session, mentor, period, definitions, totals, evidence)
     source = PROVIDED if given is not None else RECORDED
     detection = Detection(mentor, period, totals, source, live, created, newly)
     if detection.newly_achieved:
@@ -170,41 +186,62 @@ async def _persist(
     session: AsyncSession,
     mentor_id: str,
     period: Period,
-    targets: list[Target],
     definitions: Sequence[MilestoneDefinition],
+    totals: Summary,
+    evidence: Evidence,
 ) -> tuple[list[Milestone], int, list[Milestone]]:
-    """Upsert the planned records; returns them, how many were created, and which are
-    newly achieved."""
+    """Plan and upsert the period's records; returns them, how many were created, and
+    which are newly achieved."""
     now = utcnow()
 
     def achieved_at(target: Target) -> datetime:
         return target.crossed_at or min(now, period.ends_at)
 
-    fresh = [
-        {
-            "id": new_id("ms"),
-            "mentor_id": mentor_id,
-            "definition_id": t.definition.id,
-            "period_start": period.start,
-            "period_end": period.end,
-            "status": t.status.value,
-            "value": t.value,
-            "achieved_at": achieved_at(t) if t.status is MilestoneStatus.ACHIEVED else None,
-            "detected_at": now,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-            "deleted_at": None,
-        }
-        for t in targets
-    ]
-    inserted = await repo.insert_missing(session, fresh)
+    def fresh(targets: list[Target]) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": new_id("ms"),
+                "mentor_id": mentor_id,
+                "definition_id": t.definition.id,
+                "period_start": period.start,
+                "period_end": period.end,
+                "status": t.status.value,
+                "value": t.value,
+                "achieved_at": achieved_at(t) if t.status is MilestoneStatus.ACHIEVED else None,
+                "detected_at": now,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "deleted_at": None,
+            }
+            for t in targets
+        ]
+
+    # Insert what the totals alone plan, then lock the period's rows: the achievements
+    # already earned are known only now. They change the plan only when the totals went
+    # down (it then may need a higher in-progress record).
+    targets = plan(definitions, totals, evidence)
+    inserted = await repo.insert_missing(session, fresh(targets))
     existing = await repo.period_rows(session, mentor_id, period.start, period.end)
     rows = {row.definition_id: row for row in existing}
+    earned = {
+        row.definition_id
+        for row in existing
+        if row.deleted_at is None and row.status == MilestoneStatus.ACHIEVED
+    }
+    final = plan(definitions, totals, evidence, earned)
+    missing = [t for t in final if t.definition.id not in rows]
+    if missing:
+        inserted |= await repo.insert_missing(session, fresh(missing))
+        existing = await repo.period_rows(session, mentor_id, period.start, period.end)
+        rows = {row.definition_id: row for row in existing}
+    targets = final
     newly: list[Milestone] = []
     for target in targets:
         row = rows[target.definition.id]
         achieved = target.status is MilestoneStatus.ACHIEVED
+        if target.kept:
+            continue
         if row.definition_id in inserted:
             if achieved:
                 newly.append(row)

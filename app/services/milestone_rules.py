@@ -3,9 +3,10 @@
 Field names in errors are the REST contract's (``period.end_date``,
 ``summary.total_hours`` ...); the GraphQL door renames them to its camelCase arguments.
 
-- A period is ``start_date`` to ``end_date`` inclusive, at most 366 days, the end not
-  before the start. Given with a ``year``, both dates lie in that year; a ``year`` alone
-  is that calendar year.
+- A period is ``start_date`` to ``end_date`` inclusive, the end not before the start.
+  Given with a ``year``, both dates lie in that year; a ``year`` alone is that calendar
+  year. Detection works on yearly totals, so a detection period is at most 366 days;
+  listing what was achieved or is in progress in a period takes a period of any length.
 - A summary's totals are finite and not negative, and fit the days of the period that
   have begun (up to tomorrow, UTC, as for activities): at most 24 hours, 50 activities
   and 50 new contacts a day, and 5,000 contacts in a period.
@@ -87,8 +88,10 @@ def check_period(
     end_date: date | str | None,
     *,
     prefix: str = "period.",
+    longest: int | None = None,
 ) -> Period:
-    """The period these fields describe, or 422 naming each bad field."""
+    """The period these fields describe, or 422 naming each bad field (also when it spans
+    more than ``longest`` days, if given)."""
     errors: list[FieldError] = []
     if year is not None and not (MIN_YEAR <= year <= MAX_YEAR):
         errors.append(FieldError(f"{prefix}year", f"must be between {MIN_YEAR} and {MAX_YEAR}"))
@@ -109,11 +112,11 @@ def check_period(
                 errors.append(FieldError(f"{prefix}{field}", f"does not lie in the year {year}"))
     if end < start:
         errors.append(FieldError(f"{prefix}end_date", "must not be before start_date"))
-    elif (end - start).days + 1 > MAX_PERIOD_DAYS:
+    elif longest is not None and (end - start).days + 1 > longest:
         errors.append(
             FieldError(
                 f"{prefix}end_date",
-                f"the period spans {(end - start).days + 1} days; at most {MAX_PERIOD_DAYS}",
+                f"the period spans {(end - start).days + 1} days; at most {longest}",
             )
         )
     InvalidInput.raise_if_any(errors)

@@ -166,7 +166,8 @@ async def in_progress(
 
 def query_period(year: str | None, start_date: str | None, end_date: str | None) -> Period | None:
     """A period from query parameters (``None`` when none is given): 400 when malformed,
-    422 when well-formed but invalid (end before start, longer than 366 days)."""
+    422 when well-formed but invalid (end before start, dates outside the ``year``). A
+    listing's period may be of any length: only detection is bounded to a year."""
     if year is None and start_date is None and end_date is None:
         return None
     number: int | None = None

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
 from app.errors import BadRequest, Conflict, FieldError, InvalidInput, NotFound
-from app.ids import is_valid_external_id
+from app.ids import EXTERNAL_ID_RULE, is_valid_external_id
 from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged, PageRequest
 from app.repositories import people as repo
@@ -119,7 +119,7 @@ async def create_person(
     require_role(principal, Role.ADMIN)
     errors: list[FieldError] = []
     if not is_valid_external_id(person_id):
-        errors.append(FieldError("id", "must be 1-64 letters, digits, '_', '.', ':' or '-'"))
+        errors.append(FieldError("id", EXTERNAL_ID_RULE))
     _check_person_fields(errors, name, email, roles)
     InvalidInput.raise_if_any(errors)
     existing = await session.get(Person, person_id)
@@ -204,7 +204,7 @@ async def create_org(
     require_role(principal, Role.ADMIN)
     errors: list[FieldError] = []
     if not is_valid_external_id(org_id):
-        errors.append(FieldError("id", "must be 1-64 letters, digits, '_', '.', ':' or '-'"))
+        errors.append(FieldError("id", EXTERNAL_ID_RULE))
     _check_text(errors, "name", name, 200)
     InvalidInput.raise_if_any(errors)
     _check_thresholds(reminder_days, escalation_days)
@@ -256,9 +256,9 @@ async def add_membership(
     if role not in PERSON_ROLES and role != "member":
         raise InvalidInput.field("role", f"unknown role {role!r}")
     if await repo.get_person(session, person_id) is None:
-        raise InvalidInput.field("personId", f"unknown person {person_id!r}")
+        raise InvalidInput.field("person_id", f"unknown person {person_id!r}")
     if await repo.get_org(session, org_id) is None:
-        raise InvalidInput.field("orgId", f"unknown organisation {org_id!r}")
+        raise InvalidInput.field("org_id", f"unknown organisation {org_id!r}")
     membership = await repo.get_membership(session, person_id, org_id)
     if membership is None:
         membership = Membership(person_id=person_id, org_id=org_id, role=role)
