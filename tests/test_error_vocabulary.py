@@ -156,6 +156,7 @@ NOT_CODES = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "BEGIN", "CASCADE", "JWT"}
     | {"ACT", "HRS", "PPL"}  # badge image words
     | {"UNSET"}  # a sentinel of mentoring updates
+    | {"COMMAND", "ACTION"}  # metavars of the command line's subcommands
 )
 ENVIRONMENT_VARIABLE = re.compile(r"^(GATEWAY|PROMETHEUS|XDG)_")
 
