@@ -15,7 +15,7 @@ from app.errors import BadRequest, FieldError, InvalidInput
 from app.events import Event
 from app.models.activities import Activity
 from app.rest.http import json_response
-from app.rest.routing import Call, Contract, Endpoint, QueryParam
+from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import activities as service
 from app.services import activity_changes as changing
 from app.services.activity_rules import NewActivity
@@ -200,10 +200,6 @@ async def delete_activity(call: Call) -> dict[str, Any]:
     return {"deleted": True, "id": row.id}
 
 
-_PAGE = (
-    QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
-    QueryParam("limit", "Page size, 1-100", {"type": "integer", "minimum": 1, "maximum": 100}),
-)
 _DATE = {"type": "string", "format": "date"}
 
 CONTRACT = Contract(
@@ -217,10 +213,10 @@ CONTRACT = Contract(
             list_activities,
             "List activities with optional peer mentor and date range filters",
             query=(
-                *_PAGE,
+                *PAGE_PARAMS,
                 QueryParam("peer_mentor_id", "Only this mentor's activities"),
-                QueryParam("from", "Dated on or after (YYYY-MM-DD)", _DATE),
-                QueryParam("to", "Dated on or before (YYYY-MM-DD)", _DATE),
+                QueryParam("from", "Dated on or after (YYYY-MM-DD); not after `to`", _DATE),
+                QueryParam("to", "Dated on or before (YYYY-MM-DD); not before `from`", _DATE),
                 QueryParam(
                     "status",
                     "pending, confirmed or rejected",
@@ -236,6 +232,7 @@ CONTRACT = Contract(
             get_activity,
             "Get a single activity record by ID",
             response=ActivityOut,
+            etag=True,
         ),
         Endpoint(
             "POST",
@@ -247,6 +244,8 @@ CONTRACT = Contract(
             body=ActivityIn,
             response=ActivityOut,
             errors=(400, 401, 403, 409, 413, 415, 422),
+            also={200: "A retry of the same insert (same local_id and payload): the original"},
+            etag=True,
         ),
         Endpoint(
             "PUT",
@@ -257,6 +256,7 @@ CONTRACT = Contract(
             body=ActivityUpdate,
             response=ActivityOut,
             errors=(400, 401, 403, 404, 409, 412, 413, 415, 422, 428),
+            etag=True,
         ),
         Endpoint(
             "DELETE",

@@ -13,12 +13,13 @@ from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
 from app.errors import BadRequest, FieldError
 from app.events import EventBroker
-from app.pagination import PageRequest
+from app.pagination import MAX_PAGE, PageRequest
 from app.rest import editorial_json as out
-from app.rest.routing import Call, Contract, Endpoint, QueryParam
+from app.rest.http import json_pattern, text_schema
+from app.rest.routing import PAGE, Call, Contract, Endpoint, QueryParam, page_size
 from app.services import editorial as service
 from app.services import editorial_locks as lock_service
-from app.services.editorial_format import parse_ceo_time
+from app.services.editorial_format import UUID_FORMAT, parse_ceo_time
 
 # Read-only fields a client may echo back from a GET; they are ignored on input.
 READ_ONLY = frozenset(
@@ -96,7 +97,7 @@ def _number(name: str, raw: str | None, default: int, low: int, high: int) -> in
 
 
 def _page(call: Call) -> PageRequest:
-    page = _number("page", call.query_param("page"), 1, 1, 1_000_000)
+    page = _number("page", call.query_param("page"), 1, 1, MAX_PAGE)
     per_page = _number(
         "per_page", call.query_param("per_page"), DEFAULT_PER_PAGE, 1, call.settings.max_page_size
     )
@@ -177,12 +178,8 @@ async def delete_lock_request(call: Call) -> dict[str, Any]:
 
 
 _LIST_QUERY = (
-    QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
-    QueryParam(
-        "per_page",
-        "Items per page, 1-100 (default 50)",
-        {"type": "integer", "minimum": 1, "maximum": 100},
-    ),
+    PAGE,
+    page_size("per_page", DEFAULT_PER_PAGE),
     QueryParam(
         "order",
         "Property to order by (default modified_at)",
@@ -191,6 +188,13 @@ _LIST_QUERY = (
     QueryParam("dir", "asc or desc (default desc)", {"type": "string", "enum": ["asc", "desc"]}),
 )
 _WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422, 423)
+_UUID = (
+    QueryParam(
+        "uuid",
+        "A CEO uuid, 8-4-4-4-12 letters or digits (any letter case)",
+        text_schema(36, pattern=json_pattern(UUID_FORMAT)),
+    ),
+)
 
 CONTRACT = Contract(
     name="Editorial assignments (CEO v3)",
@@ -221,6 +225,7 @@ CONTRACT = Contract(
             get_assignment,
             "One assignment (ACL: ASSIGNMENT get)",
             response=out.AssignmentOut,
+            path_params=_UUID,
         ),
         Endpoint(
             "PUT",
@@ -230,6 +235,7 @@ CONTRACT = Contract(
             body=AssignmentIn,
             response=out.AssignmentOut,
             errors=_WRITE_ERRORS,
+            path_params=_UUID,
         ),
         Endpoint(
             "DELETE",
@@ -238,6 +244,7 @@ CONTRACT = Contract(
             "Delete an assignment; needs its lock (ACL: ASSIGNMENT delete)",
             response=out.MessageOut,
             errors=(400, 401, 403, 404, 423),
+            path_params=_UUID,
         ),
         Endpoint(
             "POST",
@@ -254,6 +261,7 @@ CONTRACT = Contract(
             get_lock_request,
             "One active lock request (ACL: LOCKREQUEST get)",
             response=out.LockOut,
+            path_params=_UUID,
         ),
         Endpoint(
             "DELETE",
@@ -262,6 +270,7 @@ CONTRACT = Contract(
             "Release one's lock; admins may break another's (ACL: LOCKREQUEST delete)",
             response=out.MessageOut,
             errors=(400, 401, 403, 404),
+            path_params=_UUID,
         ),
     ),
 )

@@ -74,6 +74,30 @@ def _no_constants(name: str) -> Any:
 UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
 UNSAFE_TEXT_MESSAGE = "may not contain NUL characters or unpaired surrogates"
 
+# Every text input has a length bound, checked at the edge of both doors and stated where
+# clients read the rules (OpenAPI ``maxLength``, the SDL descriptions). An input that
+# declares no bound of its own (an id, a filter, a search, a cursor) gets this one.
+MAX_TEXT_LENGTH = 200
+
+
+def too_long(max_length: int) -> str:
+    """The one message for text over its bound, on both doors."""
+    return f"must be at most {max_length} characters"
+
+
+def length_error(field: str, value: str, max_length: int) -> FieldError | None:
+    return FieldError(field, too_long(max_length)) if len(value) > max_length else None
+
+
+def json_pattern(regex: re.Pattern[str]) -> str:
+    """A server-side anchored pattern (``^...\\Z``) as a JSON Schema (ECMA 262) pattern."""
+    return regex.pattern.replace("\\Z", "$")
+
+
+def text_schema(max_length: int = MAX_TEXT_LENGTH, **rules: Any) -> dict[str, Any]:
+    """The JSON Schema of a bounded text parameter (``pattern``, ``format`` ... in ``rules``)."""
+    return {"type": "string", "maxLength": max_length, **rules}
+
 
 def _check_strings(value: Any) -> None:
     stack = [value]
@@ -143,6 +167,11 @@ def validate_model(
     except ValidationError as exc:
         errors = []
         for item in exc.errors(include_url=False):
-            message = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
+            if item["type"] == "extra_forbidden":
+                message = "unknown field"
+            elif item["type"] == "string_too_long":
+                message = too_long(item["ctx"]["max_length"])
+            else:
+                message = item["msg"]
             errors.append(FieldError(_field_name(item["loc"]), message))
         raise InvalidInput.of(errors) from None

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.models.people import Organisation, Person
-from app.rest.routing import Call, Contract, Endpoint, QueryParam
+from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import people as service
 from app.timeutil import format_datetime
 
@@ -121,10 +121,7 @@ CONTRACT = Contract(
             list_people,
             "People the caller may see",
             query=(
-                QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
-                QueryParam(
-                    "limit", "Page size, 1-100", {"type": "integer", "minimum": 1, "maximum": 100}
-                ),
+                *PAGE_PARAMS,
                 QueryParam("org_id", "Only members of this organisation"),
                 QueryParam("search", "Part of the name"),
                 QueryParam(
