@@ -9,17 +9,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from app.errors import BadRequest, FieldError
 from app.events import EventBroker
+from app.ids import MAX_ID_LENGTH
 from app.pagination import MAX_PAGE, PageRequest
 from app.rest import editorial_json as out
-from app.rest.http import json_pattern, text_schema
+from app.rest.http import json_pattern, length_error, text, text_schema
 from app.rest.routing import PAGE, Call, Contract, Endpoint, QueryParam, page_size
 from app.services import editorial as service
 from app.services import editorial_locks as lock_service
-from app.services.editorial_format import UUID_FORMAT, parse_ceo_time
+from app.services.editorial_format import (
+    CEO_TIME_PATTERN,
+    SRN_FORMAT,
+    UUID_FORMAT,
+    parse_ceo_time,
+)
 
 # Read-only fields a client may echo back from a GET; they are ignored on input.
 READ_ONLY = frozenset(
@@ -27,25 +33,34 @@ READ_ONLY = frozenset(
 )
 DEFAULT_PER_PAGE = 50
 
-# A uuid string, or an object with a "uuid" echoed from a GET (checked by ``_refs``).
-Ref = Annotated[Any, WithJsonSchema({"type": "string"})]
+# A uuid (or, in ``users``, a directory id) string, or an object with a "uuid" echoed from
+# a GET (checked by ``_refs``).
+Ref = Annotated[Any, WithJsonSchema(text_schema(MAX_ID_LENGTH))]
+_Time = Annotated[
+    str, text(19), WithJsonSchema(text_schema(19, pattern=json_pattern(CEO_TIME_PATTERN)))
+]
 
 
 class AssignmentIn(BaseModel):
-    """An assignment as CEO clients send it; every field is optional on PUT."""
+    """An assignment as CEO clients send it; every field is optional on PUT, ``title`` is
+    required on POST."""
 
     model_config = ConfigDict(extra="forbid")
 
-    slug: str | None = None
-    type: str | None = None
-    title: str | None = None
-    abstract: str | None = None
-    content: str | None = None
-    notes: str | None = None
-    published_at: str | None = None
-    due_at: str | None = None
+    slug: Annotated[str, text(service.MAX_SLUG)] | None = Field(
+        default=None, json_schema_extra={"pattern": json_pattern(service.SLUG)}
+    )
+    type: Annotated[str, text(16, choices=service.ASSIGNMENT_TYPES)] | None = None
+    title: Annotated[str, text(service.MAX_TITLE)] | None = None
+    abstract: Annotated[str, text(service.TEXT_LIMITS["abstract"])] | None = None
+    content: Annotated[str, text(service.TEXT_LIMITS["content"])] | None = None
+    notes: Annotated[str, text(service.TEXT_LIMITS["notes"])] | None = None
+    published_at: _Time | None = Field(default=None, description="YYYY-MM-DD HH:MM:SS, UTC")
+    due_at: _Time | None = Field(default=None, description="YYYY-MM-DD HH:MM:SS, UTC")
     # CEO clients send the numeric id as "2" or 2: the document says both.
-    issue_id: Annotated[Any, WithJsonSchema({"type": ["string", "integer", "null"]})] = None
+    issue_id: Annotated[
+        Any, WithJsonSchema({"type": ["string", "integer", "null"], "maxLength": 10})
+    ] = None
     children: list[Ref] | None = None
     users: list[Ref] | None = None
 
@@ -53,7 +68,10 @@ class AssignmentIn(BaseModel):
 class LockRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    srn: str
+    srn: Annotated[str, text(128)] = Field(
+        json_schema_extra={"pattern": json_pattern(SRN_FORMAT)},
+        description="srn:tsn:ceo-core/assignment:<UUID>",
+    )
 
 
 def _refs(field: str, values: list[Ref], errors: list[FieldError]) -> list[str]:
@@ -63,6 +81,9 @@ def _refs(field: str, values: list[Ref], errors: list[FieldError]) -> list[str]:
         value = item.get("uuid") if isinstance(item, dict) else item
         if not isinstance(value, str):
             errors.append(FieldError(field, "items must be uuid strings (or objects with a uuid)"))
+            return []
+        if (too_long := length_error(field, value, MAX_ID_LENGTH)) is not None:
+            errors.append(too_long)
             return []
         found.append(value)
     return found

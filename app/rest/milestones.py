@@ -6,22 +6,24 @@ Items carry the contract's fields; ``accessibility_label`` follows ``Accept-Lang
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from app.errors import BadRequest
 from app.events import EventBroker
+from app.ids import MAX_ID_LENGTH
 from app.models.milestones import Milestone, MilestoneStatus, MilestoneType
 from app.pagination import Paged
-from app.rest.http import json_response
+from app.rest.http import json_response, text
 from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import milestone_detection as detection
 from app.services import milestones as service
 from app.services.badge_images import badge_url
 from app.services.milestone_labels import Locale, accessibility_label, negotiate
 from app.services.milestone_rules import (
+    MAX_PERIOD_DAYS,
     MAX_YEAR,
     MIN_YEAR,
     as_number,
@@ -34,12 +36,22 @@ from app.versioning import etag, parse_if_match
 # --- bodies ---------------------------------------------------------------------------------
 
 
+_Date = Annotated[str, text(10)]
+
+
 class PeriodIn(BaseModel):
+    """A calendar year, or both dates (a year with dates: both lie in it)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    year: int | None = None
-    start_date: str | None = None
-    end_date: str | None = None
+    year: (
+        Annotated[int, Field(json_schema_extra={"minimum": MIN_YEAR, "maximum": MAX_YEAR})] | None
+    ) = None
+    start_date: _Date | None = Field(default=None, description="YYYY-MM-DD; with end_date")
+    end_date: _Date | None = Field(
+        default=None,
+        description=f"YYYY-MM-DD, not before start_date; at most {MAX_PERIOD_DAYS} days in all",
+    )
 
 
 class SummaryIn(BaseModel):
@@ -53,7 +65,7 @@ class SummaryIn(BaseModel):
 class DetectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    mentor_id: str
+    mentor_id: Annotated[str, text(MAX_ID_LENGTH)]
     period: PeriodIn
     summary: SummaryIn | None = None
 
@@ -61,10 +73,10 @@ class DetectIn(BaseModel):
 class MilestoneUpdateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: str | None = None
+    status: Annotated[str, text(16, choices=list(MilestoneStatus))] | None = None
     achieved_value: float | None = None
     current_value: float | None = None
-    achieved_at: str | None = None
+    achieved_at: Annotated[str, text(64)] | None = None
     progress_percentage: int | None = None
 
 

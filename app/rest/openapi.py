@@ -95,6 +95,16 @@ _IF_NONE_MATCH = {
 }
 
 
+def _edge_errors(endpoint: Endpoint, path: str) -> set[int]:
+    """What the edge answers on any route before its handler runs: 401 without credentials,
+    400 for an undeclared query parameter or a NUL, 422 for text over its bound."""
+    texts = [endpoint.path_param(name) for name in _path_params(path)] + list(endpoint.query)
+    edge = {400, 401}
+    if any("maxLength" in param.schema for param in texts):
+        edge.add(422)
+    return edge
+
+
 def _parameter(param: QueryParam, where: str, settings: Settings) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": param.name, "in": where, "required": param.required}
     if param.description:
@@ -136,7 +146,7 @@ def _operation(
             "description": "Not Modified: If-None-Match holds the record's ETag (no body)",
             "headers": _ETAG_HEADER,
         }
-    for status in sorted(set(endpoint.errors) | {401}):
+    for status in sorted(set(endpoint.errors) | _edge_errors(endpoint, path)):
         responses[str(status)] = {
             "description": HTTPStatus(status).phrase,
             "content": {
