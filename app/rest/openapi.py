@@ -91,7 +91,7 @@ _IF_NONE_MATCH = {
     "required": False,
     "description": "ETags the client holds (a list, weak or strong, or *): 304 when one "
     "matches the record's.",
-    "schema": {"type": "string", "maxLength": 1000},
+    "schema": {"type": "string"},
 }
 
 
