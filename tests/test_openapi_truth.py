@@ -198,3 +198,22 @@ def test_body_rules_are_stated_from_the_server_declarations(settings: Settings):
     )
     year = schemas["PeriodIn"]["properties"]["year"]["anyOf"][0]
     assert (year["minimum"], year["maximum"]) == (MIN_YEAR, MAX_YEAR)
+
+
+async def test_a_required_title_is_documented_on_create_only(
+    client: httpx.AsyncClient, demo, auth: Auth, settings: Settings
+):
+    document = openapi_document(settings)
+    schemas = document["components"]["schemas"]
+
+    def body(method: str) -> dict[str, Any]:
+        operation = document["paths"]["/v3/assignment" + ("/{uuid}" if method == "put" else "")]
+        ref = operation[method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        found: dict[str, Any] = schemas[ref.split("/")[-1]]
+        return found
+
+    assert body("post")["required"] == ["title"]
+    assert "required" not in body("put")
+    refused = await client.post("/v3/assignment", json={"notes": "n"}, headers=auth.editor)
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "title", "message": "is required"}]

@@ -53,7 +53,7 @@ class ActivityOut(BaseModel):
 
 
 _Id = Annotated[StrictStr, text(MAX_ID_LENGTH)]
-_Date = Annotated[StrictStr, text(10)]
+_Date = Annotated[StrictStr, text(10), Field(json_schema_extra={"format": "date"})]
 _Notes = Annotated[StrictStr, text(MAX_NOTES)]
 _Minutes = Annotated[StrictInt, Field(json_schema_extra={"minimum": 1, "maximum": MAX_DURATION})]
 

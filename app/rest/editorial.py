@@ -65,6 +65,13 @@ class AssignmentIn(BaseModel):
     users: list[Ref] | None = None
 
 
+class AssignmentCreateIn(AssignmentIn):
+    """A new assignment: ``title`` is required (the service refuses one without, naming it,
+    so the document says so; PUT takes the same fields, all optional)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"required": ["title"]})
+
+
 class LockRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -152,7 +159,7 @@ async def get_assignment(call: Call) -> dict[str, Any]:
 
 
 async def create_assignment(call: Call) -> dict[str, Any]:
-    data = to_input(call.parse(AssignmentIn, ignore=READ_ONLY))
+    data = to_input(call.parse(AssignmentCreateIn, ignore=READ_ONLY))
     async with call.db.write() as session:
         row = await service.create_assignment(session, call.principal, data)
         (view,) = await service.expand(session, [row])
@@ -236,7 +243,7 @@ CONTRACT = Contract(
             "/assignment",
             create_assignment,
             "Create an assignment (ACL: ASSIGNMENT create)",
-            body=AssignmentIn,
+            body=AssignmentCreateIn,
             response=out.AssignmentOut,
             errors=(400, 401, 403, 413, 415, 422),
         ),

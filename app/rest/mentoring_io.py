@@ -90,6 +90,10 @@ class AssignmentOut(BaseModel):
 
 
 class CreateIn(BaseModel):
+    """A new assignment under either contract's names: a mentor (``mentor_id`` or
+    ``peer_mentor_id``) and a mentee (``contact_id`` or ``mentee_id``) are required; when
+    both names of a field are sent they must agree."""
+
     model_config = ConfigDict(extra="forbid")
 
     mentee_id: str | None = _Id
@@ -105,6 +109,9 @@ class CreateIn(BaseModel):
 
 
 class UpdateIn(BaseModel):
+    """Changes under either contract's names; when both names of a field are sent they must
+    agree. Fields not sent stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
 
     mentee_id: str | None = _Id

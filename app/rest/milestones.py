@@ -36,7 +36,7 @@ from app.versioning import etag, parse_if_match
 # --- bodies ---------------------------------------------------------------------------------
 
 
-_Date = Annotated[str, text(10)]
+_Date = Annotated[str, text(10), Field(json_schema_extra={"format": "date"})]
 
 
 class PeriodIn(BaseModel):
