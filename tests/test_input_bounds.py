@@ -12,7 +12,7 @@ import httpx
 import pytest
 from graphql import GraphQLInputObjectType, GraphQLObjectType
 
-from app.rest.http import MAX_TEXT_LENGTH
+from app.rest.http import MAX_TEXT_LENGTH, SAFE_TEXT_PATTERN
 from app.rest.openapi import openapi_document
 from app.settings import Settings
 from schema import build_schema
@@ -266,7 +266,9 @@ def test_openapi_states_a_bound_for_every_text_input(settings: Settings):
                 unbounded += _strings_without_bound(body, components, f"{method} {path}")
     assert unbounded == []
     search = document["paths"]["/api/v1/people"]["get"]["parameters"]
-    assert {"type": "string", "maxLength": MAX_TEXT_LENGTH} in [p["schema"] for p in search]
+    assert {"type": "string", "maxLength": MAX_TEXT_LENGTH, "pattern": SAFE_TEXT_PATTERN} in [
+        p["schema"] for p in search
+    ]
 
 
 def test_the_sdl_states_the_bound_of_every_text_input(settings: Settings):

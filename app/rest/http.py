@@ -74,6 +74,8 @@ def _no_constants(name: str) -> Any:
 # not encodable as UTF-8).
 UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
 UNSAFE_TEXT_MESSAGE = "may not contain NUL characters or unpaired surrogates"
+# The same rule as a JSON Schema pattern, for the parameters the OpenAPI document describes.
+SAFE_TEXT_PATTERN = "^[^\\u0000\\ud800-\\udfff]*$"
 
 # Every text input has a length bound, checked at the edge of both doors and stated where
 # clients read the rules (OpenAPI ``maxLength``, the SDL descriptions). An input that
@@ -105,8 +107,9 @@ def text(max_length: int = MAX_TEXT_LENGTH, *, choices: Iterable[str] = ()) -> A
 
 
 def text_schema(max_length: int = MAX_TEXT_LENGTH, **rules: Any) -> dict[str, Any]:
-    """The JSON Schema of a bounded text parameter (``pattern``, ``format`` ... in ``rules``)."""
-    return {"type": "string", "maxLength": max_length, **rules}
+    """The JSON Schema of a bounded text parameter: no NUL or unpaired surrogate unless
+    ``rules`` give a stricter ``pattern`` (or a ``format``)."""
+    return {"type": "string", "maxLength": max_length, "pattern": SAFE_TEXT_PATTERN, **rules}
 
 
 def _check_strings(value: Any) -> None:

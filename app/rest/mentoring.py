@@ -204,22 +204,22 @@ _LIST_FILTERS = (
         "open (default), active, closed, completed or all",
         {"type": "string", "enum": ["open", "active", "closed", "completed", "all"]},
     ),
-    QueryParam("mentor_id", "Only this mentor's (alias: peer_mentor_id)"),
-    QueryParam("peer_mentor_id", "Only this mentor's (alias: mentor_id)"),
-    QueryParam("contact_id", "Only this mentee's (alias: mentee_id)"),
-    QueryParam("mentee_id", "Only this mentee's (alias: contact_id)"),
+    QueryParam("mentor_id", "Only this mentor's (alias: peer_mentor_id; both must agree)"),
+    QueryParam("peer_mentor_id", "Only this mentor's (alias: mentor_id; both must agree)"),
+    QueryParam("contact_id", "Only this mentee's (alias: mentee_id; both must agree)"),
+    QueryParam("mentee_id", "Only this mentee's (alias: contact_id; both must agree)"),
     QueryParam("coordinator_id", "Only this coordinator's"),
     QueryParam("org_id", "Only this organisation's"),
 )
 _OVERDUE = (
     QueryParam(
         "cutoff",
-        "RFC 3339 date or date-time: no contact since then",
+        "RFC 3339 date or date-time: no contact since then; not with `days`",
         {"anyOf": [text_schema(64, format="date"), text_schema(64, format="date-time")]},
     ),
     QueryParam(
         "days",
-        "No contact for this many days",
+        "No contact for this many days; not with `cutoff`",
         {"type": "integer", "minimum": 0, "maximum": MAX_DAYS},
     ),
     QueryParam("org_id", "Only this organisation's"),
