@@ -48,6 +48,15 @@ _NEW = strawberry.argument(description="The new assignment.")
 _CHANGES = strawberry.argument(description="The changes.")
 
 
+def _html(name: str) -> Any:
+    """An HTML field of an assignment's input, bounded as the service bounds it."""
+    return strawberry.field(
+        default=strawberry.UNSET,
+        description=_HTML_HELP,
+        metadata=bounded(service.TEXT_LIMITS[name]),
+    )
+
+
 @strawberry.input(description="A new assignment.")
 class CreateEditorialAssignmentInput:
     title: str = strawberry.field(
@@ -61,21 +70,9 @@ class CreateEditorialAssignmentInput:
     type: EditorialAssignmentType | None = strawberry.field(
         default=strawberry.UNSET, description="Defaults to ARTICLE."
     )
-    abstract: str | None = strawberry.field(
-        default=strawberry.UNSET,
-        description=_HTML_HELP,
-        metadata=bounded(service.TEXT_LIMITS["abstract"]),
-    )
-    content: str | None = strawberry.field(
-        default=strawberry.UNSET,
-        description=_HTML_HELP,
-        metadata=bounded(service.TEXT_LIMITS["content"]),
-    )
-    notes: str | None = strawberry.field(
-        default=strawberry.UNSET,
-        description=_HTML_HELP,
-        metadata=bounded(service.TEXT_LIMITS["notes"]),
-    )
+    abstract: str | None = _html("abstract")
+    content: str | None = _html("content")
+    notes: str | None = _html("notes")
     published_at: datetime | None = strawberry.field(
         default=strawberry.UNSET, description="When it was published; null for not yet."
     )
@@ -100,21 +97,9 @@ class UpdateEditorialAssignmentInput:
     type: EditorialAssignmentType | None = strawberry.field(
         default=strawberry.UNSET, description="What it produces."
     )
-    abstract: str | None = strawberry.field(
-        default=strawberry.UNSET,
-        description=_HTML_HELP,
-        metadata=bounded(service.TEXT_LIMITS["abstract"]),
-    )
-    content: str | None = strawberry.field(
-        default=strawberry.UNSET,
-        description=_HTML_HELP,
-        metadata=bounded(service.TEXT_LIMITS["content"]),
-    )
-    notes: str | None = strawberry.field(
-        default=strawberry.UNSET,
-        description=_HTML_HELP,
-        metadata=bounded(service.TEXT_LIMITS["notes"]),
-    )
+    abstract: str | None = _html("abstract")
+    content: str | None = _html("content")
+    notes: str | None = _html("notes")
     published_at: datetime | None = strawberry.field(
         default=strawberry.UNSET, description="When it was published; null for not yet."
     )
