@@ -80,9 +80,10 @@ Handler = Callable[[Call], Awaitable[Any]]
 
 @dataclass(frozen=True, slots=True)
 class QueryParam:
-    """A query (or path) parameter: its OpenAPI entry, and the rules ``_check_query``
-    applies from the same declaration (``maxLength``; a ``maximum`` read from the setting
-    ``maximum_setting`` names, as the document states it)."""
+    """A query (or path) parameter: its OpenAPI entry and the bound the edge checks
+    (``maxLength``, in ``_check_query``). Page numbers and sizes are checked by
+    ``Call.page`` from the same constant (``MAX_PAGE``) and setting (``maximum_setting``,
+    which the document states as the ``maximum``)."""
 
     name: str
     description: str
