@@ -145,10 +145,12 @@ def cmd_export_schema(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_openapi(_args: argparse.Namespace, _settings: Settings) -> int:
+def cmd_openapi(_args: argparse.Namespace, settings: Settings) -> int:
     from app.rest.openapi import openapi_document
 
-    sys.stdout.write(orjson.dumps(openapi_document(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.write(
+        orjson.dumps(openapi_document(settings), option=orjson.OPT_INDENT_2).decode() + "\n"
+    )
     return 0
 
 

@@ -55,8 +55,8 @@ async def readyz(request: Request) -> Response:
     return json_response({"status": "ok", "database": "reachable"})
 
 
-async def openapi_json(_request: Request) -> Response:
-    return json_response(openapi_document())
+async def openapi_json(request: Request) -> Response:
+    return json_response(openapi_document(request.app.state.settings))
 
 
 async def docs_page(_request: Request) -> Response:

@@ -17,6 +17,7 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 DEFAULT_LIMIT = 20
+MAX_PAGE = 1_000_000  # a page number beyond this is a typo, not a request
 _CURSOR_PREFIX = "offset:"
 
 
@@ -66,8 +67,8 @@ def rest_page(
 ) -> PageRequest:
     number = _whole_number("page", page, 1)
     size = _whole_number("limit", limit, default_limit)
-    if number < 1 or number > 1_000_000:
-        raise BadRequest("Query parameter 'page' must be between 1 and 1000000")
+    if number < 1 or number > MAX_PAGE:
+        raise BadRequest(f"Query parameter 'page' must be between 1 and {MAX_PAGE}")
     if size < 1 or size > max_limit:
         raise BadRequest(f"Query parameter 'limit' must be between 1 and {max_limit}")
     return PageRequest(offset=(number - 1) * size, limit=size)

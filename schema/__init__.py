@@ -35,7 +35,7 @@ from schema.observe import OperationMetrics
 from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
 from schema.persisted import AllowListOnly, load_allowlist
 from schema.scalars import SCALAR_MAP
-from schema.text import SafeText
+from schema.text import SafeText, state_bounds
 from schema.validation import QuietExecutor, Validation
 
 
@@ -204,7 +204,7 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
     if settings.persisted_queries == "allowlist":
         allowed = frozenset(load_allowlist(settings.persisted_query_allowlist))
         extensions.append(lambda: AllowListOnly(allowed))
-    return GatewaySchema(
+    schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -218,3 +218,5 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
             batching_config={"max_operations": settings.graphql_max_operations},
         ),
     )
+    state_bounds(schema._schema)
+    return schema

@@ -18,13 +18,15 @@ from app.repositories import people as people_repo
 from app.services import activities as service
 from app.services import activity_changes as changing
 from app.services import activity_totals as totals
-from app.services.activity_rules import NewActivity
+from app.services import activity_types as types
+from app.services.activity_rules import MAX_NOTES, NewActivity
 from resolvers import activities as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import now_or_later
 from schema.base import Node, register_node, to_global_id
 from schema.people import Person
+from schema.text import bounded
 
 
 @strawberry.enum(description="Where an activity stands: logged, or decided by a coordinator.")
@@ -158,7 +160,9 @@ class LogActivityInput:
     activity_type_id: str = strawberry.field(description="An active activity type's id.")
     date: str = strawberry.field(description="YYYY-MM-DD, not after tomorrow.")
     duration_minutes: int = strawberry.field(description="1-1440.")
-    notes: str | None = strawberry.field(default=None, description="At most 4000 characters.")
+    notes: str | None = strawberry.field(
+        default=None, description="The mentor's notes.", metadata=bounded(MAX_NOTES)
+    )
     peer_mentor_id: str | None = strawberry.field(
         default=None, description="Whose activity; defaults to the caller."
     )
@@ -181,7 +185,9 @@ class UpdateActivityInput:
     )
     date: str | None = strawberry.field(default=None, description="YYYY-MM-DD, not after tomorrow.")
     duration_minutes: int | None = strawberry.field(default=None, description="1-1440.")
-    notes: str | None = strawberry.field(default=strawberry.UNSET, description="null clears.")
+    notes: str | None = strawberry.field(
+        default=strawberry.UNSET, description="null clears.", metadata=bounded(MAX_NOTES)
+    )
 
     def to_changes(self) -> changing.ActivityChanges:
         return changing.ActivityChanges(
@@ -197,7 +203,9 @@ class CreateActivityTypeInput:
     id: str = strawberry.field(description="`type_` and lower-case letters, digits or `_`.")
     name: str = strawberry.field(description="Display name, 1-200 characters, unique.")
     description: str | None = strawberry.field(
-        default=None, description="What counts as this kind, up to 1000 characters."
+        default=None,
+        description="What counts as this kind.",
+        metadata=bounded(types.MAX_DESCRIPTION),
     )
     active: bool = strawberry.field(default=True, description="false adds it retired.")
 
@@ -206,7 +214,9 @@ class CreateActivityTypeInput:
 class UpdateActivityTypeInput:
     name: str | None = strawberry.field(default=None, description="A new display name.")
     description: str | None = strawberry.field(
-        default=strawberry.UNSET, description="A new description; null clears it."
+        default=strawberry.UNSET,
+        description="A new description; null clears it.",
+        metadata=bounded(types.MAX_DESCRIPTION),
     )
     active: bool | None = strawberry.field(default=None, description="false retires the type.")
 

@@ -11,6 +11,7 @@ import strawberry
 from app.models.activities import ActivityStatus as ModelStatus
 from app.services import activities as service
 from app.services import activity_types as types
+from app.services.activity_rules import MAX_REASON
 from app.services.authz import require_peer_support_role
 from app.timeutil import parse_datetime, utcnow
 from resolvers import activities as resolve
@@ -30,6 +31,7 @@ from schema.activities import (
     UpdateActivityTypeInput,
 )
 from schema.base import Connection
+from schema.text import CHECKED_PER_ITEM, bounded
 
 _FROM = strawberry.argument(name="from", description="Dated on or after this day.")
 _TO = strawberry.argument(description="Dated on or before this day.")
@@ -140,7 +142,11 @@ class ActivityMutation:
         info: Info,
         items: Annotated[
             list[LogActivityInput],
-            strawberry.argument(description="The queued activities, oldest first (at most 100)."),
+            strawberry.argument(
+                description="The queued activities, oldest first (at most 100). An item with "
+                "text over its bound is rejected on its own, like any invalid item.",
+                metadata=CHECKED_PER_ITEM,
+            ),
         ],
     ) -> SyncActivitiesPayload:
         results = await resolve.sync_activities(info.context, [i.to_new() for i in items])
@@ -173,7 +179,12 @@ class ActivityMutation:
         self,
         info: Info,
         id: ActivityId,
-        reason: Annotated[str, strawberry.argument(description="Why, for the mentor to read.")],
+        reason: Annotated[
+            str,
+            strawberry.argument(
+                description="Why, for the mentor to read.", metadata=bounded(MAX_REASON)
+            ),
+        ],
         expected_version: ExpectedVersion = None,
     ) -> Activity:
         row = await resolve.decide(info.context, id, ModelStatus.REJECTED, reason, expected_version)

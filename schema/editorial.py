@@ -11,6 +11,7 @@ import strawberry
 
 from app.repositories import editorial as repo
 from app.repositories import editorial_locks as locks
+from app.services import editorial as service
 from app.services.editorial_acl import Action, allowed
 from app.services.editorial_format import normalise_uuid
 from app.services.editorial_locks import LOCK_TOPIC
@@ -29,6 +30,7 @@ from schema.editorial_types import (
     EditorialLockChangeKind,
     EditorialSortDirection,
 )
+from schema.text import bounded
 
 _USERS_HELP = "CEO user uuids, or directory ids of people with the editor or admin role."
 _CHILDREN_HELP = "Uuids of content items."
@@ -46,18 +48,31 @@ _NEW = strawberry.argument(description="The new assignment.")
 _CHANGES = strawberry.argument(description="The changes.")
 
 
+def _html(name: str) -> Any:
+    """An HTML field of an assignment's input, bounded as the service bounds it."""
+    return strawberry.field(
+        default=strawberry.UNSET,
+        description=_HTML_HELP,
+        metadata=bounded(service.TEXT_LIMITS[name]),
+    )
+
+
 @strawberry.input(description="A new assignment.")
 class CreateEditorialAssignmentInput:
-    title: str = strawberry.field(description="Working title, 1-500 characters.")
+    title: str = strawberry.field(
+        description="Working title, not blank.", metadata=bounded(service.MAX_TITLE)
+    )
     slug: str | None = strawberry.field(
-        default=strawberry.UNSET, description="URL slug; made from the title when omitted."
+        default=strawberry.UNSET,
+        description="URL slug; made from the title when omitted.",
+        metadata=bounded(service.MAX_SLUG),
     )
     type: EditorialAssignmentType | None = strawberry.field(
         default=strawberry.UNSET, description="Defaults to ARTICLE."
     )
-    abstract: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
-    content: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
-    notes: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
+    abstract: str | None = _html("abstract")
+    content: str | None = _html("content")
+    notes: str | None = _html("notes")
     published_at: datetime | None = strawberry.field(
         default=strawberry.UNSET, description="When it was published; null for not yet."
     )
@@ -73,14 +88,18 @@ class CreateEditorialAssignmentInput:
 
 @strawberry.input(description="Changes to an assignment; omitted fields stay as they are.")
 class UpdateEditorialAssignmentInput:
-    title: str | None = strawberry.field(default=strawberry.UNSET, description="Working title.")
-    slug: str | None = strawberry.field(default=strawberry.UNSET, description="URL slug.")
+    title: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Working title.", metadata=bounded(service.MAX_TITLE)
+    )
+    slug: str | None = strawberry.field(
+        default=strawberry.UNSET, description="URL slug.", metadata=bounded(service.MAX_SLUG)
+    )
     type: EditorialAssignmentType | None = strawberry.field(
         default=strawberry.UNSET, description="What it produces."
     )
-    abstract: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
-    content: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
-    notes: str | None = strawberry.field(default=strawberry.UNSET, description=_HTML_HELP)
+    abstract: str | None = _html("abstract")
+    content: str | None = _html("content")
+    notes: str | None = _html("notes")
     published_at: datetime | None = strawberry.field(
         default=strawberry.UNSET, description="When it was published; null for not yet."
     )

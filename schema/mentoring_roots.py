@@ -13,6 +13,8 @@ from app.models.mentoring import ESCALATION, REMINDER
 from app.repositories.mentoring import Filters
 from app.services.followups import NOTIFICATION_TOPIC
 from app.services.mentoring_rules import (
+    MAX_NOTES,
+    MAX_REASON,
     UNSET,
     AssignmentPatch,
     NewAssignment,
@@ -33,6 +35,7 @@ from schema.mentoring import (
     Notification,
     NotificationKind,
 )
+from schema.text import bounded
 
 T = TypeVar("T")
 
@@ -62,7 +65,9 @@ class CreateAssignmentInput:
     start_date: datetime | None = strawberry.field(
         default=None, description="When it starts; default: today, 00:00 UTC."
     )
-    notes: str | None = strawberry.field(default=None, description="Casework notes.")
+    notes: str | None = strawberry.field(
+        default=None, description="Casework notes.", metadata=bounded(MAX_NOTES)
+    )
 
 
 @strawberry.input(description="Changes to an assignment; omitted fields stay as they are.")
@@ -83,7 +88,9 @@ class UpdateAssignmentInput:
         default=strawberry.UNSET, description="Another start."
     )
     notes: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Casework notes (null: none)."
+        default=strawberry.UNSET,
+        description="Casework notes (null: none).",
+        metadata=bounded(MAX_NOTES),
     )
     status: AssignmentStatus | None = strawberry.field(
         default=strawberry.UNSET,
@@ -316,7 +323,7 @@ class MentoringMutation:
         id: AssignmentId,
         status: Annotated[AssignmentStatus, strawberry.argument(description="The new status.")],
         reason: Annotated[
-            str | None, strawberry.argument(description="Why, at most 2,000 characters.")
+            str | None, strawberry.argument(description="Why.", metadata=bounded(MAX_REASON))
         ] = None,
         expected_version: ExpectedVersion = None,
     ) -> Assignment:

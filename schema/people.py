@@ -16,6 +16,7 @@ from resolvers import people as resolve
 from resolvers.context import Info
 from schema.base import After, Connection, First, Node, register_node, to_global_id
 from schema.hubs import OrganisationHub, PersonHub
+from schema.text import bounded
 
 
 @strawberry.type(
@@ -108,7 +109,9 @@ def _input(description: str) -> Any:
 class CreatePersonInput:
     id: str = strawberry.field(description="The person's id, kept as given (e.g. `user_042`).")
     name: str = strawberry.field(description="Full name, 1-200 characters.")
-    email: str | None = strawberry.field(default=None, description="Contact email.")
+    email: str | None = strawberry.field(
+        default=None, description="Contact email.", metadata=bounded(service.MAX_EMAIL)
+    )
     roles: list[str] = strawberry.field(
         default_factory=list,
         description="Directory roles: admin, coordinator, peer_mentor, editor, mentee.",
@@ -119,7 +122,9 @@ class CreatePersonInput:
 class UpdatePersonInput:
     name: str | None = strawberry.field(default=None, description="A new full name.")
     email: str | None = strawberry.field(
-        default=strawberry.UNSET, description="A new email; null clears it."
+        default=strawberry.UNSET,
+        description="A new email; null clears it.",
+        metadata=bounded(service.MAX_EMAIL),
     )
     roles: list[str] | None = strawberry.field(
         default=None, description="The new directory roles (admin only)."

@@ -10,6 +10,7 @@ import pytest
 
 from app.rest.openapi import openapi_document
 from app.rest.registry import CONTRACTS
+from app.settings import Settings
 from tests.helpers import Auth
 
 # An existing record for each path parameter, so a route reaches its body checks.
@@ -32,9 +33,9 @@ def _url(path: str) -> str:
     return path.split("{")[0] + EXISTING[path] + path.split("}")[1]
 
 
-def _text_fields(method: str, path: str) -> list[str]:
+def _text_fields(method: str, path: str, settings: Settings) -> list[str]:
     """Body properties the OpenAPI document types as text only."""
-    document = openapi_document()
+    document = openapi_document(settings)
     ref = document["paths"][path][method.lower()]["requestBody"]["content"]["application/json"]
     schema = document["components"]["schemas"][ref["schema"]["$ref"].split("/")[-1]]
     names = []
@@ -64,9 +65,9 @@ async def test_json_that_is_not_an_object_is_400(
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
 async def test_numbers_lists_and_objects_where_text_belongs_are_422(
-    client: httpx.AsyncClient, demo, auth: Auth, method: str, path: str
+    client: httpx.AsyncClient, demo, auth: Auth, settings: Settings, method: str, path: str
 ):
-    fields = _text_fields(method, path)
+    fields = _text_fields(method, path, settings)
     assert fields, path
     for wrong in (12345, 1.5, True, ["x"], {"x": 1}):
         body: dict[str, Any] = dict.fromkeys(fields, wrong)

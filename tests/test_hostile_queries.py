@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from app.rest.http import text_schema
 from app.rest.registry import CONTRACTS
 from app.settings import Settings
 from schema import build_schema
@@ -72,7 +73,7 @@ def _string_filters() -> list[tuple[str, str]]:
             if endpoint.method != "GET" or "{" in endpoint.path:
                 continue
             for param in endpoint.query:
-                if param.schema == {"type": "string"}:
+                if param.schema == text_schema():  # free text, bounded
                     found.append((contract.base + endpoint.path, param.name))
     return found
 

@@ -6,19 +6,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.responses import Response
 
 from app.errors import BadRequest, FieldError, InvalidInput
 from app.events import Event
-from app.models.activities import Activity
-from app.rest.http import json_response
-from app.rest.routing import Call, Contract, Endpoint, QueryParam
+from app.ids import MAX_ID_LENGTH
+from app.models.activities import Activity, ActivityStatus
+from app.rest.http import json_pattern, json_response, text
+from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import activities as service
 from app.services import activity_changes as changing
-from app.services.activity_rules import NewActivity
+from app.services.activity_rules import (
+    LOCAL_ID,
+    MAX_DURATION,
+    MAX_NOTES,
+    MAX_REASON,
+    NewActivity,
+)
 from app.timeutil import format_date, format_datetime, parse_date
 from app.versioning import etag, parse_if_match
 
@@ -45,35 +52,44 @@ class ActivityOut(BaseModel):
     updated_at: str
 
 
+_Id = Annotated[StrictStr, text(MAX_ID_LENGTH)]
+_Date = Annotated[StrictStr, text(10), Field(json_schema_extra={"format": "date"})]
+_Notes = Annotated[StrictStr, text(MAX_NOTES)]
+_Minutes = Annotated[StrictInt, Field(json_schema_extra={"minimum": 1, "maximum": MAX_DURATION})]
+
+
 class ActivityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    local_id: StrictStr = Field(description="The client's idempotency key, 1-64 characters")
-    peer_mentor_id: StrictStr | None = Field(
+    local_id: Annotated[StrictStr, text(MAX_ID_LENGTH)] = Field(
+        description="The client's idempotency key: 1-64 printable characters, no spaces",
+        json_schema_extra={"pattern": json_pattern(LOCAL_ID)},
+    )
+    peer_mentor_id: _Id | None = Field(
         default=None, description="Whose activity; defaults to the caller"
     )
-    activity_type_id: StrictStr
-    date: StrictStr = Field(description="YYYY-MM-DD, not after tomorrow")
-    duration_minutes: StrictInt = Field(description="1-1440")
-    notes: StrictStr | None = Field(default=None, description="At most 4000 characters")
+    activity_type_id: _Id
+    date: _Date = Field(description="YYYY-MM-DD, not after tomorrow")
+    duration_minutes: _Minutes = Field(description=f"1-{MAX_DURATION}")
+    notes: _Notes | None = Field(default=None)
 
 
 class ActivityUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    activity_type_id: StrictStr | None = None
-    date: StrictStr | None = None
-    duration_minutes: StrictInt | None = None
-    notes: StrictStr | None = None
-    status: StrictStr | None = Field(
-        default=None, description="A change is a coordinator's (or admin's) decision"
+    activity_type_id: _Id | None = Field(default=None, description="Not null")
+    date: _Date | None = Field(default=None, description="YYYY-MM-DD, not after tomorrow")
+    duration_minutes: _Minutes | None = Field(default=None, description="Not null")
+    notes: _Notes | None = None
+    status: Annotated[StrictStr, text(16, choices=list(ActivityStatus))] | None = Field(
+        default=None, description="Not null; a change is a coordinator's (or admin's) decision"
     )
-    rejection_reason: StrictStr | None = Field(
+    rejection_reason: Annotated[StrictStr, text(MAX_REASON)] | None = Field(
         default=None, description="Required when the status becomes rejected"
     )
-    id: StrictStr | None = Field(default=None, description="Echo only: must match the URL")
-    local_id: StrictStr | None = Field(default=None, description="Echo only: cannot change")
-    peer_mentor_id: StrictStr | None = Field(default=None, description="Echo only: cannot change")
+    id: _Id | None = Field(default=None, description="Echo only: must match the URL")
+    local_id: _Id | None = Field(default=None, description="Echo only: cannot change")
+    peer_mentor_id: _Id | None = Field(default=None, description="Echo only: cannot change")
 
 
 class Deleted(BaseModel):
@@ -200,10 +216,6 @@ async def delete_activity(call: Call) -> dict[str, Any]:
     return {"deleted": True, "id": row.id}
 
 
-_PAGE = (
-    QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
-    QueryParam("limit", "Page size, 1-100", {"type": "integer", "minimum": 1, "maximum": 100}),
-)
 _DATE = {"type": "string", "format": "date"}
 
 CONTRACT = Contract(
@@ -217,10 +229,10 @@ CONTRACT = Contract(
             list_activities,
             "List activities with optional peer mentor and date range filters",
             query=(
-                *_PAGE,
+                *PAGE_PARAMS,
                 QueryParam("peer_mentor_id", "Only this mentor's activities"),
-                QueryParam("from", "Dated on or after (YYYY-MM-DD)", _DATE),
-                QueryParam("to", "Dated on or before (YYYY-MM-DD)", _DATE),
+                QueryParam("from", "Dated on or after (YYYY-MM-DD); not after `to`", _DATE),
+                QueryParam("to", "Dated on or before (YYYY-MM-DD); not before `from`", _DATE),
                 QueryParam(
                     "status",
                     "pending, confirmed or rejected",
@@ -236,6 +248,7 @@ CONTRACT = Contract(
             get_activity,
             "Get a single activity record by ID",
             response=ActivityOut,
+            etag=True,
         ),
         Endpoint(
             "POST",
@@ -247,6 +260,8 @@ CONTRACT = Contract(
             body=ActivityIn,
             response=ActivityOut,
             errors=(400, 401, 403, 409, 413, 415, 422),
+            also={200: "A retry of the same insert (same local_id and payload): the original"},
+            etag=True,
         ),
         Endpoint(
             "PUT",
@@ -257,6 +272,7 @@ CONTRACT = Contract(
             body=ActivityUpdate,
             response=ActivityOut,
             errors=(400, 401, 403, 404, 409, 412, 413, 415, 422, 428),
+            etag=True,
         ),
         Endpoint(
             "DELETE",

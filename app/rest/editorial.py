@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from app.errors import BadRequest, FieldError
 from app.events import EventBroker
-from app.pagination import PageRequest
+from app.ids import MAX_ID_LENGTH
+from app.pagination import MAX_PAGE, PageRequest
 from app.rest import editorial_json as out
-from app.rest.routing import Call, Contract, Endpoint, QueryParam
+from app.rest.http import json_pattern, length_error, text, text_schema
+from app.rest.routing import PAGE, Call, Contract, Endpoint, QueryParam, page_size
 from app.services import editorial as service
 from app.services import editorial_locks as lock_service
-from app.services.editorial_format import parse_ceo_time
+from app.services.editorial_format import (
+    CEO_TIME_PATTERN,
+    SRN_FORMAT,
+    UUID_FORMAT,
+    parse_ceo_time,
+)
 
 # Read-only fields a client may echo back from a GET; they are ignored on input.
 READ_ONLY = frozenset(
@@ -26,33 +33,52 @@ READ_ONLY = frozenset(
 )
 DEFAULT_PER_PAGE = 50
 
-# A uuid string, or an object with a "uuid" echoed from a GET (checked by ``_refs``).
-Ref = Annotated[Any, WithJsonSchema({"type": "string"})]
+# A uuid (or, in ``users``, a directory id) string, or an object with a "uuid" echoed from
+# a GET (checked by ``_refs``).
+Ref = Annotated[Any, WithJsonSchema(text_schema(MAX_ID_LENGTH))]
+_Time = Annotated[
+    str, text(19), WithJsonSchema(text_schema(19, pattern=json_pattern(CEO_TIME_PATTERN)))
+]
 
 
 class AssignmentIn(BaseModel):
-    """An assignment as CEO clients send it; every field is optional on PUT."""
+    """An assignment as CEO clients send it; every field is optional on PUT, ``title`` is
+    required on POST."""
 
     model_config = ConfigDict(extra="forbid")
 
-    slug: str | None = None
-    type: str | None = None
-    title: str | None = None
-    abstract: str | None = None
-    content: str | None = None
-    notes: str | None = None
-    published_at: str | None = None
-    due_at: str | None = None
+    slug: Annotated[str, text(service.MAX_SLUG)] | None = Field(
+        default=None, json_schema_extra={"pattern": json_pattern(service.SLUG)}
+    )
+    type: Annotated[str, text(16, choices=service.ASSIGNMENT_TYPES)] | None = None
+    title: Annotated[str, text(service.MAX_TITLE)] | None = None
+    abstract: Annotated[str, text(service.TEXT_LIMITS["abstract"])] | None = None
+    content: Annotated[str, text(service.TEXT_LIMITS["content"])] | None = None
+    notes: Annotated[str, text(service.TEXT_LIMITS["notes"])] | None = None
+    published_at: _Time | None = Field(default=None, description="YYYY-MM-DD HH:MM:SS, UTC")
+    due_at: _Time | None = Field(default=None, description="YYYY-MM-DD HH:MM:SS, UTC")
     # CEO clients send the numeric id as "2" or 2: the document says both.
-    issue_id: Annotated[Any, WithJsonSchema({"type": ["string", "integer", "null"]})] = None
+    issue_id: Annotated[
+        Any, WithJsonSchema({"type": ["string", "integer", "null"], "maxLength": 10})
+    ] = None
     children: list[Ref] | None = None
     users: list[Ref] | None = None
+
+
+class AssignmentCreateIn(AssignmentIn):
+    """A new assignment: ``title`` is required (the service refuses one without, naming it,
+    so the document says so; PUT takes the same fields, all optional)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"required": ["title"]})
 
 
 class LockRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    srn: str
+    srn: Annotated[str, text(128)] = Field(
+        json_schema_extra={"pattern": json_pattern(SRN_FORMAT)},
+        description="srn:tsn:ceo-core/assignment:<UUID>",
+    )
 
 
 def _refs(field: str, values: list[Ref], errors: list[FieldError]) -> list[str]:
@@ -62,6 +88,9 @@ def _refs(field: str, values: list[Ref], errors: list[FieldError]) -> list[str]:
         value = item.get("uuid") if isinstance(item, dict) else item
         if not isinstance(value, str):
             errors.append(FieldError(field, "items must be uuid strings (or objects with a uuid)"))
+            return []
+        if (too_long := length_error(field, value, MAX_ID_LENGTH)) is not None:
+            errors.append(too_long)
             return []
         found.append(value)
     return found
@@ -96,7 +125,7 @@ def _number(name: str, raw: str | None, default: int, low: int, high: int) -> in
 
 
 def _page(call: Call) -> PageRequest:
-    page = _number("page", call.query_param("page"), 1, 1, 1_000_000)
+    page = _number("page", call.query_param("page"), 1, 1, MAX_PAGE)
     per_page = _number(
         "per_page", call.query_param("per_page"), DEFAULT_PER_PAGE, 1, call.settings.max_page_size
     )
@@ -130,7 +159,7 @@ async def get_assignment(call: Call) -> dict[str, Any]:
 
 
 async def create_assignment(call: Call) -> dict[str, Any]:
-    data = to_input(call.parse(AssignmentIn, ignore=READ_ONLY))
+    data = to_input(call.parse(AssignmentCreateIn, ignore=READ_ONLY))
     async with call.db.write() as session:
         row = await service.create_assignment(session, call.principal, data)
         (view,) = await service.expand(session, [row])
@@ -177,12 +206,8 @@ async def delete_lock_request(call: Call) -> dict[str, Any]:
 
 
 _LIST_QUERY = (
-    QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
-    QueryParam(
-        "per_page",
-        "Items per page, 1-100 (default 50)",
-        {"type": "integer", "minimum": 1, "maximum": 100},
-    ),
+    PAGE,
+    page_size("per_page", DEFAULT_PER_PAGE),
     QueryParam(
         "order",
         "Property to order by (default modified_at)",
@@ -191,6 +216,13 @@ _LIST_QUERY = (
     QueryParam("dir", "asc or desc (default desc)", {"type": "string", "enum": ["asc", "desc"]}),
 )
 _WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422, 423)
+_UUID = (
+    QueryParam(
+        "uuid",
+        "A CEO uuid, 8-4-4-4-12 letters or digits (any letter case)",
+        text_schema(36, pattern=json_pattern(UUID_FORMAT)),
+    ),
+)
 
 CONTRACT = Contract(
     name="Editorial assignments (CEO v3)",
@@ -211,7 +243,7 @@ CONTRACT = Contract(
             "/assignment",
             create_assignment,
             "Create an assignment (ACL: ASSIGNMENT create)",
-            body=AssignmentIn,
+            body=AssignmentCreateIn,
             response=out.AssignmentOut,
             errors=(400, 401, 403, 413, 415, 422),
         ),
@@ -221,6 +253,7 @@ CONTRACT = Contract(
             get_assignment,
             "One assignment (ACL: ASSIGNMENT get)",
             response=out.AssignmentOut,
+            path_params=_UUID,
         ),
         Endpoint(
             "PUT",
@@ -230,6 +263,7 @@ CONTRACT = Contract(
             body=AssignmentIn,
             response=out.AssignmentOut,
             errors=_WRITE_ERRORS,
+            path_params=_UUID,
         ),
         Endpoint(
             "DELETE",
@@ -238,6 +272,7 @@ CONTRACT = Contract(
             "Delete an assignment; needs its lock (ACL: ASSIGNMENT delete)",
             response=out.MessageOut,
             errors=(400, 401, 403, 404, 423),
+            path_params=_UUID,
         ),
         Endpoint(
             "POST",
@@ -254,6 +289,7 @@ CONTRACT = Contract(
             get_lock_request,
             "One active lock request (ACL: LOCKREQUEST get)",
             response=out.LockOut,
+            path_params=_UUID,
         ),
         Endpoint(
             "DELETE",
@@ -262,6 +298,7 @@ CONTRACT = Contract(
             "Release one's lock; admins may break another's (ACL: LOCKREQUEST delete)",
             response=out.MessageOut,
             errors=(400, 401, 403, 404),
+            path_params=_UUID,
         ),
     ),
 )

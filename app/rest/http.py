@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -72,6 +73,42 @@ def _no_constants(name: str) -> Any:
 # not encodable as UTF-8).
 UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
 UNSAFE_TEXT_MESSAGE = "may not contain NUL characters or unpaired surrogates"
+# The same rule as a JSON Schema pattern, for the parameters the OpenAPI document describes.
+SAFE_TEXT_PATTERN = "^[^\\u0000\\ud800-\\udfff]*$"
+
+# Every text input has a length bound, checked at the edge of both doors and stated where
+# clients read the rules (OpenAPI ``maxLength``, the SDL descriptions). An input that
+# declares no bound of its own (an id, a filter, a search, a cursor) gets this one.
+MAX_TEXT_LENGTH = 200
+
+
+def too_long(max_length: int) -> str:
+    """The one message for text over its bound, on both doors."""
+    return f"must be at most {max_length} characters"
+
+
+def length_error(field: str, value: str, max_length: int) -> FieldError | None:
+    return FieldError(field, too_long(max_length)) if len(value) > max_length else None
+
+
+def json_pattern(regex: re.Pattern[str]) -> str:
+    """A server-side anchored pattern (``^...\\Z``) as a JSON Schema (ECMA 262) pattern."""
+    return regex.pattern.replace("\\Z", "$")
+
+
+def text(max_length: int = MAX_TEXT_LENGTH, *, choices: Iterable[str] = ()) -> Any:
+    """The bound (and, for a closed vocabulary, the choices) of a text property of a body:
+    ``Annotated[str, text(4000)]``. Pydantic checks the bound, ``validate_model`` words the
+    refusal, and the OpenAPI document states it (``maxLength``, ``enum``)."""
+    return Field(
+        max_length=max_length, json_schema_extra={"enum": list(choices)} if choices else None
+    )
+
+
+def text_schema(max_length: int = MAX_TEXT_LENGTH, **rules: Any) -> dict[str, Any]:
+    """The JSON Schema of a bounded text parameter: no NUL or unpaired surrogate unless
+    ``rules`` give a stricter ``pattern`` (or a ``format``)."""
+    return {"type": "string", "maxLength": max_length, "pattern": SAFE_TEXT_PATTERN, **rules}
 
 
 def _check_strings(value: Any) -> None:
@@ -136,6 +173,11 @@ def validate_model(
     except ValidationError as exc:
         errors = []
         for item in exc.errors(include_url=False):
-            message = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
+            if item["type"] == "extra_forbidden":
+                message = "unknown field"
+            elif item["type"] == "string_too_long":
+                message = too_long(item["ctx"]["max_length"])
+            else:
+                message = item["msg"]
             errors.append(FieldError(_field_name(item["loc"]), message))
         raise InvalidInput.of(errors) from None

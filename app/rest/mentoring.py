@@ -19,11 +19,12 @@ from app.events import Event
 from app.models.mentoring import Assignment
 from app.repositories.mentoring import Filters
 from app.rest import mentoring_io as io
-from app.rest.http import json_response
-from app.rest.routing import Call, Contract, Endpoint, QueryParam
+from app.rest.http import json_response, text_schema
+from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import followups
 from app.services import mentoring as service
 from app.services.mentoring_rules import (
+    MAX_DAYS,
     FieldNames,
     change_event,
     parse_status,
@@ -197,26 +198,30 @@ async def mentor_open_count(call: Call) -> dict[str, Any]:
     return {"mentor_id": mentor_id, "peer_mentor_id": mentor_id, "open_assignment_count": count}
 
 
-_PAGE = (
-    QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
-    QueryParam("limit", "Page size, 1-100", {"type": "integer", "minimum": 1, "maximum": 100}),
-)
 _LIST_FILTERS = (
     QueryParam(
         "status",
         "open (default), active, closed, completed or all",
         {"type": "string", "enum": ["open", "active", "closed", "completed", "all"]},
     ),
-    QueryParam("mentor_id", "Only this mentor's (alias: peer_mentor_id)"),
-    QueryParam("peer_mentor_id", "Only this mentor's (alias: mentor_id)"),
-    QueryParam("contact_id", "Only this mentee's (alias: mentee_id)"),
-    QueryParam("mentee_id", "Only this mentee's (alias: contact_id)"),
+    QueryParam("mentor_id", "Only this mentor's (alias: peer_mentor_id; both must agree)"),
+    QueryParam("peer_mentor_id", "Only this mentor's (alias: mentor_id; both must agree)"),
+    QueryParam("contact_id", "Only this mentee's (alias: mentee_id; both must agree)"),
+    QueryParam("mentee_id", "Only this mentee's (alias: contact_id; both must agree)"),
     QueryParam("coordinator_id", "Only this coordinator's"),
     QueryParam("org_id", "Only this organisation's"),
 )
 _OVERDUE = (
-    QueryParam("cutoff", "RFC 3339 date or date-time: no contact since then"),
-    QueryParam("days", "No contact for this many days", {"type": "integer", "minimum": 0}),
+    QueryParam(
+        "cutoff",
+        "RFC 3339 date or date-time: no contact since then; not with `days`",
+        {"anyOf": [text_schema(64, format="date"), text_schema(64, format="date-time")]},
+    ),
+    QueryParam(
+        "days",
+        "No contact for this many days; not with `cutoff`",
+        {"type": "integer", "minimum": 0, "maximum": MAX_DAYS},
+    ),
     QueryParam("org_id", "Only this organisation's"),
 )
 
@@ -231,7 +236,7 @@ CONTRACT = Contract(
             "",
             list_assignments,
             "List assignments (open unless ?status= says otherwise)",
-            query=_PAGE + _LIST_FILTERS,
+            query=PAGE_PARAMS + _LIST_FILTERS,
             list_of=io.AssignmentOut,
         ),
         Endpoint(
@@ -243,13 +248,14 @@ CONTRACT = Contract(
             body=io.CreateIn,
             response=io.AssignmentOut,
             errors=_WRITE_ERRORS,
+            etag=True,
         ),
         Endpoint(
             "GET",
             "/overdue",
             overdue,
             "Open assignments with no contact since a cutoff, oldest contact first",
-            query=_PAGE + _OVERDUE,
+            query=PAGE_PARAMS + _OVERDUE,
             list_of=io.AssignmentOut,
         ),
         Endpoint(
@@ -257,7 +263,7 @@ CONTRACT = Contract(
             "/mentor/{mentor_id}/active",
             mentor_active,
             "A mentor's open assignments",
-            query=_PAGE,
+            query=PAGE_PARAMS,
             list_of=io.AssignmentOut,
         ),
         Endpoint(
@@ -265,7 +271,7 @@ CONTRACT = Contract(
             "/mentor/{mentor_id}/history",
             mentor_history,
             "A mentor's assignments, open and closed, newest first",
-            query=_PAGE,
+            query=PAGE_PARAMS,
             list_of=io.AssignmentOut,
         ),
         Endpoint(
@@ -275,7 +281,9 @@ CONTRACT = Contract(
             "How many open assignments a mentor has",
             response=io.OpenCountOut,
         ),
-        Endpoint("GET", "/{id}", get_assignment, "One assignment", response=io.AssignmentOut),
+        Endpoint(
+            "GET", "/{id}", get_assignment, "One assignment", response=io.AssignmentOut, etag=True
+        ),
         Endpoint(
             "PUT",
             "/{id}",
@@ -284,6 +292,7 @@ CONTRACT = Contract(
             body=io.UpdateIn,
             response=io.AssignmentOut,
             errors=_WRITE_ERRORS,
+            etag=True,
         ),
         Endpoint(
             "DELETE",
@@ -301,6 +310,7 @@ CONTRACT = Contract(
             body=io.LastContactIn,
             response=io.AssignmentOut,
             errors=_WRITE_ERRORS,
+            etag=True,
         ),
         Endpoint(
             "PATCH",
@@ -310,6 +320,7 @@ CONTRACT = Contract(
             body=io.StatusIn,
             response=io.AssignmentOut,
             errors=_WRITE_ERRORS,
+            etag=True,
         ),
     ),
 )

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import BadRequest, FieldError, InvalidInput
+from app.ids import MAX_ID_LENGTH
 from app.models.mentoring import VIA_CASEWORK, VIA_FOLLOWUP, Assignment
+from app.rest.http import text
 from app.services.mentoring_rules import (
+    CONTACT_TYPES,
+    MAX_NOTES,
+    MAX_REASON,
+    STATUS_WORDS,
     UNSET,
     AssignmentPatch,
     FieldNames,
@@ -54,7 +60,10 @@ MENTOR = ("peer_mentor_id", "mentor_id")
 MENTEE = ("mentee_id", "contact_id")
 START = ("start_date", "assigned_date")
 
-_Id = Field(default=None, min_length=1, max_length=64)
+_Id = Field(default=None, min_length=1, max_length=MAX_ID_LENGTH)
+# A date or an RFC 3339 date-time (parsed by the service); the bound keeps garbage short.
+_When = Annotated[str, text(64)]
+_Status = Annotated[str, text(16, choices=STATUS_WORDS)]
 
 
 class AssignmentOut(BaseModel):
@@ -83,6 +92,10 @@ class AssignmentOut(BaseModel):
 
 
 class CreateIn(BaseModel):
+    """A new assignment under either contract's names: a mentor (``mentor_id`` or
+    ``peer_mentor_id``) and a mentee (``contact_id`` or ``mentee_id``) are required; when
+    both names of a field are sent they must agree."""
+
     model_config = ConfigDict(extra="forbid")
 
     mentee_id: str | None = _Id
@@ -91,13 +104,16 @@ class CreateIn(BaseModel):
     mentor_id: str | None = _Id
     coordinator_id: str | None = _Id
     org_id: str | None = _Id
-    start_date: str | None = None
-    assigned_date: str | None = None
-    notes: str | None = None
-    status: str | None = Field(default=None, description="A new assignment is open/active")
+    start_date: _When | None = None
+    assigned_date: _When | None = None
+    notes: Annotated[str, text(MAX_NOTES)] | None = None
+    status: _Status | None = Field(default=None, description="A new assignment is open/active")
 
 
 class UpdateIn(BaseModel):
+    """Changes under either contract's names; when both names of a field are sent they must
+    agree. Fields not sent stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
 
     mentee_id: str | None = _Id
@@ -106,25 +122,27 @@ class UpdateIn(BaseModel):
     mentor_id: str | None = _Id
     coordinator_id: str | None = _Id
     org_id: str | None = _Id
-    start_date: str | None = None
-    assigned_date: str | None = None
-    notes: str | None = None
-    status: str | None = None
-    last_contact_date: str | None = Field(default=None, description="Records a contact")
+    start_date: _When | None = None
+    assigned_date: _When | None = None
+    notes: Annotated[str, text(MAX_NOTES)] | None = None
+    status: _Status | None = None
+    last_contact_date: _When | None = Field(default=None, description="Records a contact")
 
 
 class LastContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    contact_date: str | None = Field(default=None, description="RFC 3339; default now")
-    contact_type: str = Field(description="message, call, meeting, visit, email or other")
+    contact_date: _When | None = Field(
+        default=None, description="RFC 3339; default now; not in the future"
+    )
+    contact_type: Annotated[str, text(16, choices=CONTACT_TYPES)]
 
 
 class StatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: str = Field(description="open, active, closed or completed")
-    reason: str | None = Field(default=None, description="At most 2,000 characters")
+    status: _Status
+    reason: Annotated[str, text(MAX_REASON)] | None = None
 
 
 class DeletedOut(BaseModel):

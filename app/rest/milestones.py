@@ -6,34 +6,52 @@ Items carry the contract's fields; ``accessibility_label`` follows ``Accept-Lang
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from app.errors import BadRequest
 from app.events import EventBroker
+from app.ids import MAX_ID_LENGTH
 from app.models.milestones import Milestone, MilestoneStatus, MilestoneType
 from app.pagination import Paged
-from app.rest.http import json_response
-from app.rest.routing import Call, Contract, Endpoint, QueryParam
+from app.rest.http import json_response, text
+from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import milestone_detection as detection
 from app.services import milestones as service
 from app.services.badge_images import badge_url
 from app.services.milestone_labels import Locale, accessibility_label, negotiate
-from app.services.milestone_rules import as_number, progress_percentage, remaining
+from app.services.milestone_rules import (
+    MAX_PERIOD_DAYS,
+    MAX_YEAR,
+    MIN_YEAR,
+    as_number,
+    progress_percentage,
+    remaining,
+)
 from app.timeutil import format_date, format_datetime
 from app.versioning import etag, parse_if_match
 
 # --- bodies ---------------------------------------------------------------------------------
 
 
+_Date = Annotated[str, text(10), Field(json_schema_extra={"format": "date"})]
+
+
 class PeriodIn(BaseModel):
+    """A calendar year, or both dates (a year with dates: both lie in it)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    year: int | None = None
-    start_date: str | None = None
-    end_date: str | None = None
+    year: (
+        Annotated[int, Field(json_schema_extra={"minimum": MIN_YEAR, "maximum": MAX_YEAR})] | None
+    ) = None
+    start_date: _Date | None = Field(default=None, description="YYYY-MM-DD; with end_date")
+    end_date: _Date | None = Field(
+        default=None,
+        description=f"YYYY-MM-DD, not before start_date; at most {MAX_PERIOD_DAYS} days in all",
+    )
 
 
 class SummaryIn(BaseModel):
@@ -47,7 +65,7 @@ class SummaryIn(BaseModel):
 class DetectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    mentor_id: str
+    mentor_id: Annotated[str, text(MAX_ID_LENGTH)]
     period: PeriodIn
     summary: SummaryIn | None = None
 
@@ -55,10 +73,10 @@ class DetectIn(BaseModel):
 class MilestoneUpdateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: str | None = None
+    status: Annotated[str, text(16, choices=list(MilestoneStatus))] | None = None
     achieved_value: float | None = None
     current_value: float | None = None
-    achieved_at: str | None = None
+    achieved_at: Annotated[str, text(64)] | None = None
     progress_percentage: int | None = None
 
 
@@ -281,21 +299,21 @@ async def in_progress(call: Call) -> Response:
     return _page(call, paged, in_progress_view=True)
 
 
-_PAGE = (
-    QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
-    QueryParam("limit", "Page size, 1-100", {"type": "integer", "minimum": 1, "maximum": 100}),
-)
 _PERIOD = (
     QueryParam(
         "year",
-        "A calendar year (the period, when no dates are given)",
-        {"type": "string", "pattern": "^[0-9]{4}$"},
+        "A calendar year: the period when no dates are given; with dates, both lie in it",
+        {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR},
     ),
     QueryParam(
-        "start_date", "First day of the period, YYYY-MM-DD", {"type": "string", "format": "date"}
+        "start_date",
+        "First day of the period, YYYY-MM-DD; give end_date too, not after it",
+        {"type": "string", "format": "date"},
     ),
     QueryParam(
-        "end_date", "Last day of the period, YYYY-MM-DD", {"type": "string", "format": "date"}
+        "end_date",
+        "Last day of the period, YYYY-MM-DD; give start_date too, not before it",
+        {"type": "string", "format": "date"},
     ),
 )
 _TYPE = QueryParam(
@@ -315,7 +333,7 @@ CONTRACT = Contract(
             list_milestones,
             "List the milestones the caller may see, with optional filters",
             query=(
-                *_PAGE,
+                *PAGE_PARAMS,
                 QueryParam("mentor_id", "Only this mentor's"),
                 QueryParam(
                     "status",
@@ -335,15 +353,16 @@ CONTRACT = Contract(
             status=201,
             body=DetectIn,
             list_of=MilestoneOut,
-            query=_PAGE,
+            query=PAGE_PARAMS,
             errors=(400, 401, 403, 409, 413, 415, 422),
+            also={200: "Detected again: nothing new was created; the same milestones"},
         ),
         Endpoint(
             "GET",
             "/{mentor_id}/new",
             new_milestones,
             "Milestones a mentor achieved in a period (default: this calendar year)",
-            query=(*_PAGE, *_PERIOD),
+            query=(*PAGE_PARAMS, *_PERIOD),
             list_of=MilestoneOut,
         ),
         Endpoint(
@@ -351,10 +370,10 @@ CONTRACT = Contract(
             "/{mentor_id}/in-progress",
             in_progress,
             "A mentor's milestones in progress (default: their latest detection period)",
-            query=(*_PAGE, *_PERIOD, _TYPE),
+            query=(*PAGE_PARAMS, *_PERIOD, _TYPE),
             list_of=MilestoneOut,
         ),
-        Endpoint("GET", "/{id}", get_milestone, "One milestone", response=MilestoneOut),
+        Endpoint("GET", "/{id}", get_milestone, "One milestone", response=MilestoneOut, etag=True),
         Endpoint(
             "PUT",
             "/{id}",
@@ -363,6 +382,7 @@ CONTRACT = Contract(
             body=MilestoneUpdateIn,
             response=MilestoneOut,
             errors=(400, 401, 403, 404, 409, 412, 413, 415, 422),
+            etag=True,
         ),
         Endpoint(
             "DELETE",

@@ -1,10 +1,12 @@
 """The OpenAPI 3.1 document of the REST shim, built from the same ``Endpoint`` records that
-serve the routes, so the document cannot drift from what is served."""
+serve the routes, so the document cannot drift from what is served: parameters and bodies
+carry the bounds the edge checks (``maxLength``, ``minimum``/``maximum`` with the configured
+page size, patterns), and every status a route answers, the replay 200 and the 304 of a
+conditional GET among them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from http import HTTPStatus
 from typing import Any, Literal
 
@@ -12,7 +14,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from app.rest.registry import CONTRACTS
-from app.rest.routing import Contract, Endpoint
+from app.rest.routing import Contract, Endpoint, QueryParam
+from app.settings import Settings
 
 _REF = "#/components/schemas/{model}"
 
@@ -76,11 +79,47 @@ class _Schemas:
         return dict(self.refs[(model, mode)])
 
 
+_ETAG_HEADER = {
+    "ETag": {
+        "description": "The record's version in quotes; send it back as If-Match or If-None-Match.",
+        "schema": {"type": "string"},
+    }
+}
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETags the client holds (a list, weak or strong, or *): 304 when one "
+    "matches the record's.",
+    "schema": {"type": "string"},
+}
+
+
+def _edge_errors(endpoint: Endpoint, path: str) -> set[int]:
+    """What the edge answers on any route before its handler runs: 401 without credentials,
+    400 for an undeclared query parameter or a NUL, 422 for text over its bound."""
+    texts = [endpoint.path_param(name) for name in _path_params(path)] + list(endpoint.query)
+    edge = {400, 401}
+    if any("maxLength" in param.schema for param in texts):
+        edge.add(422)
+    return edge
+
+
+def _parameter(param: QueryParam, where: str, settings: Settings) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": param.name, "in": where, "required": param.required}
+    if param.description:
+        entry["description"] = param.description
+    entry["schema"] = param.schema_for(settings)
+    return entry
+
+
 def _operation(
-    contract: Contract, endpoint: Endpoint, path: str, schemas: _Schemas
+    contract: Contract, endpoint: Endpoint, path: str, schemas: _Schemas, settings: Settings
 ) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     success: dict[str, Any] = {"description": HTTPStatus(endpoint.status).phrase}
+    if endpoint.etag:
+        success["headers"] = _ETAG_HEADER
     if endpoint.response is not None:
         success["content"] = {
             "application/json": {"schema": schemas.ref(endpoint.response, "serialization")}
@@ -100,7 +139,14 @@ def _operation(
             }
         }
     responses[str(endpoint.status)] = success
-    for status in sorted(set(endpoint.errors) | {401}):
+    for status, description in endpoint.also.items():
+        responses[str(status)] = {**success, "description": description}
+    if endpoint.etag and endpoint.method == "GET":
+        responses["304"] = {
+            "description": "Not Modified: If-None-Match holds the record's ETag (no body)",
+            "headers": _ETAG_HEADER,
+        }
+    for status in sorted(set(endpoint.errors) | _edge_errors(endpoint, path)):
         responses[str(status)] = {
             "description": HTTPStatus(status).phrase,
             "content": {
@@ -115,18 +161,11 @@ def _operation(
         "security": [{"bearerAuth": []}],
     }
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {**_parameter(endpoint.path_param(name), "path", settings), "required": True}
         for name in _path_params(path)
-    ] + [
-        {
-            "name": param.name,
-            "in": "query",
-            "required": param.required,
-            "description": param.description,
-            "schema": param.schema,
-        }
-        for param in endpoint.query
-    ]
+    ] + [_parameter(param, "query", settings) for param in endpoint.query]
+    if endpoint.etag and endpoint.method == "GET":
+        parameters.append(_IF_NONE_MATCH)
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body is not None:
@@ -146,7 +185,7 @@ def _operation_id(endpoint: Endpoint, path: str) -> str:
     return f"{endpoint.method.lower()}_{slug}"
 
 
-def build_openapi(contracts: Sequence[Contract]) -> dict[str, Any]:
+def build_openapi(contracts: Sequence[Contract], settings: Settings) -> dict[str, Any]:
     schemas = _Schemas(contracts)
     paths: dict[str, dict[str, Any]] = {}
     for contract in contracts:
@@ -157,7 +196,7 @@ def build_openapi(contracts: Sequence[Contract]) -> dict[str, Any]:
                     for p in path.split("/")
                 )
                 paths.setdefault(openapi_path, {})[endpoint.method.lower()] = _operation(
-                    contract, endpoint, path, schemas
+                    contract, endpoint, path, schemas, settings
                 )
     return {
         "openapi": "3.1.0",
@@ -165,7 +204,9 @@ def build_openapi(contracts: Sequence[Contract]) -> dict[str, Any]:
             "title": "Gateway REST compatibility shim",
             "version": "1.0.0",
             "description": "The legacy REST contracts, served on the gateway's service layer. "
-            "Errors are application/problem+json (RFC 9457).",
+            "Errors are application/problem+json (RFC 9457). No text may hold NUL characters "
+            "or unpaired surrogates (400); text longer than its maxLength is a 422 naming the "
+            "field and the bound.",
         },
         "paths": paths,
         "components": {
@@ -182,6 +223,22 @@ def build_openapi(contracts: Sequence[Contract]) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=1)
-def openapi_document() -> dict[str, Any]:
-    return build_openapi(CONTRACTS)
+# The settings the document states (a parameter's ``maximum_setting``, e.g. max_page_size).
+_SETTINGS_STATED = sorted(
+    {
+        param.maximum_setting
+        for contract in CONTRACTS
+        for endpoint in contract.endpoints
+        for param in (*endpoint.query, *endpoint.path_params)
+        if param.maximum_setting is not None
+    }
+)
+_DOCUMENTS: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def openapi_document(settings: Settings) -> dict[str, Any]:
+    """The document for these settings, built once per distinct value of what it states."""
+    key = tuple(getattr(settings, name) for name in _SETTINGS_STATED)
+    if key not in _DOCUMENTS:
+        _DOCUMENTS[key] = build_openapi(CONTRACTS, settings)
+    return _DOCUMENTS[key]

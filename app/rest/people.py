@@ -5,12 +5,14 @@ They give legacy service clients the same directory the GraphQL door has.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.ids import EXTERNAL_ID, MAX_ID_LENGTH
 from app.models.people import Organisation, Person
-from app.rest.routing import Call, Contract, Endpoint, QueryParam
+from app.rest.http import json_pattern, text
+from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import people as service
 from app.timeutil import format_datetime
 
@@ -27,10 +29,16 @@ class PersonOut(BaseModel):
 class PersonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, max_length=64)
+    id: str = Field(
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        json_schema_extra={"pattern": json_pattern(EXTERNAL_ID)},
+    )
     name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=320)
-    roles: list[str] = Field(default_factory=list, max_length=10)
+    email: str | None = Field(default=None, max_length=service.MAX_EMAIL)
+    roles: list[Annotated[str, text(16, choices=sorted(service.PERSON_ROLES))]] = Field(
+        default_factory=list, max_length=10
+    )
 
 
 class OrganisationOut(BaseModel):
@@ -121,10 +129,7 @@ CONTRACT = Contract(
             list_people,
             "People the caller may see",
             query=(
-                QueryParam("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
-                QueryParam(
-                    "limit", "Page size, 1-100", {"type": "integer", "minimum": 1, "maximum": 100}
-                ),
+                *PAGE_PARAMS,
                 QueryParam("org_id", "Only members of this organisation"),
                 QueryParam("search", "Part of the name"),
                 QueryParam(

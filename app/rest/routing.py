@@ -20,17 +20,20 @@ from starlette.routing import Route
 
 from app.auth import Principal, authenticate_connection
 from app.db import Database
-from app.errors import BadRequest
-from app.pagination import DEFAULT_LIMIT, PageRequest, rest_page
+from app.errors import BadRequest, InvalidInput
+from app.pagination import DEFAULT_LIMIT, MAX_PAGE, PageRequest, rest_page
 from app.rest.http import (
     UNSAFE_TEXT,
     UNSAFE_TEXT_MESSAGE,
     json_response,
+    length_error,
     read_json_object,
+    text_schema,
     validate_model,
 )
 from app.services.authz import require_principal
 from app.settings import Settings
+from app.versioning import none_match
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -77,10 +80,39 @@ Handler = Callable[[Call], Awaitable[Any]]
 
 @dataclass(frozen=True, slots=True)
 class QueryParam:
+    """A query (or path) parameter: its OpenAPI entry and the bound the edge checks
+    (``maxLength``, in ``_check_query``). Page numbers and sizes are checked by
+    ``Call.page`` from the same constant (``MAX_PAGE``) and setting (``maximum_setting``,
+    which the document states as the ``maximum``)."""
+
     name: str
     description: str
-    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+    schema: dict[str, Any] = field(default_factory=text_schema)
     required: bool = False
+    maximum_setting: str | None = None
+
+    def schema_for(self, settings: Settings) -> dict[str, Any]:
+        if self.maximum_setting is None:
+            return self.schema
+        return {**self.schema, "maximum": getattr(settings, self.maximum_setting)}
+
+
+PAGE = QueryParam(
+    "page", "Page number, from 1", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}
+)
+
+
+def page_size(name: str = "limit", default: int = DEFAULT_LIMIT) -> QueryParam:
+    """A page size: 1 to the configured ``max_page_size`` (100 unless configured)."""
+    return QueryParam(
+        name,
+        f"Page size, from 1 (default {default})",
+        {"type": "integer", "minimum": 1},
+        maximum_setting="max_page_size",
+    )
+
+
+PAGE_PARAMS = (PAGE, page_size())
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +128,19 @@ class Endpoint:
     query: tuple[QueryParam, ...] = ()
     errors: tuple[int, ...] = (400, 401, 403, 404, 422)
     operation_id: str | None = None
+    # Path parameters that are not plain bounded text (e.g. a uuid pattern).
+    path_params: tuple[QueryParam, ...] = ()
+    # Other successful answers than ``status``, e.g. {200: "the original record of a retry"}.
+    also: Mapping[int, str] = field(default_factory=dict)
+    # A single versioned record: the answer carries an ``ETag``; a GET honours
+    # ``If-None-Match`` (304).
+    etag: bool = False
+
+    def path_param(self, name: str) -> QueryParam:
+        for param in self.path_params:
+            if param.name == name:
+                return param
+        return QueryParam(name, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +179,8 @@ def _needs_value(param: QueryParam) -> bool:
 def _check_query(endpoint: Endpoint, request: Request) -> None:
     """400 for query parameters the endpoint does not declare (a misspelt filter must not
     silently widen a list), for empty values of typed parameters, and for NUL characters in
-    the path or the query (``%00``)."""
+    the path or the query (``%00``); 422 naming the parameter and its bound for text longer
+    than its declared ``maxLength``."""
     for where, text in (*request.path_params.items(), *request.query_params.multi_items()):
         if UNSAFE_TEXT.search(where) or UNSAFE_TEXT.search(str(text)):
             raise BadRequest(f"Path and query parameters {UNSAFE_TEXT_MESSAGE}")
@@ -146,6 +192,36 @@ def _check_query(endpoint: Endpoint, request: Request) -> None:
     for name, value in request.query_params.multi_items():
         if value == "" and _needs_value(declared[name]):
             raise BadRequest(f"Query parameter '{name}' may not be empty")
+    given = [
+        *((endpoint.path_param(k), str(v)) for k, v in request.path_params.items()),
+        *((declared[k], v) for k, v in request.query_params.multi_items()),
+    ]
+    errors = [
+        error
+        for param, value in given
+        if "maxLength" in param.schema
+        and (error := length_error(param.name, value, param.schema["maxLength"])) is not None
+    ]
+    InvalidInput.raise_if_any(errors)
+
+
+# What a 304 keeps of the 200 it stands for (RFC 9110 section 15.4.5).
+_NOT_MODIFIED_KEEPS = ("etag", "vary", "content-language", "cache-control")
+
+
+def _conditional(request: Request, response: Response) -> Response:
+    """A GET whose ``If-None-Match`` holds the answer's ``ETag`` gets ``304 Not Modified``:
+    no body, the same ETag. Every route's ETag passes here, so every route honours it."""
+    tag = response.headers.get("etag")
+    if (
+        tag is None
+        or request.method not in ("GET", "HEAD")
+        or response.status_code != 200
+        or none_match(request.headers.get("if-none-match"), tag)
+    ):
+        return response
+    kept = {k: v for k, v in response.headers.items() if k in _NOT_MODIFIED_KEEPS}
+    return Response(status_code=304, headers=kept)
 
 
 def _by_method(endpoints: Mapping[str, Endpoint]) -> Callable[[Request], Awaitable[Response]]:
@@ -175,7 +251,7 @@ def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
             call.body = await read_json_object(request)
         result = await endpoint.handler(call)
         if isinstance(result, Response):
-            return result
+            return _conditional(request, result)
         return json_response(result, endpoint.status)
 
     run.__name__ = endpoint.operation_id or endpoint.handler.__name__

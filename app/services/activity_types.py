@@ -19,13 +19,14 @@ from app.timeutil import utcnow
 
 TYPE_ID = re.compile(r"^type_[a-z0-9_]{1,59}\Z")
 UNSET: object = object()
+MAX_DESCRIPTION = 1000
 
 
 def _check(errors: list[FieldError], name: str | None, description: str | object | None) -> None:
     if name is not None and not (1 <= len(name.strip()) <= 200):
         errors.append(FieldError("name", "must be 1 to 200 characters"))
-    if isinstance(description, str) and len(description) > 1000:
-        errors.append(FieldError("description", "must be at most 1000 characters"))
+    if isinstance(description, str) and len(description) > MAX_DESCRIPTION:
+        errors.append(FieldError("description", f"must be at most {MAX_DESCRIPTION} characters"))
 
 
 async def _name_taken(session: AsyncSession, name: str, but: str | None = None) -> None:

@@ -39,10 +39,11 @@ EDITORIAL_PERSON_ROLES = frozenset({"editor", "admin"})
 UPDATE_LOCK_MESSAGE = "Exclusive lock is required to update an assignment"
 DELETE_LOCK_MESSAGE = "Exclusive lock is required to delete an assignment"
 
-_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}\Z")
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}\Z")
+MAX_SLUG, MAX_TITLE = 255, 500
 _NUMERIC_ID = re.compile(r"^[1-9][0-9]{0,9}\Z")
 _MAX_ID = 2**31 - 1  # ids are 32-bit integers on both databases
-_TEXT_LIMITS = {"abstract": 10_000, "content": 1_000_000, "notes": 50_000}
+TEXT_LIMITS = {"abstract": 10_000, "content": 1_000_000, "notes": 50_000}
 _MAX_RELATED = 100
 
 
@@ -129,22 +130,22 @@ def check_order(order: str | None, direction: str | None) -> tuple[str, bool]:
 
 
 def slug_from(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:255].strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:MAX_SLUG].strip("-")
     return slug or "assignment"
 
 
 def _check_fields(data: AssignmentInput, errors: list[FieldError], *, creating: bool) -> None:
-    if data.title is not UNSET and not (1 <= len(data.title.strip()) <= 500):
-        errors.append(FieldError("title", "must be 1 to 500 characters"))
+    if data.title is not UNSET and not (1 <= len(data.title.strip()) <= MAX_TITLE):
+        errors.append(FieldError("title", f"must be 1 to {MAX_TITLE} characters"))
     elif creating and data.title is UNSET and all(e.field != "title" for e in errors):
         errors.append(FieldError("title", "is required"))
-    if data.slug is not UNSET and not _SLUG.match(data.slug):
+    if data.slug is not UNSET and not SLUG.match(data.slug):
         errors.append(
             FieldError("slug", "must be 1-255 letters, digits, '-' or '_', starting alphanumeric")
         )
     if data.type is not UNSET and data.type not in ASSIGNMENT_TYPES:
         errors.append(FieldError("type", f"must be one of: {', '.join(ASSIGNMENT_TYPES)}"))
-    for name, limit in _TEXT_LIMITS.items():
+    for name, limit in TEXT_LIMITS.items():
         value = getattr(data, name)
         if value is not UNSET and len(value) > limit:
             errors.append(FieldError(name, f"must be at most {limit} characters"))

@@ -17,9 +17,12 @@ from app.timeutil import as_utc
 _UUID = re.compile(
     r"^[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}\Z"
 )
+UUID_FORMAT = _UUID  # what a uuid path parameter must match (stated in the OpenAPI document)
 _SRN = re.compile(r"^srn:tsn:ceo-core/([a-z][a-z0-9-]{0,31}):(.+)\Z")
 _CEO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\Z")
 CEO_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# What an srn and a CEO timestamp look like, as the OpenAPI document states them.
+SRN_FORMAT, CEO_TIME_PATTERN = _SRN, _CEO_TIME
 SRN_PREFIX = "srn:tsn:ceo-core/"
 
 

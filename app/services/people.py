@@ -23,6 +23,7 @@ from app.settings import Settings
 from app.timeutil import utcnow
 
 PERSON_ROLES = frozenset({"admin", "coordinator", "peer_mentor", "editor", "mentee"})
+MAX_EMAIL = 320
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+\Z")
 UNSET: object = object()
 
