@@ -157,6 +157,7 @@ NOT_CODES = frozenset(
     | {"ACT", "HRS", "PPL"}  # badge image words
     | {"UNSET"}  # a sentinel of mentoring updates
     | {"COMMAND", "ACTION"}  # metavars of the command line's subcommands
+    | {"ID"}  # GraphQL's ID scalar
 )
 ENVIRONMENT_VARIABLE = re.compile(r"^(GATEWAY|PROMETHEUS|XDG)_")
 

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.rest.editorial import AssignmentIn as AssignmentBody
 from app.rest.http import SAFE_TEXT_PATTERN
 from app.rest.openapi import openapi_document
 from app.settings import Settings
@@ -221,3 +222,56 @@ async def test_a_required_title_is_documented_on_create_only(
     refused = await client.post("/v3/assignment", json={"notes": "n"}, headers=auth.editor)
     assert refused.status_code == 422
     assert refused.json()["errors"] == [{"field": "title", "message": "is required"}]
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return (
+        kind == "null"
+        or (isinstance(kind, list) and "null" in kind)
+        or any(_nullable(branch) for branch in schema.get("anyOf", []))
+    )
+
+
+def _body_properties(settings: Settings, path: str, method: str) -> dict[str, Any]:
+    document = openapi_document(settings)
+    body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
+    ref = body["schema"]["$ref"].split("/")[-1]
+    properties: dict[str, Any] = document["components"]["schemas"][ref]["properties"]
+    return properties
+
+
+ECHO_ONLY = {"id", "local_id", "peer_mentor_id"}  # must match the record; null is no echo
+
+
+async def test_a_body_field_the_document_makes_nullable_accepts_null(
+    client: httpx.AsyncClient, demo, auth: Auth, settings: Settings
+):
+    """Each field of an activity update sent as null: refused (422 "must not be null",
+    naming it) exactly when the document's schema for it has no null branch. Mutation:
+    dropping ``not_null()`` from a field's declaration makes the document allow a null the
+    server refuses, and this test fails."""
+    properties = _body_properties(settings, "/api/v1/activities/{id}", "put")
+    refused, allowed = set(), set()
+    for field in sorted(properties.keys() - ECHO_ONLY):
+        response = await client.put(
+            "/api/v1/activities/act_9f3a12bc", json={field: None}, headers=auth.coordinator
+        )
+        errors = response.json().get("errors", []) if response.status_code == 422 else []
+        if {"field": field, "message": "must not be null"} in errors:
+            refused.add(field)
+        else:
+            assert response.status_code == 200, (field, response.text)
+            allowed.add(field)
+    assert refused == {f for f in properties.keys() - ECHO_ONLY if not _nullable(properties[f])}
+    assert refused == {"activity_type_id", "date", "duration_minutes", "status"}
+    assert allowed == {"notes", "rejection_reason"}
+
+
+def test_editorial_fields_that_may_not_be_null_say_so():
+    """The CEO body's non-null fields are the editorial service's (``slug``, ``type``,
+    ``title``: a null is refused naming it), and only those lose their null branch."""
+    from app.services import editorial
+
+    schema = AssignmentBody.model_json_schema()["properties"]
+    assert {f for f, s in schema.items() if not _nullable(s)} == set(editorial._NOT_NULL)

@@ -15,7 +15,7 @@ from app.errors import BadRequest, FieldError, InvalidInput
 from app.events import Event
 from app.ids import MAX_ID_LENGTH
 from app.models.activities import Activity, ActivityStatus
-from app.rest.http import json_pattern, json_response, text
+from app.rest.http import json_pattern, json_response, not_null, text
 from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import activities as service
 from app.services import activity_changes as changing
@@ -77,12 +77,16 @@ class ActivityIn(BaseModel):
 class ActivityUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    activity_type_id: _Id | None = Field(default=None, description="Not null")
-    date: _Date | None = Field(default=None, description="YYYY-MM-DD, not after tomorrow")
-    duration_minutes: _Minutes | None = Field(default=None, description="Not null")
+    activity_type_id: _Id | None = Field(default=None, json_schema_extra=not_null())
+    date: _Date | None = Field(
+        default=None, description="YYYY-MM-DD, not after tomorrow", json_schema_extra=not_null()
+    )
+    duration_minutes: _Minutes | None = Field(default=None, json_schema_extra=not_null())
     notes: _Notes | None = None
     status: Annotated[StrictStr, text(16, choices=list(ActivityStatus))] | None = Field(
-        default=None, description="Not null; a change is a coordinator's (or admin's) decision"
+        default=None,
+        description="A change is a coordinator's (or admin's) decision",
+        json_schema_extra=not_null(),
     )
     rejection_reason: Annotated[StrictStr, text(MAX_REASON)] | None = Field(
         default=None, description="Required when the status becomes rejected"

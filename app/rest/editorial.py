@@ -16,7 +16,7 @@ from app.events import EventBroker
 from app.ids import MAX_ID_LENGTH
 from app.pagination import MAX_PAGE, PageRequest
 from app.rest import editorial_json as out
-from app.rest.http import json_pattern, length_error, text, text_schema
+from app.rest.http import json_pattern, length_error, not_null, text, text_schema
 from app.rest.routing import PAGE, Call, Contract, Endpoint, QueryParam, page_size
 from app.services import editorial as service
 from app.services import editorial_locks as lock_service
@@ -47,11 +47,16 @@ class AssignmentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # slug, type and title may be left out (PUT) but never sent as null.
     slug: Annotated[str, text(service.MAX_SLUG)] | None = Field(
-        default=None, json_schema_extra={"pattern": json_pattern(service.SLUG)}
+        default=None, json_schema_extra=not_null(pattern=json_pattern(service.SLUG))
     )
-    type: Annotated[str, text(16, choices=service.ASSIGNMENT_TYPES)] | None = None
-    title: Annotated[str, text(service.MAX_TITLE)] | None = None
+    type: Annotated[str, text(16, choices=service.ASSIGNMENT_TYPES)] | None = Field(
+        default=None, json_schema_extra=not_null()
+    )
+    title: Annotated[str, text(service.MAX_TITLE)] | None = Field(
+        default=None, json_schema_extra=not_null()
+    )
     abstract: Annotated[str, text(service.TEXT_LIMITS["abstract"])] | None = None
     content: Annotated[str, text(service.TEXT_LIMITS["content"])] | None = None
     notes: Annotated[str, text(service.TEXT_LIMITS["notes"])] | None = None

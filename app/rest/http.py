@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import orjson
@@ -103,6 +103,23 @@ def text(max_length: int = MAX_TEXT_LENGTH, *, choices: Iterable[str] = ()) -> A
     return Field(
         max_length=max_length, json_schema_extra={"enum": list(choices)} if choices else None
     )
+
+
+def not_null(**rules: Any) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` of an optional body field that may be left out but never sent
+    as ``null`` (the server refuses a null there): the document drops the null branch and
+    the ``null`` default pydantic states for ``X | None = None``, and adds ``rules``."""
+
+    def schema_of(schema: dict[str, Any]) -> None:
+        branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
+        if len(branches) == 1:
+            schema.update(branches[0])
+        elif branches:
+            schema["anyOf"] = branches
+        schema.pop("default", None)
+        schema.update(rules)
+
+    return schema_of
 
 
 def text_schema(max_length: int = MAX_TEXT_LENGTH, **rules: Any) -> dict[str, Any]:
