@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test lint typecheck test-sqlite test-postgres pg-up browser schema clean bench soak profile lock upgrade
+.PHONY: setup run test lint typecheck test-sqlite test-postgres pg-up redis-up browser schema clean bench soak profile lock upgrade
 
 setup: $(STAMP)
 
@@ -50,13 +50,16 @@ typecheck: $(STAMP)
 browser:
 	@bash scripts/browser-up.sh
 
-test-sqlite: $(STAMP) browser
+test-sqlite: $(STAMP) redis-up browser
 	GATEWAY_TEST_DATABASE=sqlite $(BIN)/pytest -q
 
 pg-up:
 	@bash scripts/pg-up.sh
 
-test-postgres: $(STAMP) pg-up browser
+redis-up:
+	@bash scripts/redis-up.sh
+
+test-postgres: $(STAMP) pg-up redis-up browser
 	GATEWAY_TEST_DATABASE=postgres GATEWAY_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q
 
 test: lint typecheck test-sqlite test-postgres

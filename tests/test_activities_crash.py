@@ -5,6 +5,12 @@ right after the last acknowledgement it is killed with SIGKILL, so nothing gets 
 to flush or shut down cleanly. A new server process on the same database must then
 answer every acknowledged record.
 
+What this proves is commit-before-answer: a write is acknowledged only after its
+transaction committed, so a crash of the *process* loses nothing acknowledged. It does not
+prove disk durability (the operating system and the disk keep running, so a power cut that
+drops the page cache is not simulated); that rests on ``synchronous=FULL`` and
+PostgreSQL's fsync.
+
 SQLite: a fresh migrated file (WAL, ``synchronous=FULL``). PostgreSQL: the suite's test
 database.
 """
