@@ -147,6 +147,19 @@ async def run_cli(settings: Settings, *argv: str) -> int:
     return await asyncio.get_running_loop().run_in_executor(None, run)
 
 
+async def wait_for_subscribers(app: Starlette, count: int, within: float = 10) -> None:
+    """Until ``app``'s event broker holds at least ``count`` subscriptions: what a test waits
+    for after sending ``subscribe`` and before triggering the event (the server registers a
+    subscription after the message arrives, and there is no acknowledgement to wait for).
+    Polled; ``within`` (seconds) only bounds a failure."""
+    deadline = time.monotonic() + within
+    while app.state.events.subscriber_count < count:
+        assert time.monotonic() < deadline, (
+            f"{app.state.events.subscriber_count} subscriptions registered, expected {count}"
+        )
+        await asyncio.sleep(0.01)  # poll interval: the broker has no "subscribed" event
+
+
 @contextmanager
 def serve_in_thread(app: Starlette) -> Iterator[str]:
     """``app`` served by a real uvicorn server on a free loopback port, in a thread of its

@@ -13,7 +13,15 @@ from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from app.services.activity_totals import mentor_daily_totals, mentor_totals
-from tests.helpers import Auth, app_client, count_statements, error_codes, gql
+from tests.conftest import LiveServer
+from tests.helpers import (
+    Auth,
+    app_client,
+    count_statements,
+    error_codes,
+    gql,
+    wait_for_subscribers,
+)
 
 ACTIVITY = """
 query($id: String!) {
@@ -378,11 +386,15 @@ async def _subscribe(url: str, headers: dict[str, str]):
     return ws
 
 
-async def test_status_changes_reach_the_mentor_and_not_others(live_url, demo, auth: Auth):
+async def test_status_changes_reach_the_mentor_and_not_others(
+    live_server: LiveServer, demo, auth: Auth
+):
+    live_url = live_server.url
+    before = live_server.app.state.events.subscriber_count
     mentor_ws = await _subscribe(live_url, auth.mentor("mentor_4b8c21"))
     other_ws = await _subscribe(live_url, auth.other_coordinator)
     try:
-        await asyncio.sleep(0.1)  # let the server register both subscriptions
+        await wait_for_subscribers(live_server.app, before + 2)
         async with httpx.AsyncClient(base_url=f"http://{live_url}") as http:
             response = await http.put(
                 "/api/v1/activities/act_9f3a12bc",

@@ -12,8 +12,9 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from tests.conftest import LiveServer
 from tests.editorial_support import EXAMPLE_SRN, OTHER, srn_of
-from tests.helpers import Auth
+from tests.helpers import Auth, wait_for_subscribers
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 QUERY = (
@@ -31,7 +32,6 @@ async def _subscribe(ws: ClientConnection, headers: dict[str, str], srn: str | N
     assert (await _receive(ws))["type"] == "connection_ack"
     payload = {"query": QUERY, "variables": {"srn": srn}}
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-    await asyncio.sleep(0.1)  # let the server register the subscription
 
 
 async def _next(ws: ClientConnection) -> dict[str, Any]:
@@ -41,8 +41,10 @@ async def _next(ws: ClientConnection) -> dict[str, Any]:
     return change
 
 
-async def test_lock_changes_reach_subscribers(live_url: str, demo, auth: Auth):
+async def test_lock_changes_reach_subscribers(live_server: LiveServer, demo, auth: Auth):
+    live_url = live_server.url
     url = f"ws://{live_url}/graphql"
+    before = live_server.app.state.events.subscriber_count
     async with (
         connect(url, subprotocols=[PROTOCOL]) as everything,
         connect(url, subprotocols=[PROTOCOL]) as other_only,
@@ -50,6 +52,7 @@ async def test_lock_changes_reach_subscribers(live_url: str, demo, auth: Auth):
     ):
         await _subscribe(everything, auth.editor)
         await _subscribe(other_only, auth("user_019", "editor"), srn_of(OTHER.lower()))
+        await wait_for_subscribers(live_server.app, before + 2)
         taken = await http.post("/v3/lock-request", json={"srn": EXAMPLE_SRN}, headers=auth.editor)
         lock = taken.json()
         acquired = await _next(everything)

@@ -13,7 +13,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-from tests.helpers import Auth
+from tests.conftest import LiveServer
+from tests.helpers import Auth, wait_for_subscribers
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 RAISED = """subscription($kind: NotificationKind) { notificationRaised(kind: $kind) {
@@ -39,9 +40,11 @@ async def _subscribe(
 
 
 async def test_sweep_notifications_reach_coordinators_and_the_mentor(
-    live_url: str, demo, auth: Auth
+    live_server: LiveServer, demo, auth: Auth
 ):
+    live_url = live_server.url
     url = f"ws://{live_url}/graphql"
+    before = live_server.app.state.events.subscriber_count
     async with (
         connect(url, subprotocols=[PROTOCOL]) as coordinator_ws,
         connect(url, subprotocols=[PROTOCOL]) as mentor_ws,
@@ -51,7 +54,7 @@ async def test_sweep_notifications_reach_coordinators_and_the_mentor(
         await _subscribe(coordinator_ws, auth.coordinator, {})
         await _subscribe(mentor_ws, auth.mentor("user_019"), {"kind": "REMINDER"})
         await _subscribe(stranger_ws, auth.other_coordinator, {})  # org_05: nothing due
-        await asyncio.sleep(0.1)  # let the server register the subscriptions
+        await wait_for_subscribers(live_server.app, before + 3)
 
         response = await http.post("/graphql", json={"query": SWEEP}, headers=auth.admin)
         sweep = response.json()["data"]["runFollowUpSweep"]

@@ -12,7 +12,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-from tests.helpers import Auth
+from tests.conftest import LiveServer
+from tests.helpers import Auth, wait_for_subscribers
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 QUERY = "subscription { assignmentChanged { kind assignmentId assignment { legacyId notes } } }"
@@ -27,10 +28,13 @@ async def _subscribe(ws: ClientConnection, headers: dict[str, str]) -> None:
     await ws.send(json.dumps({"type": "connection_init", "payload": headers}))
     assert (await _receive(ws))["type"] == "connection_ack"
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY}}))
-    await asyncio.sleep(0.1)  # let the server register the subscription
 
 
-async def test_changes_from_both_doors_reach_who_may_see_them(live_url: str, demo, auth: Auth):
+async def test_changes_from_both_doors_reach_who_may_see_them(
+    live_server: LiveServer, demo, auth: Auth
+):
+    live_url = live_server.url
+    before = live_server.app.state.events.subscriber_count
     async with (
         connect(f"ws://{live_url}/graphql", subprotocols=[PROTOCOL]) as coordinator_ws,
         connect(f"ws://{live_url}/graphql", subprotocols=[PROTOCOL]) as mentor_ws,
@@ -40,6 +44,7 @@ async def test_changes_from_both_doors_reach_who_may_see_them(live_url: str, dem
         await _subscribe(coordinator_ws, auth.coordinator)
         await _subscribe(mentor_ws, auth.mentor("user_042"))
         await _subscribe(stranger_ws, auth.other_coordinator)
+        await wait_for_subscribers(live_server.app, before + 3)
 
         rest = await http.put(
             "/api/v1/assignments/asgn_001", json={"notes": "via REST"}, headers=auth.coordinator

@@ -13,7 +13,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from tests.helpers import Auth
+from tests.conftest import LiveServer
+from tests.helpers import Auth, wait_for_subscribers
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 
@@ -28,7 +29,6 @@ async def _subscribe(ws: ClientConnection, headers: dict[str, str], query: str) 
     ack = await _receive(ws)
     assert ack["type"] == "connection_ack", ack
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-    await asyncio.sleep(0.1)  # let the server register the subscription
 
 
 async def test_connection_without_token_is_rejected(live_url: str, demo):
@@ -40,8 +40,12 @@ async def test_connection_without_token_is_rejected(live_url: str, demo):
         assert closed.value.rcvd.code == 4403
 
 
-async def test_person_change_reaches_the_subscriber_who_may_see_it(live_url: str, demo, auth: Auth):
+async def test_person_change_reaches_the_subscriber_who_may_see_it(
+    live_server: LiveServer, demo, auth: Auth
+):
+    live_url = live_server.url
     query = "subscription { personChanged { kind personId } }"
+    before = live_server.app.state.events.subscriber_count
     async with (
         connect(f"ws://{live_url}/graphql", subprotocols=[PROTOCOL]) as admin_ws,
         connect(f"ws://{live_url}/graphql", subprotocols=[PROTOCOL]) as mentor_ws,
@@ -49,6 +53,7 @@ async def test_person_change_reaches_the_subscriber_who_may_see_it(live_url: str
     ):
         await _subscribe(admin_ws, auth.admin, query)
         await _subscribe(mentor_ws, auth.mentor("user_019"), query)
+        await wait_for_subscribers(live_server.app, before + 2)
         response = await http.post(
             "/graphql",
             json={

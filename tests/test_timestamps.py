@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +18,7 @@ from websockets.typing import Subprotocol
 
 from tests.conftest import LiveServer
 from tests.editorial_support import EXAMPLE, EXAMPLE_SRN
-from tests.helpers import Auth, error_codes, gql
+from tests.helpers import Auth, error_codes, gql, wait_for_subscribers
 
 RFC3339_Z_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 CEO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\Z")
@@ -178,14 +177,6 @@ async def test_graphql_writes_one_format(client: httpx.AsyncClient, demo, auth: 
         assert "must be an RFC 3339 date-time" in refused["errors"][0]["message"]
 
 
-async def _wait_for_subscriber(server: LiveServer, count: int) -> None:
-    """Until the server's event broker has ``count`` subscribers (a condition, polled)."""
-    deadline = time.monotonic() + 10
-    while server.app.state.events.subscriber_count < count:
-        assert time.monotonic() < deadline, "the subscription did not start"
-        await asyncio.sleep(0.01)
-
-
 async def test_a_subscription_event_writes_what_the_mutation_wrote(
     live_server: LiveServer, demo, auth: Auth
 ):
@@ -199,7 +190,7 @@ async def test_a_subscription_event_writes_what_the_mutation_wrote(
         await ws.send(json.dumps({"type": "connection_init", "payload": auth.editor}))
         assert json.loads(await asyncio.wait_for(ws.recv(), timeout=5))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-        await _wait_for_subscriber(live_server, before + 1)
+        await wait_for_subscribers(live_server.app, before + 1)
         acquired = await http.post(
             "/graphql",
             json={
