@@ -33,11 +33,18 @@ async def test_one_holder_at_a_time(db: Database, settings: Settings):
 
 async def test_concurrent_askers_get_exactly_one_lease(db: Database, settings: Settings):
     barrier = asyncio.Barrier(5)
+    answers: list[bool] = []
+    all_answered = asyncio.Event()
 
     async def ask() -> bool:
         await barrier.wait()
         async with lease(db, settings, "sweep") as held:
-            await asyncio.sleep(0.2)
+            answers.append(held)
+            if len(answers) == 5:
+                all_answered.set()
+            # Nobody leaves (so the holder keeps its lease) until every asker has its
+            # answer; the timeout only bounds a failure.
+            await asyncio.wait_for(all_answered.wait(), timeout=10)
             return held
 
     results = await asyncio.gather(*(ask() for _ in range(5)))
