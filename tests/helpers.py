@@ -12,14 +12,16 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
+import sqlalchemy
 import uvicorn
+from sqlalchemy import text
 from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -27,7 +29,7 @@ from websockets.typing import Subprotocol
 
 from app.auth import TokenService
 from app.cli import main as cli
-from app.db import StatementCounter
+from app.db import Database, StatementCounter
 from app.main import create_app
 from app.settings import Settings, get_settings
 
@@ -158,6 +160,44 @@ async def wait_for_subscribers(app: Starlette, count: int, within: float = 10) -
             f"{app.state.events.subscriber_count} subscriptions registered, expected {count}"
         )
         await asyncio.sleep(0.01)  # poll interval: the broker has no "subscribed" event
+
+
+@contextmanager
+def writer_waits(db: Database) -> Iterator[Callable[[], Awaitable[None]]]:
+    """Yields ``wait``: awaiting it returns once a write unit begun after entering is
+    blocked behind another open transaction. PostgreSQL: a backend of this database waits
+    on a lock (``pg_stat_activity``). SQLite has no view of its waiters: a connection has
+    issued ``BEGIN IMMEDIATE``, which cannot return while another write unit is open.
+    Polled; ``within`` (seconds) only bounds a failure."""
+    issued = threading.Event()
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement == "BEGIN IMMEDIATE":
+            issued.set()
+
+    async def blocked() -> bool:
+        if db.engine.dialect.name != "postgresql":
+            return issued.is_set()
+        async with db.engine.connect() as conn:
+            waiting = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )
+            )
+        return bool(waiting)
+
+    async def wait(within: float = 10) -> None:
+        deadline = time.monotonic() + within
+        while not await blocked():
+            assert time.monotonic() < deadline, "no write unit is waiting for the open one"
+            await asyncio.sleep(0.01)  # poll interval: the database offers no wait event
+
+    sqlalchemy.event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        yield wait
+    finally:
+        sqlalchemy.event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
 
 
 @contextmanager

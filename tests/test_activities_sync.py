@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.models.activities import Activity
-from tests.helpers import Auth, error_codes, gql
+from tests.helpers import Auth, error_codes, gql, writer_waits
 
 BASE = "/api/v1/activities"
 MENTOR = "mentor_4b8c21"
@@ -386,8 +386,9 @@ async def test_guarantee_1_insert_race_between_open_transactions(demo, db):
     async def first() -> service.Logged:
         async with db.write() as session:
             logged = await service.log_activity(session, who, new)
-            first_inserted.set()
-            await asyncio.sleep(0.3)  # keep the row uncommitted while the second runs
+            with writer_waits(db) as blocked:
+                first_inserted.set()
+                await blocked()  # keep the row uncommitted until the second waits for it
             return logged
 
     async def second() -> service.Logged:

@@ -20,7 +20,7 @@ from tests.editorial_support import (
     srn_of,
     take_lock,
 )
-from tests.helpers import Auth
+from tests.helpers import Auth, writer_waits
 
 LOCK_KEYS = ["uuid", "srn", "state", "user_id", "user", "created_at", "modified_at", "expires_at"]
 UPDATE_MESSAGE = "Exclusive lock is required to update an assignment"
@@ -249,8 +249,9 @@ async def test_database_decides_between_interleaved_transactions(demo, db: Datab
 
     async with db.write() as session:
         outcome = await service.acquire(session, first, EXAMPLE_SRN, ttl=ttl)
-        waiting = asyncio.create_task(second_request())
-        await asyncio.sleep(0.3)
+        with writer_waits(db) as blocked:
+            waiting = asyncio.create_task(second_request())
+            await blocked()  # the second request has started and waits for this one
         assert not waiting.done()  # blocked until the first transaction ends
     with pytest.raises(Conflict):
         await waiting

@@ -353,7 +353,8 @@ async def test_milestone_achieved_reaches_those_who_may_see_it(
         # detection that reaches 1000 h: the next event both subscribers hear is that one.
         again = await http.post("/api/v1/milestones", json=body, headers=auth.coordinator)
         assert again.status_code == 200, again.text  # nothing new recorded
-        later = body | {"summary": body["summary"] | {"total_hours": 1012}}
+        summary = {"total_hours": 1012, "unique_contacts_helped": 47, "activity_count": 198}
+        later = {"mentor_id": "mentor_001", "period": {"year": 2025}, "summary": summary}
         reached = await http.post("/api/v1/milestones", json=later, headers=auth.coordinator)
         assert reached.status_code == 200, reached.text  # the 1000 h record exists
         event = await _receive(coordinator_ws)
