@@ -105,6 +105,25 @@ def two_workers(settings: Settings, demo, worker_env: dict[str, str]) -> Iterato
                 process.wait(timeout=30)
 
 
+async def _until_subscribed(worker: str, count: int) -> None:
+    """Until ``worker`` (another process) reports ``count`` open subscriptions in its
+    ``gateway_active_subscriptions`` gauge; 10 s is the failure bound."""
+    deadline = time.monotonic() + 10
+    async with httpx.AsyncClient(base_url=f"http://{worker}") as http:
+        while True:
+            metrics = text_string_to_metric_families((await http.get("/metrics")).text)
+            open_now = sum(
+                sample.value
+                for metric in metrics
+                for sample in metric.samples
+                if sample.name == "gateway_active_subscriptions"
+            )
+            if open_now >= count:
+                return
+            assert time.monotonic() < deadline, f"{open_now} subscriptions open on {worker}"
+            await asyncio.sleep(0.02)  # poll interval: another process, no event to await
+
+
 async def test_subscription_on_one_worker_hears_a_mutation_on_the_other(
     two_workers: tuple[str, str], auth: Auth
 ):
@@ -121,7 +140,7 @@ async def test_subscription_on_one_worker_hears_a_mutation_on_the_other(
                 }
             )
         )
-        await asyncio.sleep(0.3)
+        await _until_subscribed(worker_a, 1)
         async with httpx.AsyncClient(base_url=f"http://{worker_b}") as http:
             response = await http.post(
                 "/graphql",
