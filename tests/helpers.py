@@ -275,8 +275,25 @@ def gateway_serve(
     settings: Settings, *args: str, env: dict[str, str] | None = None
 ) -> Iterator[Served]:
     """``gateway serve`` as a subprocess on a free port of the test database, once its
-    ``/readyz`` answers (run in an empty directory: no stray ``.env``)."""
-    port = free_port()
+    ``/readyz`` answers (run in an empty directory: no stray ``.env``). The port is found
+    by bind-and-release (a subprocess cannot be handed the socket), so a server that loses
+    the port to another process ("address already in use") is started again on a new one."""
+    for _ in range(PORT_ATTEMPTS):
+        with _gateway_serve_once(settings, free_port(), args, env) as served:
+            if served is not None:
+                yield served
+                return
+    raise RuntimeError(f"gateway serve found no free port in {PORT_ATTEMPTS} attempts")
+
+
+PORT_ATTEMPTS = 5
+
+
+@contextmanager
+def _gateway_serve_once(
+    settings: Settings, port: int, args: tuple[str, ...], env: dict[str, str] | None
+) -> Iterator[Served | None]:
+    """One ``gateway serve`` on ``port``; yields None when the port was taken meanwhile."""
     with tempfile.TemporaryDirectory() as workdir, tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *args],
@@ -290,7 +307,11 @@ def gateway_serve(
             deadline = time.monotonic() + 30
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"gateway serve exited:\n{served.stop()}")
+                    written = served.stop()
+                    if "address already in use" in written.lower():
+                        yield None
+                        return
+                    raise RuntimeError(f"gateway serve exited:\n{written}")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"gateway serve did not become ready:\n{served.stop()}")
                 try:

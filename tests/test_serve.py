@@ -123,3 +123,23 @@ def test_served_console_logs_name_uvicorn_without_colours(settings: Settings):
     assert started[0].endswith("[uvicorn]")
     port = server.base.rsplit(":", 1)[1]
     assert any(f"GraphiQL at http://127.0.0.1:{port}/graphql" in line for line in lines)
+
+
+def test_a_port_taken_before_the_server_binds_it_is_retried(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    """The port found free is taken by another process before ``gateway serve`` binds it:
+    the helper starts the server again on another port (without the retry, this raises)."""
+    import socket
+
+    import tests.helpers as helpers
+
+    real = helpers.free_port
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        ports = iter([taken.getsockname()[1]])
+        monkeypatch.setattr(helpers, "free_port", lambda: next(ports, None) or real())
+        with helpers.gateway_serve(settings) as served:
+            assert served.base != f"127.0.0.1:{taken.getsockname()[1]}"
+            assert httpx.get(f"http://{served.base}/readyz", timeout=5).status_code == 200
