@@ -61,10 +61,6 @@ def _z(value: datetime | None) -> str | None:
     return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _gid(kind: str, key: str) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode()
 
@@ -184,12 +180,12 @@ def _assignment_gql(
     return {
         "legacyId": r[0],
         "status": r[5].upper(),
-        "startDate": _iso(_dt(r[8])),
-        "lastContactAt": _iso(last),
+        "startDate": _z(_dt(r[8])),
+        "lastContactAt": _z(last),
         "daysSinceContact": None if last is None else (now - last) // _DAY,
         "mentor": _person_gql(r[1], people),
         "mentee": _person_gql(r[2], people),
-        "contacts": [{"contactAt": _iso(_dt(c[1])), "contactType": c[2].upper()} for c in contacts],
+        "contacts": [{"contactAt": _z(_dt(c[1])), "contactType": c[2].upper()} for c in contacts],
     }
 
 
@@ -609,7 +605,7 @@ async def gql_mentor_profile(db: RawDB, who: Who, variables: dict[str, Any]) -> 
                     "status": r[4].upper(),
                     "threshold": r[5],
                     "currentValue": float(r[6]),
-                    "achievedAt": _iso(_dt(r[7])) if r[4] == "achieved" else None,
+                    "achievedAt": _z(_dt(r[7])) if r[4] == "achieved" else None,
                     "progressPercentage": progress_percentage(r[6], r[5]),
                     "badgeImageUrl": f"/assets/badges/{r[8]}.png",
                 }
@@ -628,7 +624,7 @@ async def gql_record_contact(db: RawDB, who: Who, variables: dict[str, Any]) -> 
         "recordContact": {
             "legacyId": row[0],
             "version": row[13],
-            "lastContactAt": _iso(last),
+            "lastContactAt": _z(last),
             "daysSinceContact": None if last is None else (_now() - last) // _DAY,
         }
     }
