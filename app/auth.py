@@ -2,7 +2,7 @@
 
 Claims: ``sub`` (person id), ``roles`` (list), ``orgs`` (organisation ids), plus the
 standard ``iat``/``exp``/``iss``/``aud``. A token for a person who no longer exists in the
-directory is refused. Permission checks live in ``app.services.authz``.
+directory is refused. Permission checks live in ``app.services.policy``.
 """
 
 from __future__ import annotations

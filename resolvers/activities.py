@@ -14,11 +14,11 @@ from app.events import Event
 from app.models.activities import Activity, ActivityStatus, ActivityType
 from app.pagination import Paged
 from app.repositories import activities as repo
-from app.repositories import people as people_repo
 from app.services import activities as service
 from app.services import activity_changes as changing
 from app.services import activity_totals as totals
 from app.services import activity_types as types
+from app.services import people_reads
 from app.services.activity_rules import NewActivity
 from resolvers.context import Context
 from resolvers.loaders import BatchFn
@@ -72,9 +72,9 @@ async def activities(
 async def prefetch(ctx: Context, rows: Sequence[Activity], wanted: ItemFields) -> None:
     """Load the relations a page of activities has selected (``wanted``, see
     ``resolvers.prefetch``) in one batch each, before the items resolve."""
-    loads: list[tuple[BatchFn[Any, Any], Iterable[Any]]] = []
+    loads: list[tuple[BatchFn[Any], Iterable[Any]]] = []
     if "mentor" in wanted:
-        loads.append((people_repo.people_by_ids, sorted({row.peer_mentor_id for row in rows})))
+        loads.append((people_reads.people_by_ids, sorted({row.peer_mentor_id for row in rows})))
     if "activityType" in wanted:
         loads.append((repo.activity_types_by_ids, sorted({row.activity_type_id for row in rows})))
     await prime(ctx, loads)

@@ -33,7 +33,9 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.db, batching=self.settings.dataloader_batching)
+        self.loaders = Loaders(
+            self.db, lambda: self.who, batching=self.settings.dataloader_batching
+        )
 
     @property
     def who(self) -> Principal:

@@ -1,9 +1,10 @@
 """DataLoaders, built fresh per request.
 
-Any repository function ``async def f(session, keys) -> list[result per key]`` is a batch
-function: ``ctx.loaders.get(f).load(key)`` batches every ``load`` of one tick into one call
-of ``f`` in its own read session (sibling fields resolve concurrently, and one
-AsyncSession must not be shared between them).
+A service's batch reader (``app/services/reading.py``: ``async def f(session, who, keys)
+-> list[result per key]``) is loaded with ``ctx.loaders.get(f).load(key)``: every ``load``
+of one tick becomes one call of ``f``, with the request's caller, in its own read session
+(sibling fields resolve concurrently, and one AsyncSession must not be shared between
+them). A plain batch function ``f(session, keys)`` is called without the caller.
 """
 
 from __future__ import annotations
@@ -11,38 +12,47 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from app.auth import Principal
 from app.db import Database
 from app.metrics import DATALOADER_BATCH
+from app.services.reading import takes_caller
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-BatchFn = Callable[[AsyncSession, Sequence[K]], Awaitable[Sequence[V]]]
+BatchFn = Callable[..., Awaitable[Sequence[V]]]
+"""A batch reader ``f(session, who, keys)`` or a plain batch function ``f(session, keys)``."""
 
 
 class Loaders:
     """``batching=False`` (``GATEWAY_DATALOADER_BATCHING=false``, for the benchmark only)
     loads every key on its own, without cache: the N+1 the loaders exist to prevent."""
 
-    def __init__(self, db: Database, *, batching: bool = True) -> None:
+    def __init__(
+        self, db: Database, caller: Callable[[], Principal], *, batching: bool = True
+    ) -> None:
         self._db = db
+        self._caller = caller
         self._batching = batching
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
 
-    def get(self, batch: BatchFn[K, V]) -> DataLoader[K, V]:
+    def get(self, batch: BatchFn[V]) -> DataLoader[Any, V]:
         loader = self._loaders.get(batch)
         if loader is None:
             db = self._db
 
             name = getattr(batch, "__qualname__", "loader")
+            caller = self._caller if takes_caller(batch) else None
 
-            async def load(keys: list[K]) -> Sequence[V]:
+            async def load(keys: list[Any]) -> Sequence[V]:
                 DATALOADER_BATCH.labels(name).observe(len(keys))
+                who = None if caller is None else caller()
                 async with db.read() as session:
-                    return await batch(session, keys)
+                    if who is None:
+                        return await batch(session, keys)
+                    return await batch(session, who, keys)
 
             loader = DataLoader(
                 load_fn=load,
@@ -50,7 +60,7 @@ class Loaders:
                 cache=self._batching,
             )
             self._loaders[batch] = loader
-        return cast(DataLoader[K, V], loader)
+        return cast(DataLoader[Any, V], loader)
 
     def clear(self) -> None:
         """Forget cached results (after a mutation changed what they loaded)."""

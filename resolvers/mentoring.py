@@ -12,9 +12,8 @@ from app.events import Event
 from app.models.mentoring import Assignment, ContactEvent, Notification, StatusChange
 from app.pagination import Paged
 from app.repositories import mentoring as repo
-from app.repositories import people as people_repo
 from app.repositories.mentoring import Filters
-from app.services import followups
+from app.services import followups, people_reads
 from app.services import mentoring as service
 from app.services.mentoring_rules import (
     AssignmentPatch,
@@ -174,11 +173,9 @@ async def prefetch(ctx: Context, rows: Sequence[Assignment], wanted: ItemFields)
     if "coordinator" in wanted:
         people |= {row.coordinator_id for row in rows if row.coordinator_id is not None}
     orgs = {row.org_id for row in rows if row.org_id is not None}
-    loads: list[tuple[BatchFn[Any, Any], Iterable[Any]]] = [
-        (people_repo.people_by_ids, sorted(people))
-    ]
+    loads: list[tuple[BatchFn[Any], Iterable[Any]]] = [(people_reads.people_by_ids, sorted(people))]
     if "organisation" in wanted or "overdue" in wanted:
-        loads.append((people_repo.orgs_by_ids, sorted(orgs)))
+        loads.append((people_reads.orgs_by_ids, sorted(orgs)))
     for field in wanted.get("contacts", ()):
         last = field.arguments.get("last", 10)
         if isinstance(last, int) and 1 <= last <= MAX_CONTACTS:

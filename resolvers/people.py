@@ -7,6 +7,8 @@ from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged
 from app.repositories import people as repo
 from app.services import people as service
+from app.services import people_reads as reads
+from app.services.people_reads import MembershipRecord, OrgRecord, PersonRecord
 from resolvers.context import Context
 
 
@@ -20,13 +22,13 @@ async def person(ctx: Context, person_id: str) -> Person:
         return await service.get_person(session, ctx.who, person_id)
 
 
-async def visible_person(ctx: Context, person_id: str) -> Person | None:
+async def visible_person(ctx: Context, person_id: str) -> PersonRecord | None:
     """The person if the caller may see them, else ``None`` (for ``node(id)``)."""
     async with ctx.read() as session:
         found = await repo.get_person(session, person_id)
         if found is None or not await service.can_see_person(session, ctx.who, person_id):
             return None
-        return found
+        return PersonRecord.of(found)
 
 
 async def people(
@@ -56,19 +58,21 @@ async def organisation(ctx: Context, org_id: str) -> Organisation:
         return await service.get_org(session, ctx.who, org_id)
 
 
-async def memberships(ctx: Context, person_id: str) -> list[Membership]:
-    return await ctx.loaders.get(repo.memberships_of_people).load(person_id)
+async def memberships(ctx: Context, person_id: str) -> list[MembershipRecord] | None:
+    """``None`` when the caller sees the person only as a directory card."""
+    return await ctx.loaders.get(reads.memberships_of_people).load(person_id)
 
 
-async def org_by_id(ctx: Context, org_id: str) -> Organisation | None:
-    return await ctx.loaders.get(repo.orgs_by_ids).load(org_id)
+async def org_by_id(ctx: Context, org_id: str) -> OrgRecord | None:
+    return await ctx.loaders.get(reads.orgs_by_ids).load(org_id)
 
 
-async def person_by_id(ctx: Context, person_id: str) -> Person | None:
-    return await ctx.loaders.get(repo.people_by_ids).load(person_id)
+async def person_by_id(ctx: Context, person_id: str) -> PersonRecord | None:
+    """A person reached through a relation: in full or as a directory card."""
+    return await ctx.loaders.get(reads.people_by_ids).load(person_id)
 
 
-async def visible_org(ctx: Context, org_id: str) -> Organisation | None:
+async def visible_org(ctx: Context, org_id: str) -> OrgRecord | None:
     """The organisation if the caller may see it, else ``None`` (for ``node(id)``)."""
     who = ctx.who
     if not (who.is_admin or org_id in who.orgs):

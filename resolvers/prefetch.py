@@ -72,7 +72,7 @@ def object_fields(info: Info) -> ItemFields:
     return wanted
 
 
-async def prime(ctx: Context, loads: Sequence[tuple[BatchFn[Any, Any], Iterable[Any]]]) -> None:
+async def prime(ctx: Context, loads: Sequence[tuple[BatchFn[Any], Iterable[Any]]]) -> None:
     """Load every ``(batch function, keys)`` at once: one batch per loader, run together.
     Nothing happens when the loaders do not cache (``GATEWAY_DATALOADER_BATCHING=false``)."""
     pending: list[Awaitable[Any]] = []
@@ -86,7 +86,7 @@ async def prime(ctx: Context, loads: Sequence[tuple[BatchFn[Any, Any], Iterable[
 
 
 def now_or_later(
-    ctx: Context, batch: BatchFn[K, V], key: K, convert: Callable[[V], R]
+    ctx: Context, batch: BatchFn[V], key: K, convert: Callable[[V], R]
 ) -> R | Awaitable[R]:
     """The converted value when the loader already holds it, else an awaitable loading it."""
     loader = ctx.loaders.get(batch)

@@ -22,17 +22,17 @@ from strawberry.types.graphql import OperationType
 from app.errors import BadRequest
 from app.settings import Settings
 from resolvers.context import Info
-from schema.activity_roots import ActivityMutation, ActivityQuery, ActivitySubscription
+from schema.activities_roots import ActivityMutation, ActivityQuery, ActivitySubscription
 from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.base import Node, fetch_node
-from schema.editorial import EditorialMutation, EditorialQuery, EditorialSubscription
+from schema.editorial_roots import EditorialMutation, EditorialQuery, EditorialSubscription
 from schema.errors import GatewayErrors, log_errors
 from schema.input_values import InputValueCodes
 from schema.limits import Limits, QueryLimits, parse_document
 from schema.mentoring_roots import MentoringMutation, MentoringQuery, MentoringSubscription
-from schema.milestone_roots import MilestoneMutation, MilestoneQuery, MilestoneSubscription
+from schema.milestones_roots import MilestoneMutation, MilestoneQuery, MilestoneSubscription
 from schema.observe import OperationMetrics
-from schema.people import PeopleMutation, PeopleQuery, PeopleSubscription
+from schema.people_types import PeopleMutation, PeopleQuery, PeopleSubscription
 from schema.persisted import AllowListOnly, load_allowlist
 from schema.scalars import SCALAR_MAP
 from schema.text import SafeText, state_bounds

@@ -16,7 +16,7 @@ from app.services.editorial_format import srn
 from resolvers import editorial as resolve
 from resolvers.context import Info
 from schema.base import Node, to_global_id
-from schema.people import Person
+from schema.people_types import Person
 
 _HTML_NOTE = (
     " Editors' HTML, stored exactly as given: treat it as untrusted HTML "

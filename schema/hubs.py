@@ -1,6 +1,6 @@
 """The hub fields of ``Person`` and ``Organisation``: one question across every domain.
 
-``PersonHub`` and ``OrganisationHub`` are mixed into the types of ``schema/people.py``.
+``PersonHub`` and ``OrganisationHub`` are mixed into the types of ``schema/people_types.py``.
 The domains' types import ``Person``, so this module names them lazily
 (``strawberry.lazy``) and imports their classes inside the resolvers. Every list is its
 domain's own list field narrowed to the person or organisation (``resolvers/hub.py``):
@@ -24,20 +24,25 @@ from resolvers.prefetch import item_fields
 from schema.base import After, Connection, First
 
 if TYPE_CHECKING:
-    from schema.activities import Activity, ActivityStatus
+    from schema.activities_types import Activity, ActivityStatus
     from schema.editorial_types import (
         EditorialAssignment,
         EditorialAssignmentOrderField,
         EditorialLock,
         EditorialSortDirection,
     )
-    from schema.mentoring import Assignment, AssignmentStatusFilter, Notification, NotificationKind
-    from schema.milestones import Milestone, MilestoneStatus, MilestoneType
-    from schema.people import Person
+    from schema.mentoring_types import (
+        Assignment,
+        AssignmentStatusFilter,
+        Notification,
+        NotificationKind,
+    )
+    from schema.milestones_types import Milestone, MilestoneStatus, MilestoneType
+    from schema.people_types import Person
 
-_MENTORING = "schema.mentoring"
-_ACTIVITIES = "schema.activities"
-_MILESTONES = "schema.milestones"
+_MENTORING = "schema.mentoring_types"
+_ACTIVITIES = "schema.activities_types"
+_MILESTONES = "schema.milestones_types"
 _EDITORIAL = "schema.editorial_types"
 
 AssignmentT = Annotated["Assignment", strawberry.lazy(_MENTORING)]
@@ -46,7 +51,7 @@ ActivityT = Annotated["Activity", strawberry.lazy(_ACTIVITIES)]
 MilestoneT = Annotated["Milestone", strawberry.lazy(_MILESTONES)]
 EditorialAssignmentT = Annotated["EditorialAssignment", strawberry.lazy(_EDITORIAL)]
 EditorialLockT = Annotated["EditorialLock", strawberry.lazy(_EDITORIAL)]
-PersonT = Annotated["Person", strawberry.lazy("schema.people")]
+PersonT = Annotated["Person", strawberry.lazy("schema.people_types")]
 
 AssignmentStatusFilterT = Annotated["AssignmentStatusFilter", strawberry.lazy(_MENTORING)]
 NotificationKindT = Annotated["NotificationKind", strawberry.lazy(_MENTORING)]
@@ -124,7 +129,7 @@ class PersonHub:
         first: First = None,
         after: After = None,
     ) -> Connection[AssignmentT]:
-        from schema.mentoring import Assignment
+        from schema.mentoring_types import Assignment
 
         paged = await hub.assignments(
             info.context, self.legacy_id, str(role.value), _status(status), first, after
@@ -160,7 +165,7 @@ class PersonHub:
             str | None, strawberry.argument(description="Only this activity type.")
         ] = None,
     ) -> Connection[ActivityT]:
-        from schema.activities import Activity
+        from schema.activities_types import Activity
 
         paged = await hub.activities(
             info.context,
@@ -204,7 +209,7 @@ class PersonHub:
             date | None, strawberry.argument(description="Last day of the periods' window.")
         ] = None,
     ) -> Connection[MilestoneT]:
-        from schema.milestones import Milestone
+        from schema.milestones_types import Milestone
 
         paged = await hub.milestones(
             info.context,
@@ -296,7 +301,7 @@ class OrganisationHub:
             str | None, strawberry.argument(description="Only people with this directory role.")
         ] = None,
     ) -> Connection[PersonT]:
-        from schema.people import Person
+        from schema.people_types import Person
 
         paged = await hub.org_people(
             info.context, self.legacy_id, first, after, search=search, role=role
@@ -325,7 +330,7 @@ class OrganisationHub:
             str | None, strawberry.argument(description="Only this coordinator's.")
         ] = None,
     ) -> Connection[AssignmentT]:
-        from schema.mentoring import Assignment
+        from schema.mentoring_types import Assignment
 
         filters = Filters(
             status=_status(status),
@@ -353,7 +358,7 @@ class OrganisationHub:
             int | None, strawberry.argument(description="Days without contact, 0-36500.")
         ] = None,
     ) -> Connection[AssignmentT]:
-        from schema.mentoring import Assignment
+        from schema.mentoring_types import Assignment
 
         paged = await hub.org_overdue(
             info.context,
@@ -380,7 +385,7 @@ class OrganisationHub:
             strawberry.argument(description="Only reminders or only escalations."),
         ] = None,
     ) -> Connection[NotificationT]:
-        from schema.mentoring import Notification
+        from schema.mentoring_types import Notification
 
         paged = await hub.org_notifications(
             info.context,

@@ -27,7 +27,7 @@ from resolvers import mentoring as resolve
 from resolvers.context import Info
 from resolvers.prefetch import item_fields, object_fields
 from schema.base import After, Connection, First
-from schema.mentoring import (
+from schema.mentoring_types import (
     Assignment,
     AssignmentStatus,
     AssignmentStatusFilter,

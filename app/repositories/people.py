@@ -5,8 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, String, bindparam, cast, delete, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    cast,
+    delete,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.people import Membership, Organisation, Person
@@ -184,3 +195,72 @@ async def people_pages(
 ) -> list[Paged[Person]]:
     """Batch loader: each organisation's page of members, by name."""
     return await load_pages(session, keys, _people_shape)
+
+
+# --- the read model's statements (app/services/people_reads.py) ----------------------------
+
+PERSON_COLUMNS = (
+    Person.id,
+    Person.name,
+    Person.email,
+    Person.roles,
+    Person.created_at,
+    Person.updated_at,
+)
+
+
+def _sees_in_full() -> ColumnElement[bool]:
+    """Bound ``everyone``, ``me`` and ``orgs``: the people scope (services' policy) as SQL."""
+    return or_(
+        bindparam("everyone", type_=Boolean),
+        Person.id == bindparam("me"),
+        Person.id.in_(
+            select(Membership.person_id).where(
+                Membership.org_id.in_(bindparam("orgs", expanding=True))
+            )
+        ),
+    )
+
+
+_PEOPLE_ROWS = select(*PERSON_COLUMNS, _sees_in_full().label("full")).where(
+    Person.id.in_(bindparam("ids", expanding=True)), Person.deleted_at.is_(None)
+)
+
+
+async def person_rows(
+    session: AsyncSession,
+    ids: Sequence[str],
+    *,
+    everyone: bool,
+    me: str,
+    orgs: Collection[str],
+) -> Sequence[Any]:
+    """The live people among ``ids``, each with ``full``: whether the scope (everyone, the
+    person ``me``, the members of ``orgs``) includes them."""
+    params = {"ids": list(ids), "everyone": everyone, "me": me, "orgs": sorted(orgs)}
+    return (await session.execute(_PEOPLE_ROWS, params)).all()
+
+
+ORG_COLUMNS = (
+    Organisation.id,
+    Organisation.name,
+    Organisation.reminder_days,
+    Organisation.escalation_days,
+    Organisation.created_at,
+)
+_ORG_ROWS = select(*ORG_COLUMNS).where(
+    Organisation.id.in_(bindparam("ids", expanding=True)), Organisation.deleted_at.is_(None)
+)
+_MEMBERSHIP_ROWS = (
+    select(Membership.person_id, Membership.org_id, Membership.role)
+    .where(Membership.person_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Membership.person_id, Membership.org_id)
+)
+
+
+async def org_rows(session: AsyncSession, ids: Sequence[str]) -> Sequence[Any]:
+    return (await session.execute(_ORG_ROWS, {"ids": list(ids)})).all()
+
+
+async def membership_rows(session: AsyncSession, person_ids: Sequence[str]) -> Sequence[Any]:
+    return (await session.execute(_MEMBERSHIP_ROWS, {"ids": list(person_ids)})).all()

@@ -15,7 +15,7 @@ from app.errors import BadRequest, FieldError
 from app.events import EventBroker
 from app.ids import MAX_ID_LENGTH
 from app.pagination import MAX_PAGE, PageRequest
-from app.rest import editorial_json as out
+from app.rest import editorial_bodies as out
 from app.rest.http import json_pattern, length_error, not_null, text, text_schema
 from app.rest.routing import PAGE, Call, Contract, Endpoint, QueryParam, page_size
 from app.services import editorial as service

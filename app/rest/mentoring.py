@@ -18,7 +18,7 @@ from app.errors import BadRequest
 from app.events import Event
 from app.models.mentoring import Assignment
 from app.repositories.mentoring import Filters
-from app.rest import mentoring_io as io
+from app.rest import mentoring_bodies as io
 from app.rest.http import json_response, text_schema
 from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import followups

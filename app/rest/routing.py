@@ -31,7 +31,7 @@ from app.rest.http import (
     text_schema,
     validate_model,
 )
-from app.services.authz import require_principal
+from app.services.policy import require_principal
 from app.settings import Settings
 from app.versioning import none_match
 

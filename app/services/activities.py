@@ -33,7 +33,7 @@ from app.repositories import people as people_repo
 from app.services import activity_rules as rules
 from app.services.activity_rules import NewActivity
 from app.services.activity_types import require_usable_type
-from app.services.authz import hide_unless, require_peer_support_role, require_role
+from app.services.policy import hide_unless, require_peer_support_role, require_role
 from app.timeutil import format_datetime, utcnow
 
 TOPIC = "activity"

@@ -22,7 +22,7 @@ from app.repositories import activities as repo
 from app.services import activity_rules as rules
 from app.services.activities import Outbox, get_activity, record_event
 from app.services.activity_types import require_usable_type
-from app.services.authz import hide_unless, require_principal, require_role
+from app.services.policy import hide_unless, require_principal, require_role
 from app.timeutil import utcnow
 from app.versioning import check_version
 

@@ -19,7 +19,7 @@ from app.errors import BadRequest
 from app.repositories import activities as repo
 from app.repositories import people as people_repo
 from app.services.activity_rules import can_see
-from app.services.authz import hide_unless, require_peer_support_role
+from app.services.policy import hide_unless, require_peer_support_role
 
 
 @dataclass(frozen=True, slots=True)

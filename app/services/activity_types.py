@@ -14,7 +14,7 @@ from app.auth import Principal, Role
 from app.errors import Conflict, FieldError, InvalidInput
 from app.models.activities import ActivityType
 from app.repositories import activities as repo
-from app.services.authz import hide_unless, require_principal, require_role
+from app.services.policy import hide_unless, require_principal, require_role
 from app.timeutil import utcnow
 
 TYPE_ID = re.compile(r"^type_[a-z0-9_]{1,59}\Z")

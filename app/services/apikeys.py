@@ -18,7 +18,7 @@ from app.errors import FieldError, InvalidInput, NotFound
 from app.ids import new_id
 from app.models.apikeys import ApiKey
 from app.models.people import Person
-from app.services.authz import require_role
+from app.services.policy import require_role
 from app.timeutil import utcnow
 
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from app.auth import Principal, Role
 from app.errors import Forbidden
-from app.services.authz import require_principal
+from app.services.policy import require_principal
 
 
 class Action(StrEnum):

@@ -31,9 +31,9 @@ from app.models.people import Organisation
 from app.pagination import Paged, PageRequest
 from app.repositories import followups as repo
 from app.repositories import mentoring as assignments_repo
-from app.services.authz import require_role
 from app.services.mentoring_rules import MAX_DAYS, require_assignment_role, scope_of
 from app.services.people import thresholds_for
+from app.services.policy import require_role
 from app.settings import Settings
 from app.timeutil import days_between, utcnow
 

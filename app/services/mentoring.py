@@ -26,7 +26,6 @@ from app.pagination import Paged, PageRequest
 from app.repositories import mentoring as repo
 from app.repositories.mentoring import Filters
 from app.services import people as people_service
-from app.services.authz import coordinates, hide_unless, require_role
 from app.services.mentoring_rules import (
     MAX_NOTES,
     MAX_REASON,
@@ -42,6 +41,7 @@ from app.services.mentoring_rules import (
     require_assignment_role,
     scope_of,
 )
+from app.services.policy import coordinates, hide_unless, require_role
 from app.timeutil import start_of_day, utcnow
 from app.versioning import check_version
 

@@ -19,7 +19,7 @@ from app.errors import BadRequest, InvalidInput
 from app.events import Event
 from app.models.mentoring import CLOSED, OPEN, VIA_FOLLOWUP, Assignment
 from app.repositories.mentoring import Scope
-from app.services.authz import coordinates, require_role
+from app.services.policy import coordinates, require_role
 
 # Input accepts both contracts' words; a record answers in its creating contract's words.
 STATUS_WORDS: dict[str, str] = {"open": OPEN, "active": OPEN, "closed": CLOSED, "completed": CLOSED}

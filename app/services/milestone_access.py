@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
 from app.repositories import people as people_repo
-from app.services.authz import shares_org
+from app.services.policy import shares_org
 
 
 async def coordinates_mentor(session: AsyncSession, who: Principal, mentor_id: str) -> bool:

@@ -18,8 +18,8 @@ from app.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.ids import new_id
 from app.models.milestones import MilestoneDefinition, MilestoneType
 from app.repositories import milestones as repo
-from app.services.authz import require_principal, require_role
 from app.services.badge_images import GENERIC, available_badges, badge_exists
+from app.services.policy import require_principal, require_role
 from app.timeutil import utcnow
 
 MAX_THRESHOLD = 1_000_000

@@ -36,7 +36,6 @@ from app.models.milestones import Milestone, MilestoneDefinition, MilestoneStatu
 from app.repositories import milestones as repo
 from app.repositories import people as people_repo
 from app.services.activity_totals import DailyTotal, mentor_daily_totals
-from app.services.authz import require_role
 from app.services.milestone_access import can_see_mentor, may_manage
 from app.services.milestone_rules import (
     MAX_PERIOD_DAYS,
@@ -45,6 +44,7 @@ from app.services.milestone_rules import (
     check_period,
     check_summary,
 )
+from app.services.policy import require_role
 from app.timeutil import start_of_day, utcnow
 
 TOPIC = "milestone"

@@ -19,7 +19,6 @@ from app.models.milestones import Milestone, MilestoneStatus
 from app.pagination import Paged, PageRequest
 from app.repositories import milestones as repo
 from app.repositories import people as people_repo
-from app.services.authz import hide_unless, require_peer_support_role, require_role
 from app.services.milestone_access import can_see_mentor, may_manage
 from app.services.milestone_catalogue import parse_type
 from app.services.milestone_rules import (
@@ -28,6 +27,7 @@ from app.services.milestone_rules import (
     check_total,
     progress_percentage,
 )
+from app.services.policy import hide_unless, require_peer_support_role, require_role
 from app.timeutil import parse_date, parse_datetime, start_of_day, utcnow
 from app.versioning import check_version
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +19,7 @@ from app.ids import EXTERNAL_ID_RULE, is_valid_external_id
 from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged, PageRequest
 from app.repositories import people as repo
-from app.services.authz import coordinates, hide_unless, require_principal, require_role
+from app.services.policy import coordinates, hide_unless, require_principal, require_role
 from app.settings import Settings
 from app.timeutil import utcnow
 
@@ -34,7 +35,14 @@ class Thresholds:
     escalation_days: int
 
 
-def thresholds_for(org: Organisation | None, settings: Settings) -> Thresholds:
+class HasThresholds(Protocol):
+    @property
+    def reminder_days(self) -> int | None: ...
+    @property
+    def escalation_days(self) -> int | None: ...
+
+
+def thresholds_for(org: HasThresholds | None, settings: Settings) -> Thresholds:
     """Follow-up thresholds of an organisation, falling back to the configured defaults."""
     reminder = (org.reminder_days if org else None) or settings.reminder_days
     escalation = (org.escalation_days if org else None) or settings.escalation_days

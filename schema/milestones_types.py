@@ -1,5 +1,5 @@
 """GraphQL types, enums and inputs of milestones (contract 003). The root fields are in
-``schema/milestone_roots.py``."""
+``schema/milestones_roots.py``."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from resolvers import milestones as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
 from schema.base import Node, register_node, to_global_id
-from schema.people import Person
+from schema.people_types import Person
 
 
 def word(member: Enum) -> str:

@@ -12,11 +12,17 @@ from app.auth import Principal
 from app.events import Event
 from app.models import people as models
 from app.services import people as service
+from app.services.people_reads import MembershipRecord, OrgRecord, PersonRecord
 from resolvers import people as resolve
 from resolvers.context import Info
 from schema.base import After, Connection, First, Node, register_node, to_global_id
 from schema.hubs import OrganisationHub, PersonHub
 from schema.text import bounded
+
+_PRIVATE = (
+    "Private: null when the caller sees this person only as a directory card (reached "
+    "through a record they may see, without the right to open the person)."
+)
 
 
 @strawberry.type(
@@ -24,36 +30,49 @@ from schema.text import bounded
 )
 class Person(Node, PersonHub):
     name: str = strawberry.field(description="Full name as shown to users.")
-    email: str | None = strawberry.field(description="Contact email, when known.")
-    roles: list[str] = strawberry.field(
-        description="Directory roles: admin, coordinator, peer_mentor, editor, mentee."
+    email: str | None = strawberry.field(description="Contact email, when known. " + _PRIVATE)
+    roles: list[str] | None = strawberry.field(
+        description="Directory roles: admin, coordinator, peer_mentor, editor, mentee. " + _PRIVATE
     )
-    created_at: datetime = strawberry.field(description="When the person was added.")
-    updated_at: datetime = strawberry.field(description="When the person last changed.")
+    created_at: datetime | None = strawberry.field(
+        description="When the person was added. " + _PRIVATE
+    )
+    updated_at: datetime | None = strawberry.field(
+        description="When the person last changed. " + _PRIVATE
+    )
+    full: strawberry.Private[bool] = True
 
     @classmethod
-    def from_row(cls, row: models.Person) -> Person:
+    def from_record(cls, record: PersonRecord) -> Person:
         return cls(
-            id=to_global_id("Person", row.id),
-            legacy_id=row.id,
-            name=row.name,
-            email=row.email,
-            roles=list(row.roles),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            id=to_global_id("Person", record.id),
+            legacy_id=record.id,
+            name=record.name,
+            email=record.email,
+            roles=None if record.roles is None else list(record.roles),
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            full=record.full,
         )
 
     @classmethod
-    def from_optional(cls, row: models.Person | None) -> Person | None:
-        """A relation's person (``None`` when the key found no one)."""
-        return None if row is None else cls.from_row(row)
+    def from_row(cls, row: models.Person) -> Person:
+        """A person the caller may see in full (a root field's, a write's answer)."""
+        return cls.from_record(PersonRecord.of(row))
+
+    @classmethod
+    def from_optional(cls, record: PersonRecord | None) -> Person | None:
+        """A relation's person, in full or as a directory card (``None``: no one)."""
+        return None if record is None else cls.from_record(record)
 
     @strawberry.field(
-        description="The organisations this person belongs to, with their role there."
+        description="The organisations this person belongs to, with their role there. " + _PRIVATE
     )
-    async def memberships(self, info: Info) -> list[Membership]:
+    async def memberships(self, info: Info) -> list[Membership] | None:
+        if not self.full:
+            return None
         rows = await resolve.memberships(info.context, self.legacy_id)
-        return [Membership.from_row(row) for row in rows]
+        return None if rows is None else [Membership.from_row(row) for row in rows]
 
 
 @strawberry.type(description="An organisation: a team of coordinators and peer mentors.")
@@ -68,7 +87,7 @@ class Organisation(Node, OrganisationHub):
     created_at: datetime = strawberry.field(description="When the organisation was added.")
 
     @classmethod
-    def from_row(cls, row: models.Organisation, info: Info) -> Organisation:
+    def from_row(cls, row: models.Organisation | OrgRecord, info: Info) -> Organisation:
         limits = service.thresholds_for(row, info.context.settings)
         return cls(
             id=to_global_id("Organisation", row.id),
@@ -86,7 +105,7 @@ class Membership:
     role: str = strawberry.field(description="The role the person holds there.")
 
     @classmethod
-    def from_row(cls, row: models.Membership) -> Membership:
+    def from_row(cls, row: models.Membership | MembershipRecord) -> Membership:
         return cls(org_id=row.org_id, role=row.role)
 
     @strawberry.field(description="The organisation.")

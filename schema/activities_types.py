@@ -1,6 +1,6 @@
 """GraphQL types and inputs of activities and the activity-type catalogue.
 
-The root fields are in ``schema/activity_roots.py``.
+The root fields are in ``schema/activities_roots.py``.
 """
 
 from __future__ import annotations
@@ -14,18 +14,18 @@ import strawberry
 from app.errors import DomainError
 from app.models import activities as models
 from app.repositories import activities as repo
-from app.repositories import people as people_repo
 from app.services import activities as service
 from app.services import activity_changes as changing
 from app.services import activity_totals as totals
 from app.services import activity_types as types
+from app.services import people_reads
 from app.services.activity_rules import MAX_NOTES, NewActivity
 from resolvers import activities as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import now_or_later
 from schema.base import Node, register_node, to_global_id
-from schema.people import Person
+from schema.people_types import Person
 from schema.text import bounded
 
 
@@ -114,7 +114,7 @@ class Activity(Node):
     @strawberry.field(description="The peer mentor who logged it.", graphql_type=Person | None)
     def mentor(self, info: Info) -> Any:
         return now_or_later(
-            info.context, people_repo.people_by_ids, self.peer_mentor_id, Person.from_optional
+            info.context, people_reads.people_by_ids, self.peer_mentor_id, Person.from_optional
         )
 
     @strawberry.field(description="What kind of activity it was.", graphql_type=ActivityType | None)

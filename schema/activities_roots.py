@@ -12,12 +12,12 @@ from app.models.activities import ActivityStatus as ModelStatus
 from app.services import activities as service
 from app.services import activity_types as types
 from app.services.activity_rules import MAX_REASON
-from app.services.authz import require_peer_support_role
+from app.services.policy import require_peer_support_role
 from app.timeutil import parse_datetime, utcnow
 from resolvers import activities as resolve
 from resolvers.context import Info
 from resolvers.prefetch import item_fields
-from schema.activities import (
+from schema.activities_types import (
     Activity,
     ActivityStatus,
     ActivityStatusChange,

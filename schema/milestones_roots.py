@@ -9,13 +9,13 @@ from typing import Annotated
 import strawberry
 
 from app.services import milestones as service
-from app.services.authz import require_peer_support_role
 from app.services.milestone_access import may_see_event
 from app.services.milestone_detection import TOPIC
+from app.services.policy import require_peer_support_role
 from resolvers import milestones as resolve
 from resolvers.context import Info
 from schema.base import After, Connection, First
-from schema.milestones import (
+from schema.milestones_types import (
     CreateMilestoneDefinitionInput,
     DetectMilestonesInput,
     DetectMilestonesPayload,

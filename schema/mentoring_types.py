@@ -10,8 +10,7 @@ import strawberry
 
 from app.models import mentoring as models
 from app.repositories import mentoring as repo
-from app.repositories import people as people_repo
-from app.services import followups
+from app.services import followups, people_reads
 from app.services.mentoring_rules import status_word
 from app.timeutil import days_between, utcnow
 from resolvers import mentoring as resolve
@@ -19,7 +18,7 @@ from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import now_or_later
 from schema.base import Node, register_node, to_global_id
-from schema.people import Organisation, Person
+from schema.people_types import Organisation, Person
 
 Last = Annotated[int, strawberry.argument(description="How many of the latest, 1-100.")]
 
@@ -173,12 +172,12 @@ class Assignment(Node):
 
         if self.org_id is None:
             return rule(None)
-        return now_or_later(ctx, people_repo.orgs_by_ids, self.org_id, rule)
+        return now_or_later(ctx, people_reads.orgs_by_ids, self.org_id, rule)
 
     @strawberry.field(description="The peer mentor.", graphql_type=Person | None)
     def mentor(self, info: Info) -> Any:
         return now_or_later(
-            info.context, people_repo.people_by_ids, self.mentor_id, Person.from_optional
+            info.context, people_reads.people_by_ids, self.mentor_id, Person.from_optional
         )
 
     @strawberry.field(
@@ -187,7 +186,7 @@ class Assignment(Node):
     )
     def mentee(self, info: Info) -> Any:
         return now_or_later(
-            info.context, people_repo.people_by_ids, self.mentee_id, Person.from_optional
+            info.context, people_reads.people_by_ids, self.mentee_id, Person.from_optional
         )
 
     @strawberry.field(
@@ -198,7 +197,7 @@ class Assignment(Node):
         if self.coordinator_id is None:
             return None
         return now_or_later(
-            info.context, people_repo.people_by_ids, self.coordinator_id, Person.from_optional
+            info.context, people_reads.people_by_ids, self.coordinator_id, Person.from_optional
         )
 
     @strawberry.field(
@@ -210,7 +209,7 @@ class Assignment(Node):
             return None
         return now_or_later(
             info.context,
-            people_repo.orgs_by_ids,
+            people_reads.orgs_by_ids,
             self.org_id,
             lambda row: None if row is None else Organisation.from_row(row, info),
         )

@@ -1,0 +1,130 @@
+"""The people directory's read model: records, and the batch readers every path uses.
+
+A person is seen **in full** (email, roles, memberships, timestamps) by the callers who may
+open them at ``/api/v1/people/{id}``: admins, the person themselves, and coordinators of an
+organisation the person belongs to (``policy.sees_person_in_full``). Anyone else who
+reaches a person through a record they may see (a peer mentor's mentee and coordinator,
+an activity's mentor, an editorial item's users) sees only the **directory card**: the id
+and the name, as the REST shim's ``mentee_name`` does (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Principal
+from app.repositories import people as repo
+from app.services.policy import full_people_scope
+from app.services.reading import batch_reader
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    """A person as the caller may see them: ``full`` is False for a directory card, whose
+    private fields (``email``, ``roles``, the timestamps) are ``None``."""
+
+    id: str
+    name: str
+    email: str | None
+    roles: tuple[str, ...] | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    full: bool = True
+
+    @classmethod
+    def of(cls, row: Any) -> PersonRecord:
+        """The full record of a person row (a Core row or a just-written ORM object)."""
+        return cls(
+            id=row.id,
+            name=row.name,
+            email=row.email,
+            roles=tuple(row.roles),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    def card(self) -> PersonRecord:
+        """Only what every caller who reaches this person through a record may see."""
+        return replace(self, email=None, roles=None, created_at=None, updated_at=None, full=False)
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRecord:
+    id: str
+    name: str
+    reminder_days: int | None
+    escalation_days: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> OrgRecord:
+        return cls(
+            id=row.id,
+            name=row.name,
+            reminder_days=row.reminder_days,
+            escalation_days=row.escalation_days,
+            created_at=row.created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipRecord:
+    person_id: str
+    org_id: str
+    role: str
+
+    @classmethod
+    def of(cls, row: Any) -> MembershipRecord:
+        return cls(person_id=row.person_id, org_id=row.org_id, role=row.role)
+
+
+@batch_reader
+async def people_by_ids(
+    session: AsyncSession, who: Principal, ids: Sequence[str]
+) -> list[PersonRecord | None]:
+    """People reached through a relation: in full or as a card, as ``who`` may see them."""
+    scope = full_people_scope(who)
+    rows = await repo.person_rows(
+        session,
+        ids,
+        everyone=scope.everyone,
+        me=who.person_id,
+        orgs=scope.org_ids,
+    )
+    found: dict[str, PersonRecord] = {}
+    for row in rows:
+        record = PersonRecord.of(row)
+        found[row.id] = record if row.full else record.card()
+    return [found.get(person_id) for person_id in ids]
+
+
+@batch_reader
+async def orgs_by_ids(
+    session: AsyncSession, who: Principal, ids: Sequence[str]
+) -> list[OrgRecord | None]:
+    """Organisations reached through a relation (an assignment's, a membership's): their
+    name and thresholds are not private."""
+    found = {row.id: OrgRecord.of(row) for row in await repo.org_rows(session, ids)}
+    return [found.get(org_id) for org_id in ids]
+
+
+@batch_reader
+async def memberships_of_people(
+    session: AsyncSession, who: Principal, person_ids: Sequence[str]
+) -> list[list[MembershipRecord] | None]:
+    """Each person's memberships, or ``None`` for a person ``who`` sees only as a card."""
+    full = {
+        record.id
+        for record in await people_by_ids(session, who, person_ids)
+        if record is not None and record.full
+    }
+    grouped: dict[str, list[MembershipRecord]] = defaultdict(list)
+    for row in await repo.membership_rows(session, [p for p in person_ids if p in full]):
+        grouped[row.person_id].append(MembershipRecord.of(row))
+    return [grouped.get(p, []) if p in full else None for p in person_ids]

@@ -1,0 +1,139 @@
+"""Every access predicate of the gateway, each once, named for the question it answers.
+
+Both doors and every read path (REST handlers, GraphQL roots, relation fields, hubs,
+``node(id)``, subscriptions' per-event checks) ask these functions, through the services'
+read models, and nothing else decides who may see or change a record. The predicates are
+pure: they take the caller and the facts about the record (its organisation, its mentor's
+organisations ...), which the read model loads in its batch; none of them reads the
+database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.auth import Principal, Role
+from app.errors import Forbidden, NotFound, Unauthenticated
+
+# --- the caller ----------------------------------------------------------------------------
+
+
+def require_principal(principal: Principal | None) -> Principal:
+    if principal is None:
+        raise Unauthenticated()
+    return principal
+
+
+def require_role(principal: Principal | None, *roles: Role) -> Principal:
+    """Authenticated and holding one of ``roles`` (admins hold every role)."""
+    who = require_principal(principal)
+    if who.is_admin or who.has(*roles):
+        return who
+    raise Forbidden("This operation needs one of the roles: " + ", ".join(r.value for r in roles))
+
+
+def require_peer_support_role(principal: Principal | None) -> Principal:
+    """The peer-support domains (assignments, activities, milestones) serve admins,
+    coordinators and peer mentors; any other role (an editor) is refused with 403, on every
+    operation, before any record is looked up."""
+    return require_role(principal, Role.COORDINATOR, Role.PEER_MENTOR)
+
+
+def hide_unless(allowed: bool, what: str, key: str) -> None:
+    """Answer as if the record does not exist when the caller may not see it."""
+    if not allowed:
+        raise NotFound(f"{what} {key!r} not found")
+
+
+# --- organisations -------------------------------------------------------------------------
+
+
+def coordinates(principal: Principal, org_id: str | None) -> bool:
+    """Is the caller a coordinator of ``org_id``?"""
+    return org_id is not None and principal.has(Role.COORDINATOR) and org_id in principal.orgs
+
+
+def shares_org(principal: Principal, org_ids: Iterable[str]) -> bool:
+    """Is the caller a member of one of ``org_ids``?"""
+    return not principal.orgs.isdisjoint(org_ids)
+
+
+def visible_orgs(principal: Principal) -> frozenset[str] | None:
+    """Organisations whose records a coordinator may see; ``None`` means all (admin)."""
+    if principal.is_admin:
+        return None
+    if principal.has(Role.COORDINATOR):
+        return principal.orgs
+    return frozenset()
+
+
+def coordinates_mentor(principal: Principal, mentor_orgs: Iterable[str]) -> bool:
+    """Does the caller coordinate an organisation the mentor (whose organisations are
+    ``mentor_orgs``) belongs to?"""
+    return principal.has(Role.COORDINATOR) and shares_org(principal, mentor_orgs)
+
+
+def sees_mentor_records(principal: Principal, mentor_id: str, mentor_orgs: Iterable[str]) -> bool:
+    """May the caller see a mentor's own records (activities, milestones)? Admins, the
+    mentor themselves, and coordinators of one of the mentor's organisations."""
+    if principal.is_admin or principal.person_id == mentor_id:
+        return True
+    return coordinates_mentor(principal, mentor_orgs)
+
+
+def grades_mentor(principal: Principal, mentor_id: str, mentor_orgs: Iterable[str]) -> bool:
+    """May the caller decide on a mentor's records (confirm or reject activities, detect or
+    correct milestones)? Admins, and the mentor's coordinators, except on their own records
+    (nobody grades their own work)."""
+    if principal.is_admin:
+        return True
+    return principal.person_id != mentor_id and coordinates_mentor(principal, mentor_orgs)
+
+
+# --- people --------------------------------------------------------------------------------
+# Predicates of the people domain follow.
+
+
+@dataclass(frozen=True, slots=True)
+class FullPeopleScope:
+    """Whom a caller sees in full: everyone, or themselves and the members of ``org_ids``."""
+
+    everyone: bool
+    org_ids: frozenset[str]
+
+
+def full_people_scope(principal: Principal) -> FullPeopleScope:
+    """Who may open a person at their own route (and see their private fields through any
+    relation): admins everyone; everybody themselves; coordinators the members of their
+    organisations."""
+    if principal.is_admin:
+        return FullPeopleScope(everyone=True, org_ids=frozenset())
+    orgs = principal.orgs if principal.has(Role.COORDINATOR) else frozenset()
+    return FullPeopleScope(everyone=False, org_ids=orgs)
+
+
+def sees_person_in_full(principal: Principal, person_id: str, person_orgs: Iterable[str]) -> bool:
+    """``full_people_scope`` for one person whose organisations are known."""
+    scope = full_people_scope(principal)
+    return scope.everyone or person_id == principal.person_id or shares_org_of(scope, person_orgs)
+
+
+def shares_org_of(scope: FullPeopleScope, org_ids: Iterable[str]) -> bool:
+    return not scope.org_ids.isdisjoint(org_ids)
+
+
+# --- mentoring -----------------------------------------------------------------------------
+# Predicates of the mentoring domain follow.
+
+
+# --- activities ----------------------------------------------------------------------------
+# Predicates of the activities domain follow.
+
+
+# --- milestones ----------------------------------------------------------------------------
+# Predicates of the milestones domain follow.
+
+
+# --- editorial -----------------------------------------------------------------------------
+# Predicates of the editorial domain follow.
