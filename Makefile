@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test lint typecheck test-sqlite test-postgres pg-up redis-up browser schema clean bench soak profile lock upgrade
+.PHONY: setup run test lint contracts typecheck test-sqlite test-postgres pg-up redis-up browser schema clean bench soak profile lock upgrade
 
 setup: $(STAMP)
 
@@ -43,6 +43,9 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy app schema resolvers tests bench
