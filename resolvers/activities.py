@@ -10,15 +10,22 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from app.errors import DomainError
 from app.events import Event
-from app.models.activities import Activity, ActivityStatus, ActivityType
 from app.pagination import Paged
-from app.repositories import activities as repo
 from app.services import activities as service
 from app.services import activity_changes as changing
+from app.services import activity_reads as reads
 from app.services import activity_totals as totals
 from app.services import activity_types as types
 from app.services import people_reads
+from app.services.activity_reads import (
+    ActivityFilters,
+    ActivityRecord,
+    ActivityStatus,
+    ActivityTypeRecord,
+    YearSummaryRecord,
+)
 from app.services.activity_rules import NewActivity
 from resolvers.context import Context
 from resolvers.loaders import BatchFn
@@ -30,18 +37,14 @@ def _publish(ctx: Context, outbox: Sequence[Event]) -> None:
         ctx.events.publish(event)
 
 
-async def activity(ctx: Context, activity_id: str) -> Activity:
+async def activity(ctx: Context, activity_id: str) -> ActivityRecord:
     async with ctx.read() as session:
         return await service.get_activity(session, ctx.who, activity_id)
 
 
-async def visible_activity(ctx: Context, activity_id: str) -> Activity | None:
+async def visible_activity(ctx: Context, activity_id: str) -> ActivityRecord | None:
     """The activity if the caller may see it, else ``None`` (for ``node(id)``)."""
-    found = await ctx.loaders.get(repo.activities_by_ids).load(activity_id)
-    if found is None:
-        return None
-    async with ctx.read() as session:
-        return found if await service.may_see(session, ctx.who, found) else None
+    return await ctx.loaders.get(reads.activities_by_ids).load(activity_id)
 
 
 async def activities(
@@ -54,42 +57,64 @@ async def activities(
     end: date | None,
     status: ActivityStatus | None,
     activity_type_id: str | None,
-) -> Paged[Activity]:
+) -> Paged[ActivityRecord]:
     page = ctx.page(first, after)
+    filters = ActivityFilters(peer_mentor_id, start, end, status, activity_type_id)
     async with ctx.read() as session:
-        return await service.list_activities(
-            session,
-            ctx.who,
-            page,
-            peer_mentor_id=peer_mentor_id,
-            start=start,
-            end=end,
-            status=status,
-            activity_type_id=activity_type_id,
-        )
+        return await service.list_activities(session, ctx.who, page, filters)
 
 
-async def prefetch(ctx: Context, rows: Sequence[Activity], wanted: ItemFields) -> None:
+async def mentor_activities(
+    ctx: Context,
+    person_id: str,
+    first: int | None,
+    after: str | None,
+    *,
+    start: date | None,
+    end: date | None,
+    status: ActivityStatus | None,
+    activity_type_id: str | None,
+) -> Paged[ActivityRecord]:
+    """A person's hub field ``activities``: their activities the caller may see, newest
+    first (as ``activities(peerMentorId: ...)``), batched for a page of people."""
+    page = ctx.page(first, after)
+    filters = ActivityFilters(None, start, end, status, activity_type_id)
+    key = service.mentor_page_key(person_id, filters, page)
+    return await ctx.loaders.get(reads.activity_pages).load(key)
+
+
+async def yearly_summary(
+    ctx: Context, person_id: str, year: int | None
+) -> YearSummaryRecord | None:
+    """A person's hub field ``yearlySummary``: ``None`` when the caller may not see the
+    person's activities (the mentor, their organisations' coordinators and admins may)."""
+    found = await ctx.loaders.get(reads.yearly_summaries).load((person_id, year))
+    if isinstance(found, DomainError):  # the loader raises these; narrows the type
+        raise found
+    return found
+
+
+async def prefetch(ctx: Context, rows: Sequence[ActivityRecord], wanted: ItemFields) -> None:
     """Load the relations a page of activities has selected (``wanted``, see
     ``resolvers.prefetch``) in one batch each, before the items resolve."""
     loads: list[tuple[BatchFn[Any], Iterable[Any]]] = []
     if "mentor" in wanted:
         loads.append((people_reads.people_by_ids, sorted({row.peer_mentor_id for row in rows})))
     if "activityType" in wanted:
-        loads.append((repo.activity_types_by_ids, sorted({row.activity_type_id for row in rows})))
+        loads.append((reads.activity_types_by_ids, sorted({row.activity_type_id for row in rows})))
     await prime(ctx, loads)
 
 
-async def activity_type_by_id(ctx: Context, type_id: str) -> ActivityType | None:
-    return await ctx.loaders.get(repo.activity_types_by_ids).load(type_id)
+async def activity_type_by_id(ctx: Context, type_id: str) -> ActivityTypeRecord | None:
+    return await ctx.loaders.get(reads.activity_types_by_ids).load(type_id)
 
 
-async def activity_types(ctx: Context, include_inactive: bool) -> list[ActivityType]:
+async def activity_types(ctx: Context, include_inactive: bool) -> list[ActivityTypeRecord]:
     async with ctx.read() as session:
         return await types.list_types(session, ctx.who, include_inactive=include_inactive)
 
 
-async def visible_activity_type(ctx: Context, type_id: str) -> ActivityType | None:
+async def visible_activity_type(ctx: Context, type_id: str) -> ActivityTypeRecord | None:
     ctx.who  # noqa: B018 - authenticated callers only
     return await activity_type_by_id(ctx, type_id)
 
@@ -125,7 +150,7 @@ async def sync_activities(ctx: Context, items: Sequence[NewActivity]) -> list[se
 
 async def update_activity(
     ctx: Context, activity_id: str, changes: changing.ActivityChanges, expected_version: int | None
-) -> Activity:
+) -> ActivityRecord:
     outbox: list[Event] = []
     async with ctx.write() as session:
         row = await changing.update_activity(
@@ -146,7 +171,7 @@ async def decide(
     target: ActivityStatus,
     reason: str | None,
     expected_version: int | None,
-) -> Activity:
+) -> ActivityRecord:
     outbox: list[Event] = []
     async with ctx.write() as session:
         row = await changing.decide(
@@ -171,7 +196,7 @@ async def delete_activity(ctx: Context, activity_id: str, expected_version: int 
     _publish(ctx, outbox)
 
 
-async def restore_activity(ctx: Context, activity_id: str) -> Activity:
+async def restore_activity(ctx: Context, activity_id: str) -> ActivityRecord:
     outbox: list[Event] = []
     async with ctx.write() as session:
         row = await changing.restore_activity(session, ctx.who, activity_id, outbox=outbox)
@@ -181,7 +206,7 @@ async def restore_activity(ctx: Context, activity_id: str) -> Activity:
 
 async def create_activity_type(
     ctx: Context, type_id: str, name: str, description: str | None, active: bool
-) -> ActivityType:
+) -> ActivityTypeRecord:
     async with ctx.write() as session:
         return await types.create_type(
             session, ctx.who, type_id=type_id, name=name, description=description, active=active
@@ -195,7 +220,7 @@ async def update_activity_type(
     name: str | None,
     description: str | object | None,
     active: bool | None,
-) -> ActivityType:
+) -> ActivityTypeRecord:
     async with ctx.write() as session:
         return await types.update_type(
             session, ctx.who, type_id, name=name, description=description, active=active

@@ -8,18 +8,14 @@ in a hub exactly what the domain's own list would show them: nothing more.
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.errors import BadRequest
-from app.models.activities import Activity, ActivityStatus
 from app.models.editorial import EditorialAssignment, EditorialLock
 from app.models.mentoring import Assignment, Notification
 from app.models.milestones import Milestone, MilestoneStatus
 from app.models.people import Person
 from app.pagination import Paged
-from app.repositories import activities as activities_repo
 from app.repositories import editorial as editorial_repo
 from app.repositories import editorial_locks as locks_repo
 from app.repositories import mentoring as mentoring_repo
@@ -27,17 +23,14 @@ from app.repositories import milestones as milestones_repo
 from app.repositories import people as people_repo
 from app.repositories.grouped import OwnedPage
 from app.repositories.mentoring import AssignmentList, Filters, NotificationList, OverdueKey
-from app.services import activities as activities_service
-from app.services import activity_totals as totals
 from app.services import editorial as editorial_service
 from app.services import followups
 from app.services import milestones as milestones_service
 from app.services import people as people_service
-from app.services.activity_rules import can_see_given
 from app.services.editorial_acl import Action, allowed
 from app.services.mentoring_rules import scope_of
 from app.services.milestone_rules import check_period
-from app.timeutil import parse_date_or_datetime, utcnow
+from app.timeutil import parse_date_or_datetime
 from resolvers.context import Context
 
 ROLES = ("mentor", "mentee", "coordinator")
@@ -69,27 +62,6 @@ async def open_assignment_count(ctx: Context, person_id: str) -> int:
     return await ctx.loaders.get(mentoring_repo.open_counts).load(key)
 
 
-async def activities(
-    ctx: Context,
-    person_id: str,
-    first: int | None,
-    after: str | None,
-    *,
-    start: date | None,
-    end: date | None,
-    status: ActivityStatus | None,
-    activity_type_id: str | None,
-) -> Paged[Activity]:
-    """The person's activities the caller may see, newest first (``activities``)."""
-    page = ctx.page(first, after)
-    spec = activities_service.visible_filter(
-        ctx.who, start=start, end=end, status=status, activity_type_id=activity_type_id
-    )
-    return await ctx.loaders.get(activities_repo.activity_pages).load(
-        OwnedPage(person_id, spec, page)
-    )
-
-
 async def milestones(
     ctx: Context,
     person_id: str,
@@ -117,31 +89,6 @@ async def milestones(
     return await ctx.loaders.get(milestones_repo.milestone_pages).load(
         OwnedPage(person_id, spec, page)
     )
-
-
-@dataclass(frozen=True, slots=True)
-class YearSummary:
-    """A mentor's year: confirmed activities (``mentorActivityTotals``) and the distinct
-    mentees they helped (what milestone detection counts)."""
-
-    year: int
-    totals: totals.ActivityTotals
-    people_helped: int
-
-
-async def yearly_summary(ctx: Context, person_id: str, year: int | None) -> YearSummary | None:
-    """``None`` when the caller may not see the person's activities (the mentor, their
-    organisations' coordinators and admins may)."""
-    memberships = await ctx.loaders.get(people_repo.memberships_of_people).load(person_id)
-    if not can_see_given(ctx.who, person_id, {m.org_id for m in memberships}):
-        return None
-    period = check_period(utcnow().year if year is None else year, None, None, prefix="")
-    key = (person_id, period.start, period.end)
-    found, helped = await asyncio.gather(
-        ctx.loaders.get(totals.totals_of_mentors).load(key),
-        ctx.loaders.get(milestones_repo.mentees_helped).load(key),
-    )
-    return YearSummary(period.start.year, found, helped)
 
 
 async def editorial_assignments(

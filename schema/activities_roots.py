@@ -8,9 +8,9 @@ from typing import Annotated
 
 import strawberry
 
-from app.models.activities import ActivityStatus as ModelStatus
 from app.services import activities as service
 from app.services import activity_types as types
+from app.services.activity_reads import ActivityStatus as ModelStatus
 from app.services.activity_rules import MAX_REASON
 from app.services.policy import require_peer_support_role
 from app.timeutil import parse_datetime, utcnow
@@ -62,7 +62,7 @@ TypeFilter = Annotated[str | None, strawberry.argument(description="Only this ac
 class ActivityQuery:
     @strawberry.field(description="One activity by its id (e.g. `act_9f3a12bc`).")
     async def activity(self, info: Info, id: ActivityId) -> Activity:
-        return Activity.from_row(await resolve.activity(info.context, id))
+        return Activity.from_record(await resolve.activity(info.context, id))
 
     @strawberry.field(
         description="Activities the caller may see, newest first: mentors their own, "
@@ -90,7 +90,7 @@ class ActivityQuery:
             activity_type_id=activity_type_id,
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Activity.from_row)
+        return Connection.of(paged, Activity.from_record)
 
     @strawberry.field(description="The activity-type catalogue, by name.")
     async def activity_types(
@@ -101,7 +101,7 @@ class ActivityQuery:
         ] = False,
     ) -> list[ActivityType]:
         rows = await resolve.activity_types(info.context, include_inactive)
-        return [ActivityType.from_row(row) for row in rows]
+        return [ActivityType.from_record(row) for row in rows]
 
     @strawberry.field(
         description="Hours and count of a mentor's confirmed activities dated from..to (inclusive)."
@@ -130,7 +130,7 @@ class ActivityMutation:
     ) -> LogActivityPayload:
         logged = await resolve.log_activity(info.context, input.to_new())
         return LogActivityPayload(
-            created=logged.created, activity=Activity.from_row(logged.activity)
+            created=logged.created, activity=Activity.from_record(logged.activity)
         )
 
     @strawberry.mutation(
@@ -165,14 +165,14 @@ class ActivityMutation:
         expected_version: ExpectedVersion = None,
     ) -> Activity:
         row = await resolve.update_activity(info.context, id, input.to_changes(), expected_version)
-        return Activity.from_row(row)
+        return Activity.from_record(row)
 
     @strawberry.mutation(description="Confirm an activity (coordinator of the mentor, admin).")
     async def confirm_activity(
         self, info: Info, id: ActivityId, expected_version: ExpectedVersion = None
     ) -> Activity:
         row = await resolve.decide(info.context, id, ModelStatus.CONFIRMED, None, expected_version)
-        return Activity.from_row(row)
+        return Activity.from_record(row)
 
     @strawberry.mutation(description="Reject an activity with a reason (coordinator, admin).")
     async def reject_activity(
@@ -188,7 +188,7 @@ class ActivityMutation:
         expected_version: ExpectedVersion = None,
     ) -> Activity:
         row = await resolve.decide(info.context, id, ModelStatus.REJECTED, reason, expected_version)
-        return Activity.from_row(row)
+        return Activity.from_record(row)
 
     @strawberry.mutation(description="Delete an activity (kept as a tombstone).")
     async def delete_activity(
@@ -199,7 +199,7 @@ class ActivityMutation:
 
     @strawberry.mutation(description="Bring back a deleted activity (admin).")
     async def restore_activity(self, info: Info, id: ActivityId) -> Activity:
-        return Activity.from_row(await resolve.restore_activity(info.context, id))
+        return Activity.from_record(await resolve.restore_activity(info.context, id))
 
     @strawberry.mutation(description="Add an activity type to the catalogue (admin).")
     async def create_activity_type(
@@ -210,7 +210,7 @@ class ActivityMutation:
         row = await resolve.create_activity_type(
             info.context, input.id, input.name, input.description, input.active
         )
-        return ActivityType.from_row(row)
+        return ActivityType.from_record(row)
 
     @strawberry.mutation(description="Rename, describe, retire or revive an activity type (admin).")
     async def update_activity_type(
@@ -228,7 +228,7 @@ class ActivityMutation:
             ),
             active=input.active,
         )
-        return ActivityType.from_row(row)
+        return ActivityType.from_record(row)
 
 
 @strawberry.type

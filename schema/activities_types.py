@@ -12,13 +12,13 @@ from typing import Any
 import strawberry
 
 from app.errors import DomainError
-from app.models import activities as models
-from app.repositories import activities as repo
 from app.services import activities as service
 from app.services import activity_changes as changing
+from app.services import activity_reads as reads
 from app.services import activity_totals as totals
 from app.services import activity_types as types
 from app.services import people_reads
+from app.services.activity_reads import ActivityRecord, ActivityTypeRecord
 from app.services.activity_rules import MAX_NOTES, NewActivity
 from resolvers import activities as resolve
 from resolvers import people as people_resolve
@@ -36,8 +36,8 @@ class ActivityStatus(Enum):
     REJECTED = strawberry.enum_value("rejected", description="Rejected, with a reason.")
 
     @property
-    def model(self) -> models.ActivityStatus:
-        return models.ActivityStatus[self.name]
+    def model(self) -> reads.ActivityStatus:
+        return reads.ActivityStatus[self.name]
 
 
 @strawberry.type(description="A kind of activity peer mentors log (running, meeting, call ...).")
@@ -51,16 +51,20 @@ class ActivityType(Node):
     updated_at: dt.datetime = strawberry.field(description="When the type last changed.")
 
     @classmethod
-    def from_row(cls, row: models.ActivityType) -> ActivityType:
+    def from_record(cls, record: ActivityTypeRecord) -> ActivityType:
         return cls(
-            id=to_global_id("ActivityType", row.id),
-            legacy_id=row.id,
-            name=row.name,
-            description=row.description,
-            active=row.active,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            id=to_global_id("ActivityType", record.id),
+            legacy_id=record.id,
+            name=record.name,
+            description=record.description,
+            active=record.active,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
         )
+
+    @classmethod
+    def from_optional(cls, record: ActivityTypeRecord | None) -> ActivityType | None:
+        return None if record is None else cls.from_record(record)
 
 
 @strawberry.type(description="Something a peer mentor did and logged (contract 002).")
@@ -86,24 +90,28 @@ class Activity(Node):
     updated_at: dt.datetime = strawberry.field(description="When it last changed.")
 
     @classmethod
-    def from_row(cls, row: models.Activity) -> Activity:
+    def from_record(cls, record: ActivityRecord) -> Activity:
         return cls(
-            id=to_global_id("Activity", row.id),
-            legacy_id=row.id,
-            local_id=row.local_id,
-            peer_mentor_id=row.peer_mentor_id,
-            activity_type_id=row.activity_type_id,
-            date=row.date,
-            duration_minutes=row.duration_minutes,
-            status=ActivityStatus(row.status),
-            notes=row.notes,
-            rejection_reason=row.rejection_reason,
-            decided_by_id=row.decided_by,
-            decided_at=row.decided_at,
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            id=to_global_id("Activity", record.id),
+            legacy_id=record.id,
+            local_id=record.local_id,
+            peer_mentor_id=record.peer_mentor_id,
+            activity_type_id=record.activity_type_id,
+            date=record.date,
+            duration_minutes=record.duration_minutes,
+            status=ActivityStatus(record.status),
+            notes=record.notes,
+            rejection_reason=record.rejection_reason,
+            decided_by_id=record.decided_by,
+            decided_at=record.decided_at,
+            version=record.version,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
         )
+
+    @classmethod
+    def from_optional(cls, record: ActivityRecord | None) -> Activity | None:
+        return None if record is None else cls.from_record(record)
 
     @strawberry.field(description="Hours (duration / 60).")
     def hours(self) -> float:
@@ -121,9 +129,9 @@ class Activity(Node):
     def activity_type(self, info: Info) -> Any:
         return now_or_later(
             info.context,
-            repo.activity_types_by_ids,
+            reads.activity_types_by_ids,
             self.activity_type_id,
-            lambda row: None if row is None else ActivityType.from_row(row),
+            ActivityType.from_optional,
         )
 
 
@@ -281,7 +289,7 @@ class SyncItemResult:
             index=result.index,
             local_id=result.item.local_id,
             outcome=SyncOutcome.CREATED if result.created else SyncOutcome.EXISTING,
-            activity=Activity.from_row(result.activity),
+            activity=Activity.from_record(result.activity),
             error=None,
         )
 
@@ -316,13 +324,11 @@ class ActivityStatusChange:
 
 
 async def _activity_node(info: Info, key: str) -> Activity | None:
-    row = await resolve.visible_activity(info.context, key)
-    return None if row is None else Activity.from_row(row)
+    return Activity.from_optional(await resolve.visible_activity(info.context, key))
 
 
 async def _activity_type_node(info: Info, key: str) -> ActivityType | None:
-    row = await resolve.visible_activity_type(info.context, key)
-    return None if row is None else ActivityType.from_row(row)
+    return ActivityType.from_optional(await resolve.visible_activity_type(info.context, key))
 
 
 register_node("Activity", _activity_node)

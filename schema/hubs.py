@@ -24,6 +24,7 @@ from resolvers.prefetch import item_fields
 from schema.base import After, Connection, First
 
 if TYPE_CHECKING:
+    from app.services.activity_reads import YearSummaryRecord
     from schema.activities_types import Activity, ActivityStatus
     from schema.editorial_types import (
         EditorialAssignment,
@@ -95,7 +96,7 @@ class PersonYearSummary:
     )
 
     @classmethod
-    def of(cls, summary: hub.YearSummary) -> PersonYearSummary:
+    def of(cls, summary: YearSummaryRecord) -> PersonYearSummary:
         found = summary.totals
         return cls(
             year=summary.year,
@@ -167,7 +168,7 @@ class PersonHub:
     ) -> Connection[ActivityT]:
         from schema.activities_types import Activity
 
-        paged = await hub.activities(
+        paged = await activity_resolve.mentor_activities(
             info.context,
             self.legacy_id,
             first,
@@ -178,7 +179,7 @@ class PersonHub:
             activity_type_id=activity_type_id,
         )
         await activity_resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Activity.from_row)
+        return Connection.of(paged, Activity.from_record)
 
     @strawberry.field(
         description="The person's milestones the caller may see (as `milestones`), newest "
@@ -236,7 +237,7 @@ class PersonHub:
             int | None, strawberry.argument(description="A calendar year, 2000-2100.")
         ] = None,
     ) -> PersonYearSummary | None:
-        summary = await hub.yearly_summary(info.context, self.legacy_id, year)
+        summary = await activity_resolve.yearly_summary(info.context, self.legacy_id, year)
         return None if summary is None else PersonYearSummary.of(summary)
 
     @strawberry.field(

@@ -1,21 +1,31 @@
-"""SQL for activities and the activity-type catalogue."""
+"""SQL for activities and the activity-type catalogue.
+
+Read paths select columns (Core rows, no ORM identity map): the service's read model
+(``app.services.activity_reads``) builds its records from them. The writes load the ORM
+entity they change. Lists take the service's vocabulary (``ActivityList``: the caller's
+scope and the filters) and translate it to SQL.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Bundle
 
 from app.models.activities import Activity, ActivityStatus, ActivityType
 from app.models.people import Membership
 from app.pagination import Paged, PageRequest
-from app.repositories.common import by_key, fetch_page
+from app.repositories.common import fetch_page
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
+
+if TYPE_CHECKING:
+    from app.services.activity_reads import ActivityList
 
 # --- activity types ---------------------------------------------------------------------
 
@@ -24,23 +34,27 @@ async def get_activity_type(session: AsyncSession, type_id: str) -> ActivityType
     return await session.get(ActivityType, type_id)
 
 
-_TYPES = select(ActivityType).where(ActivityType.id.in_(bindparam("ids", expanding=True)))
+TYPE_COLUMNS = (
+    ActivityType.id,
+    ActivityType.name,
+    ActivityType.description,
+    ActivityType.active,
+    ActivityType.created_at,
+    ActivityType.updated_at,
+)
+_TYPE_ROWS = select(*TYPE_COLUMNS).where(ActivityType.id.in_(bindparam("ids", expanding=True)))
+_ALL_TYPES = select(*TYPE_COLUMNS).order_by(ActivityType.name, ActivityType.id)
+_ACTIVE_TYPES = _ALL_TYPES.where(ActivityType.active.is_(True))
 
 
-async def activity_types_by_ids(
-    session: AsyncSession, ids: Sequence[str]
-) -> list[ActivityType | None]:
-    rows = (await session.scalars(_TYPES, {"ids": list(ids)})).all()
-    return by_key(rows, "id", ids)
+async def activity_type_rows(session: AsyncSession, ids: Sequence[str]) -> Sequence[Any]:
+    """The types among ``ids`` (any order)."""
+    return (await session.execute(_TYPE_ROWS, {"ids": list(ids)})).all()
 
 
-async def list_activity_types(
-    session: AsyncSession, *, include_inactive: bool
-) -> list[ActivityType]:
-    query = select(ActivityType).order_by(ActivityType.name, ActivityType.id)
-    if not include_inactive:
-        query = query.where(ActivityType.active.is_(True))
-    return list((await session.scalars(query)).all())
+async def list_activity_types(session: AsyncSession, *, include_inactive: bool) -> Sequence[Any]:
+    """The catalogue by name (retired types only with ``include_inactive``)."""
+    return (await session.execute(_ALL_TYPES if include_inactive else _ACTIVE_TYPES)).all()
 
 
 async def activity_type_named(session: AsyncSession, name: str) -> ActivityType | None:
@@ -52,22 +66,58 @@ async def activity_type_named(session: AsyncSession, name: str) -> ActivityType 
 # --- activities ---------------------------------------------------------------------------
 
 
+ACTIVITY_COLUMNS = (
+    Activity.id,
+    Activity.local_id,
+    Activity.peer_mentor_id,
+    Activity.activity_type_id,
+    Activity.date,
+    Activity.duration_minutes,
+    Activity.status,
+    Activity.notes,
+    Activity.rejection_reason,
+    Activity.decided_by,
+    Activity.decided_at,
+    Activity.version,
+    Activity.created_at,
+    Activity.updated_at,
+)
+ACTIVITY_ROW: Bundle[Any] = Bundle("activity", *ACTIVITY_COLUMNS)
+"""The columns of a record as one selected item: lists select it, so a page's rows (and
+each owner's rows of a hub page) are Core rows with these attributes."""
+
+_ACTIVITY_ROWS = select(*ACTIVITY_COLUMNS).where(
+    Activity.id.in_(bindparam("ids", expanding=True)), Activity.deleted_at.is_(None)
+)
+_MENTOR_ORGS = select(Membership.person_id, Membership.org_id).where(
+    Membership.person_id.in_(bindparam("ids", expanding=True))
+)
+
+
+async def activity_rows(session: AsyncSession, ids: Sequence[str]) -> Sequence[Any]:
+    """The live (not deleted) activities among ``ids`` (any order)."""
+    return (await session.execute(_ACTIVITY_ROWS, {"ids": list(ids)})).all()
+
+
+async def org_ids_of_mentors(
+    session: AsyncSession, mentor_ids: Collection[str]
+) -> dict[str, set[str]]:
+    """Each mentor's organisations (the facts of the visibility rule); one statement."""
+    rows = await session.execute(_MENTOR_ORGS, {"ids": sorted(set(mentor_ids))})
+    found: dict[str, set[str]] = defaultdict(set)
+    for person_id, org_id in rows.all():
+        found[person_id].add(org_id)
+    return found
+
+
 async def get_activity(
     session: AsyncSession, activity_id: str, *, include_deleted: bool = False
 ) -> Activity | None:
+    """The entity a write changes."""
     query = select(Activity).where(Activity.id == activity_id)
     if not include_deleted:
         query = query.where(Activity.deleted_at.is_(None))
     return await session.scalar(query)
-
-
-async def activities_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Activity | None]:
-    rows = (
-        await session.scalars(
-            select(Activity).where(Activity.id.in_(ids), Activity.deleted_at.is_(None))
-        )
-    ).all()
-    return by_key(rows, "id", ids)
 
 
 async def by_local_id(session: AsyncSession, peer_mentor_id: str, local_id: str) -> Activity | None:
@@ -102,34 +152,23 @@ def mentors_of_orgs(org_ids: Collection[str]) -> Select[str]:
     return select(Membership.person_id).where(Membership.org_id.in_(list(org_ids)))
 
 
-@dataclass(frozen=True, slots=True)
-class ActivityFilter:
-    """What a list asks for. ``mentor_ids``/``org_ids`` are the caller's visibility
-    (``None``: no limit); the rest are the documented filters."""
-
-    mentor_ids: frozenset[str] | None = None
-    org_ids: frozenset[str] | None = None
-    peer_mentor_id: str | None = None
-    start: date | None = None
-    end: date | None = None
-    status: ActivityStatus | None = None
-    activity_type_id: str | None = None
-
-
 LIST_ORDER = (Activity.date.desc(), Activity.created_at.desc(), Activity.id.desc())
 
 
-def activities_query(where: ActivityFilter) -> Select[Activity]:
-    query = select(Activity).where(Activity.deleted_at.is_(None)).order_by(*LIST_ORDER)
-    if where.mentor_ids is not None and where.org_ids is not None:
+def activities_query(listed: ActivityList) -> Select[Any]:
+    """The list's rows (``ACTIVITY_ROW``), newest first: the scope's mentors, narrowed by
+    the filters."""
+    scope, where = listed.scope, listed.filters
+    query = select(ACTIVITY_ROW).where(Activity.deleted_at.is_(None)).order_by(*LIST_ORDER)
+    if scope.mentor_ids is not None and scope.org_ids is not None:
         query = query.where(
-            Activity.peer_mentor_id.in_(list(where.mentor_ids))
-            | Activity.peer_mentor_id.in_(mentors_of_orgs(where.org_ids))
+            Activity.peer_mentor_id.in_(list(scope.mentor_ids))
+            | Activity.peer_mentor_id.in_(mentors_of_orgs(scope.org_ids))
         )
-    elif where.mentor_ids is not None:
-        query = query.where(Activity.peer_mentor_id.in_(list(where.mentor_ids)))
-    elif where.org_ids is not None:
-        query = query.where(Activity.peer_mentor_id.in_(mentors_of_orgs(where.org_ids)))
+    elif scope.mentor_ids is not None:
+        query = query.where(Activity.peer_mentor_id.in_(list(scope.mentor_ids)))
+    elif scope.org_ids is not None:
+        query = query.where(Activity.peer_mentor_id.in_(mentors_of_orgs(scope.org_ids)))
     if where.peer_mentor_id is not None:
         query = query.where(Activity.peer_mentor_id == where.peer_mentor_id)
     if where.start is not None:
@@ -144,9 +183,10 @@ def activities_query(where: ActivityFilter) -> Select[Activity]:
 
 
 async def list_activities(
-    session: AsyncSession, where: ActivityFilter, page: PageRequest
-) -> Paged[Activity]:
-    return await fetch_page(session, activities_query(where), page)
+    session: AsyncSession, listed: ActivityList, page: PageRequest
+) -> Paged[Any]:
+    """One page of the list (Core rows) and its total."""
+    return await fetch_page(session, activities_query(listed), page)
 
 
 def _confirmed_between(start: date, end: date) -> Any:
@@ -193,20 +233,20 @@ async def confirmed_daily(
 # --- hub fields: many mentors at once ------------------------------------------------------
 
 
-def _activity_shape(where: ActivityFilter) -> ListShape:
+def _activity_shape(listed: ActivityList) -> ListShape:
     return ListShape(
-        query=activities_query(where),
+        query=activities_query(listed),
         owner=Activity.peer_mentor_id,
         order_by=LIST_ORDER,
         row_id=Activity.id,
-        load=select(Activity),
+        load=select(ACTIVITY_ROW),
     )
 
 
 async def activity_pages(
-    session: AsyncSession, keys: Sequence[OwnedPage[ActivityFilter]]
-) -> list[Paged[Activity]]:
-    """Batch loader: each mentor's page of the activities list, newest first."""
+    session: AsyncSession, keys: Sequence[OwnedPage[ActivityList]]
+) -> list[Paged[Any]]:
+    """Each mentor's page of the activities list (Core rows), newest first."""
     return await load_pages(session, keys, _activity_shape)
 
 

@@ -14,11 +14,11 @@ from starlette.responses import Response
 from app.errors import BadRequest, FieldError, InvalidInput
 from app.events import Event
 from app.ids import MAX_ID_LENGTH
-from app.models.activities import Activity, ActivityStatus
 from app.rest.http import json_pattern, json_response, not_null, text
 from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import activities as service
 from app.services import activity_changes as changing
+from app.services.activity_reads import ActivityFilters, ActivityRecord, ActivityStatus
 from app.services.activity_rules import (
     LOCAL_ID,
     MAX_DURATION,
@@ -101,7 +101,7 @@ class Deleted(BaseModel):
     id: str
 
 
-def activity_json(row: Activity) -> dict[str, Any]:
+def activity_json(row: ActivityRecord) -> dict[str, Any]:
     return {
         "id": row.id,
         "local_id": row.local_id,
@@ -118,7 +118,7 @@ def activity_json(row: Activity) -> dict[str, Any]:
     }
 
 
-def _one(row: Activity, status: int = 200) -> Response:
+def _one(row: ActivityRecord, status: int = 200) -> Response:
     return json_response(activity_json(row), status, headers={"ETag": etag(row.version)})
 
 
@@ -140,17 +140,15 @@ def _date_param(call: Call, name: str) -> Any:
 async def list_activities(call: Call) -> dict[str, Any]:
     page = call.page()
     status = call.query_param("status")
+    filters = ActivityFilters(
+        peer_mentor_id=call.query_param("peer_mentor_id") or None,
+        start=_date_param(call, "from"),
+        end=_date_param(call, "to"),
+        status=service.parse_status(status) if status else None,
+        activity_type_id=call.query_param("activity_type_id") or None,
+    )
     async with call.db.read() as session:
-        paged = await service.list_activities(
-            session,
-            call.principal,
-            page,
-            peer_mentor_id=call.query_param("peer_mentor_id") or None,
-            start=_date_param(call, "from"),
-            end=_date_param(call, "to"),
-            status=service.parse_status(status) if status else None,
-            activity_type_id=call.query_param("activity_type_id") or None,
-        )
+        paged = await service.list_activities(session, call.principal, page, filters)
     return paged.rest_body(activity_json)
 
 

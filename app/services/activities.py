@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,14 +25,27 @@ from app.auth import Principal, Role
 from app.errors import BadRequest, Conflict, DomainError, InvalidInput
 from app.events import Event
 from app.ids import new_id
-from app.models.activities import Activity, ActivityStatus
+from app.models.activities import Activity
 from app.pagination import Paged, PageRequest
 from app.repositories import activities as repo
 from app.repositories import people as people_repo
 from app.services import activity_rules as rules
+from app.services.activity_reads import (
+    ActivityFilters,
+    ActivityPageKey,
+    ActivityRecord,
+    ActivityStatus,
+    activities_by_ids,
+    list_page,
+)
 from app.services.activity_rules import NewActivity
 from app.services.activity_types import require_usable_type
-from app.services.policy import hide_unless, require_peer_support_role, require_role
+from app.services.policy import (
+    hears_activity_event,
+    hide_unless,
+    require_peer_support_role,
+    require_role,
+)
 from app.timeutil import format_datetime, utcnow
 
 TOPIC = "activity"
@@ -42,7 +54,7 @@ Outbox = list[Event]
 
 @dataclass(frozen=True, slots=True)
 class Logged:
-    activity: Activity
+    activity: ActivityRecord
     created: bool
 
 
@@ -50,7 +62,7 @@ class Logged:
 class SyncResult:
     index: int
     item: NewActivity
-    activity: Activity | None
+    activity: ActivityRecord | None
     created: bool = False
     error: DomainError | None = None
 
@@ -83,87 +95,41 @@ def parse_status(text: str) -> ActivityStatus:
 # --- reading -------------------------------------------------------------------------------
 
 
-async def may_see(session: AsyncSession, who: Principal, row: Activity) -> bool:
-    return await rules.can_see(session, who, row.peer_mentor_id)
-
-
 def may_see_event(who: Principal, event: Event) -> bool:
-    """An activity event reaches admins, the activity's mentor, and coordinators of one
-    of the mentor's organisations (as they were when the event happened)."""
-    mentor_id = event.payload.get("peer_mentor_id")
-    if who.is_admin or mentor_id == who.person_id:
-        return True
-    return who.has(Role.COORDINATOR) and not who.orgs.isdisjoint(event.payload.get("org_ids", ()))
+    """Whether an activity event reaches ``who`` (``policy.hears_activity_event``, with the
+    mentor's organisations the event carries)."""
+    payload = event.payload
+    return hears_activity_event(who, payload.get("peer_mentor_id"), payload.get("org_ids", ()))
 
 
 async def get_activity(
     session: AsyncSession, principal: Principal | None, activity_id: str
-) -> Activity:
+) -> ActivityRecord:
+    """One activity the caller may see; 404 otherwise, as for an unknown id."""
     who = require_peer_support_role(principal)
-    row = await repo.get_activity(session, activity_id)
-    hide_unless(
-        row is not None and await rules.can_see(session, who, row.peer_mentor_id),
-        "Activity",
-        activity_id,
-    )
-    assert row is not None
-    return row
+    (record,) = await activities_by_ids(session, who, [activity_id])
+    hide_unless(record is not None, "Activity", activity_id)
+    assert record is not None
+    return record
 
 
 async def list_activities(
     session: AsyncSession,
     principal: Principal | None,
     page: PageRequest,
-    *,
-    peer_mentor_id: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    status: ActivityStatus | None = None,
-    activity_type_id: str | None = None,
-) -> Paged[Activity]:
+    filters: ActivityFilters,
+) -> Paged[ActivityRecord]:
     """Newest first. Mentors see their own, coordinators their organisations' mentors'
-    (and their own), admins all; the filters narrow that further."""
+    (and their own), admins all (``policy.activity_scope``); the filters narrow that
+    further (400 when ``from`` lies after ``to``)."""
     who = require_peer_support_role(principal)
-    where = visible_filter(
-        who,
-        peer_mentor_id=peer_mentor_id,
-        start=start,
-        end=end,
-        status=status,
-        activity_type_id=activity_type_id,
-    )
-    return await repo.list_activities(session, where, page)
+    return await list_page(session, who, filters.checked(), page)
 
 
-def visible_filter(
-    who: Principal,
-    *,
-    peer_mentor_id: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    status: ActivityStatus | None = None,
-    activity_type_id: str | None = None,
-) -> repo.ActivityFilter:
-    """The activities ``who`` may list (mentors their own, coordinators their
-    organisations' mentors' and their own, admins all), narrowed by the filters; 400 when
-    ``start`` lies after ``end``."""
-    if start is not None and end is not None and start > end:
-        raise BadRequest("'from' must not lie after 'to'")
-    mentors: frozenset[str] | None = frozenset({who.person_id})
-    orgs: frozenset[str] | None = None
-    if who.is_admin:
-        mentors = None
-    elif who.has(Role.COORDINATOR):
-        orgs = who.orgs
-    return repo.ActivityFilter(
-        mentor_ids=mentors,
-        org_ids=orgs,
-        peer_mentor_id=peer_mentor_id,
-        start=start,
-        end=end,
-        status=status,
-        activity_type_id=activity_type_id,
-    )
+def mentor_page_key(mentor_id: str, filters: ActivityFilters, page: PageRequest) -> ActivityPageKey:
+    """The hub's key for a page of a mentor's activities (400 when ``from`` lies after
+    ``to``); ``activity_reads.activity_pages`` answers it with what the caller may see."""
+    return ActivityPageKey(mentor_id, filters.checked(), page)
 
 
 # --- logging (idempotent insert) ------------------------------------------------------------
@@ -212,7 +178,7 @@ async def log_activity(
         assert existing is not None
         if created:
             await record_event(session, outbox, "created", existing, existing.status)
-            return Logged(existing, True)
+            return Logged(ActivityRecord.of(existing), True)
     if existing.deleted_at is not None:
         raise Conflict(
             f"local_id {new.local_id!r} belongs to activity {existing.id!r}, which was "
@@ -224,7 +190,7 @@ async def log_activity(
             f"was already used for a different activity ({existing.id}); "
             "a new activity needs a new local_id",
         )
-    return Logged(existing, False)
+    return Logged(ActivityRecord.of(existing), False)
 
 
 async def sync_activities(

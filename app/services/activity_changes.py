@@ -17,12 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
 from app.errors import FieldError, Forbidden, InvalidInput
-from app.models.activities import Activity, ActivityStatus
+from app.models.activities import Activity
 from app.repositories import activities as repo
 from app.services import activity_rules as rules
-from app.services.activities import Outbox, get_activity, record_event
+from app.services.activities import Outbox, record_event
+from app.services.activity_reads import ActivityRecord, ActivityStatus
 from app.services.activity_types import require_usable_type
-from app.services.policy import hide_unless, require_principal, require_role
+from app.services.policy import (
+    grades_mentor,
+    hide_unless,
+    require_peer_support_role,
+    require_principal,
+    require_role,
+    sees_mentor_records,
+)
 from app.timeutil import utcnow
 from app.versioning import check_version
 
@@ -48,8 +56,20 @@ async def _editable(
     session: AsyncSession, who: Principal, activity_id: str
 ) -> tuple[Activity, bool]:
     """The activity and whether ``who`` decides on it; 404 hidden, 403 not theirs."""
-    row = await get_activity(session, who, activity_id)
-    decider = await rules.may_decide(session, who, row.peer_mentor_id)
+    require_peer_support_role(who)
+    row = await repo.get_activity(session, activity_id)
+    orgs = (
+        frozenset[str]()
+        if row is None
+        else await rules.mentor_orgs(session, who, row.peer_mentor_id)
+    )
+    hide_unless(
+        row is not None and sees_mentor_records(who, row.peer_mentor_id, orgs),
+        "Activity",
+        activity_id,
+    )
+    assert row is not None
+    decider = grades_mentor(who, row.peer_mentor_id, orgs)
     if not decider and who.person_id != row.peer_mentor_id:
         raise Forbidden("Only the mentor, their coordinators and admins change an activity")
     return row, decider
@@ -121,7 +141,7 @@ async def update_activity(
     *,
     expected_version: int | None = None,
     outbox: Outbox | None = None,
-) -> Activity:
+) -> ActivityRecord:
     """Change an activity (REST ``PUT``, GraphQL ``updateActivity``).
 
     A status that differs from the stored one is a decision: coordinators of the mentor's
@@ -161,7 +181,7 @@ async def update_activity(
     await session.flush()
     kind = "status_changed" if row.status != previous else "updated"
     await record_event(session, outbox, kind, row, previous)
-    return row
+    return ActivityRecord.of(row)
 
 
 async def decide(
@@ -173,7 +193,7 @@ async def decide(
     reason: str | None = None,
     expected_version: int | None = None,
     outbox: Outbox | None = None,
-) -> Activity:
+) -> ActivityRecord:
     """Confirm or reject (with a reason) an activity: a coordinator of the mentor's
     organisation or an admin. Confirming a confirmed activity changes nothing."""
     who = require_principal(principal)
@@ -187,12 +207,12 @@ async def decide(
     check_version("Activity", row.id, row.version, expected_version)
     new_reason = reason.strip() if reason and target is ActivityStatus.REJECTED else None
     if row.status == target.value and row.rejection_reason == new_reason:
-        return row
+        return ActivityRecord.of(row)
     previous = row.status
     _apply_decision(row, who, target, reason)
     await session.flush()
     await record_event(session, outbox, "status_changed", row, previous)
-    return row
+    return ActivityRecord.of(row)
 
 
 async def delete_activity(
@@ -202,7 +222,7 @@ async def delete_activity(
     *,
     expected_version: int | None = None,
     outbox: Outbox | None = None,
-) -> Activity:
+) -> ActivityRecord:
     """Tombstone an activity (it leaves every list and answers 404). Its ``local_id``
     stays taken, so a late retry of its insert does not bring it back."""
     who = require_principal(principal)
@@ -212,7 +232,7 @@ async def delete_activity(
     row.deleted_at = utcnow()
     await session.flush()
     await record_event(session, outbox, "deleted", row, row.status)
-    return row
+    return ActivityRecord.of(row)
 
 
 async def restore_activity(
@@ -221,7 +241,7 @@ async def restore_activity(
     activity_id: str,
     *,
     outbox: Outbox | None = None,
-) -> Activity:
+) -> ActivityRecord:
     """Bring back a deleted activity (admin)."""
     require_role(principal, Role.ADMIN)
     row = await repo.get_activity(session, activity_id, include_deleted=True)
@@ -231,4 +251,4 @@ async def restore_activity(
         row.deleted_at = None
         await session.flush()
         await record_event(session, outbox, "restored", row, row.status)
-    return row
+    return ActivityRecord.of(row)

@@ -1,4 +1,5 @@
-"""Validation and visibility rules for activities, shared by every activity operation.
+"""Validation rules for activities, shared by every activity operation, and the facts the
+access predicates (``app.services.policy``) need: the mentor's organisations.
 
 Field names in errors are the REST contract's (``duration_minutes``, ``local_id`` ...);
 the GraphQL door renames them to its camelCase arguments.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Collection
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -20,7 +21,9 @@ from app.auth import Principal, Role
 from app.errors import FieldError, Forbidden, InvalidInput, PreconditionFailed
 from app.ids import is_valid_external_id
 from app.models.activities import Activity
+from app.repositories import activities as repo
 from app.repositories import people as people_repo
+from app.services.policy import coordinates_mentor
 from app.timeutil import parse_date, utcnow
 
 LOCAL_ID = re.compile(r"^[\x21-\x7e]{1,64}\Z")
@@ -115,37 +118,36 @@ def request_hash(mentor_id: str, new: NewActivity, day: date) -> str:
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-# --- who may do what --------------------------------------------------------------------
+# --- whom a caller may log for; the facts of the access rules --------------------------
 
 
-async def coordinates_mentor(session: AsyncSession, who: Principal, mentor_id: str) -> bool:
-    """True when ``who`` coordinates an organisation the mentor belongs to."""
-    if not who.has(Role.COORDINATOR) or not who.orgs:
-        return False
-    return not who.orgs.isdisjoint(await people_repo.org_ids_of(session, mentor_id))
+def _needs_orgs(who: Principal, mentor_id: str) -> bool:
+    """Whether the policy's answers for ``who`` on this mentor's records depend on the
+    mentor's organisations (only for a coordinator looking at another mentor's)."""
+    return (
+        not who.is_admin
+        and who.person_id != mentor_id
+        and who.has(Role.COORDINATOR)
+        and bool(who.orgs)
+    )
 
 
-async def can_see(session: AsyncSession, who: Principal, mentor_id: str) -> bool:
-    """Admins see every activity, mentors their own, coordinators their mentors'."""
-    if who.is_admin or who.person_id == mentor_id:
-        return True
-    return await coordinates_mentor(session, who, mentor_id)
+async def mentors_orgs(
+    session: AsyncSession, who: Principal, mentor_ids: Iterable[str]
+) -> dict[str, frozenset[str]]:
+    """The facts of ``policy.sees_mentor_records`` / ``grades_mentor`` /
+    ``coordinates_mentor`` for ``who``: the organisations of the mentors whose answer
+    depends on them (one statement at most, none when no answer does)."""
+    wanted = {mentor for mentor in mentor_ids if _needs_orgs(who, mentor)}
+    if not wanted:
+        return {}
+    found = await repo.org_ids_of_mentors(session, wanted)
+    return {mentor: frozenset(orgs) for mentor, orgs in found.items()}
 
 
-def can_see_given(who: Principal, mentor_id: str, mentor_orgs: Collection[str]) -> bool:
-    """``can_see`` for a mentor whose organisations the caller has loaded already (batched
-    callers, e.g. a page of people's yearly summaries)."""
-    if who.is_admin or who.person_id == mentor_id:
-        return True
-    return who.has(Role.COORDINATOR) and not who.orgs.isdisjoint(mentor_orgs)
-
-
-async def may_decide(session: AsyncSession, who: Principal, mentor_id: str) -> bool:
-    """Confirm/reject: an admin, or a coordinator of the mentor's organisation who is not
-    the mentor themselves."""
-    if who.is_admin:
-        return True
-    return who.person_id != mentor_id and await coordinates_mentor(session, who, mentor_id)
+async def mentor_orgs(session: AsyncSession, who: Principal, mentor_id: str) -> frozenset[str]:
+    """``mentors_orgs`` of one mentor."""
+    return (await mentors_orgs(session, who, [mentor_id])).get(mentor_id, frozenset())
 
 
 async def require_mentor(session: AsyncSession, who: Principal, mentor_id: str) -> None:
@@ -161,7 +163,7 @@ async def require_mentor(session: AsyncSession, who: Principal, mentor_id: str) 
     if (
         mentor_id != who.person_id
         and not who.is_admin
-        and not await coordinates_mentor(session, who, mentor_id)
+        and not coordinates_mentor(who, await mentor_orgs(session, who, mentor_id))
     ):
         raise Forbidden(f"{mentor_id!r} is not a mentor of your organisations")
 

@@ -18,8 +18,8 @@ from app.auth import Principal
 from app.errors import BadRequest
 from app.repositories import activities as repo
 from app.repositories import people as people_repo
-from app.services.activity_rules import can_see
-from app.services.policy import hide_unless, require_peer_support_role
+from app.services.activity_rules import mentor_orgs
+from app.services.policy import hide_unless, require_peer_support_role, sees_mentor_records
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +87,8 @@ async def get_mentor_totals(
     who = require_peer_support_role(principal)
     if start > end:
         raise BadRequest("'from' must not lie after 'to'")
-    person = await people_repo.get_person(session, mentor_id)
-    hide_unless(person is not None and await can_see(session, who, mentor_id), "Mentor", mentor_id)
+    visible = await people_repo.person_exists(session, mentor_id) and sees_mentor_records(
+        who, mentor_id, await mentor_orgs(session, who, mentor_id)
+    )
+    hide_unless(visible, "Mentor", mentor_id)
     return await mentor_totals(session, mentor_id, start, end)

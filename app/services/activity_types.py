@@ -14,6 +14,7 @@ from app.auth import Principal, Role
 from app.errors import Conflict, FieldError, InvalidInput
 from app.models.activities import ActivityType
 from app.repositories import activities as repo
+from app.services.activity_reads import ActivityTypeRecord, activity_types_by_ids
 from app.services.policy import hide_unless, require_principal, require_role
 from app.timeutil import utcnow
 
@@ -37,19 +38,20 @@ async def _name_taken(session: AsyncSession, name: str, but: str | None = None) 
 
 async def list_types(
     session: AsyncSession, principal: Principal | None, *, include_inactive: bool = False
-) -> list[ActivityType]:
+) -> list[ActivityTypeRecord]:
     require_principal(principal)
-    return await repo.list_activity_types(session, include_inactive=include_inactive)
+    rows = await repo.list_activity_types(session, include_inactive=include_inactive)
+    return [ActivityTypeRecord.of(row) for row in rows]
 
 
 async def get_type(
     session: AsyncSession, principal: Principal | None, type_id: str
-) -> ActivityType:
-    require_principal(principal)
-    row = await repo.get_activity_type(session, type_id)
-    hide_unless(row is not None, "Activity type", type_id)
-    assert row is not None
-    return row
+) -> ActivityTypeRecord:
+    who = require_principal(principal)
+    (record,) = await activity_types_by_ids(session, who, [type_id])
+    hide_unless(record is not None, "Activity type", type_id)
+    assert record is not None
+    return record
 
 
 async def create_type(
@@ -60,7 +62,7 @@ async def create_type(
     name: str,
     description: str | None = None,
     active: bool = True,
-) -> ActivityType:
+) -> ActivityTypeRecord:
     require_role(principal, Role.ADMIN)
     errors: list[FieldError] = []
     if not TYPE_ID.match(type_id):
@@ -75,7 +77,7 @@ async def create_type(
     row = ActivityType(id=type_id, name=name.strip(), description=description, active=active)
     session.add(row)
     await session.flush()
-    return row
+    return ActivityTypeRecord.of(row)
 
 
 async def update_type(
@@ -86,9 +88,11 @@ async def update_type(
     name: str | None = None,
     description: str | object | None = UNSET,
     active: bool | None = None,
-) -> ActivityType:
+) -> ActivityTypeRecord:
     require_role(principal, Role.ADMIN)
-    row = await get_type(session, principal, type_id)
+    row = await repo.get_activity_type(session, type_id)
+    hide_unless(row is not None, "Activity type", type_id)
+    assert row is not None
     errors: list[FieldError] = []
     _check(errors, name, description)
     InvalidInput.raise_if_any(errors)
@@ -101,7 +105,7 @@ async def update_type(
         row.active = active
     row.updated_at = utcnow()
     await session.flush()
-    return row
+    return ActivityTypeRecord.of(row)
 
 
 async def require_usable_type(session: AsyncSession, field: str, type_id: str) -> ActivityType:

@@ -131,6 +131,37 @@ def shares_org_of(scope: FullPeopleScope, org_ids: Iterable[str]) -> bool:
 # Predicates of the activities domain follow.
 
 
+@dataclass(frozen=True, slots=True)
+class ActivityScope:
+    """Whose activities a caller may list: the activities of ``mentor_ids`` and of the
+    members of ``org_ids``; ``None`` on both sides means every mentor's (admins)."""
+
+    mentor_ids: frozenset[str] | None
+    org_ids: frozenset[str] | None
+
+
+def activity_scope(principal: Principal) -> ActivityScope:
+    """The activities lists (REST, GraphQL roots and hubs) show admins every activity,
+    coordinators their own and their organisations' mentors', anyone else their own:
+    ``sees_mentor_records`` for a whole list."""
+    if principal.is_admin:
+        return ActivityScope(mentor_ids=None, org_ids=None)
+    mentors = frozenset({principal.person_id})
+    if principal.has(Role.COORDINATOR):
+        return ActivityScope(mentor_ids=mentors, org_ids=principal.orgs)
+    return ActivityScope(mentor_ids=mentors, org_ids=None)
+
+
+def hears_activity_event(
+    principal: Principal, mentor_id: str | None, org_ids: Iterable[str]
+) -> bool:
+    """Does an activity event reach the caller? Those who see the mentor's records, with
+    the mentor's organisations ``org_ids`` as they were when the event happened."""
+    if principal.is_admin or principal.person_id == mentor_id:
+        return True
+    return coordinates_mentor(principal, org_ids)
+
+
 # --- milestones ----------------------------------------------------------------------------
 # Predicates of the milestones domain follow.
 
