@@ -116,7 +116,7 @@ async def test_a_failing_nested_field_is_masked_too(
     async def explode(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError(SECRET)
 
-    monkeypatch.setattr(people_repo, "people_by_ids", explode)
+    monkeypatch.setattr(people_repo, "person_rows", explode)
     body = await gql(
         client, '{ assignment(id: "asgn_001") { legacyId mentor { name } } }', headers=auth.admin
     )
