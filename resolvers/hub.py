@@ -14,22 +14,20 @@ from app.errors import BadRequest
 from app.models.editorial import EditorialAssignment, EditorialLock
 from app.models.mentoring import Assignment, Notification
 from app.models.milestones import Milestone, MilestoneStatus
-from app.models.people import Person
 from app.pagination import Paged
 from app.repositories import editorial as editorial_repo
 from app.repositories import editorial_locks as locks_repo
 from app.repositories import mentoring as mentoring_repo
 from app.repositories import milestones as milestones_repo
-from app.repositories import people as people_repo
 from app.repositories.grouped import OwnedPage
 from app.repositories.mentoring import AssignmentList, Filters, NotificationList, OverdueKey
 from app.services import editorial as editorial_service
 from app.services import followups
 from app.services import milestones as milestones_service
-from app.services import people as people_service
 from app.services.editorial_acl import Action, allowed
 from app.services.mentoring_rules import scope_of
 from app.services.milestone_rules import check_period
+from app.services.people_reads import MembersPage, PeopleList, PersonRecord, members_pages
 from app.timeutil import parse_date_or_datetime
 from resolvers.context import Context
 
@@ -132,11 +130,10 @@ async def org_people(
     *,
     search: str | None,
     role: str | None,
-) -> Paged[Person]:
+) -> Paged[PersonRecord]:
     """The organisation's members the caller may see (``people(orgId: ...)``), by name."""
-    spec = people_repo.PeopleList(people_service.people_scope(ctx.who), search or None, role)
-    key = OwnedPage(org_id, spec, ctx.page(first, after))
-    return await ctx.loaders.get(people_repo.people_pages).load(key)
+    key = MembersPage(org_id, PeopleList(search or None, role), ctx.page(first, after))
+    return await ctx.loaders.get(members_pages).load(key)
 
 
 async def org_assignments(

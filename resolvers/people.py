@@ -1,34 +1,28 @@
-"""Resolvers for the people directory: decode arguments, call the service, return rows."""
+"""Resolvers for the people directory: decode arguments, call the service, return records."""
 
 from __future__ import annotations
 
 from app.events import Event
-from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged
-from app.repositories import people as repo
 from app.services import people as service
 from app.services import people_reads as reads
 from app.services.people_reads import MembershipRecord, OrgRecord, PersonRecord
 from resolvers.context import Context
 
 
-async def me(ctx: Context) -> Person:
+async def me(ctx: Context) -> PersonRecord:
     async with ctx.read() as session:
         return await service.get_person(session, ctx.who, ctx.who.person_id)
 
 
-async def person(ctx: Context, person_id: str) -> Person:
+async def person(ctx: Context, person_id: str) -> PersonRecord:
     async with ctx.read() as session:
         return await service.get_person(session, ctx.who, person_id)
 
 
 async def visible_person(ctx: Context, person_id: str) -> PersonRecord | None:
-    """The person if the caller may see them, else ``None`` (for ``node(id)``)."""
-    async with ctx.read() as session:
-        found = await repo.get_person(session, person_id)
-        if found is None or not await service.can_see_person(session, ctx.who, person_id):
-            return None
-        return PersonRecord.of(found)
+    """The person if the caller may open them, else ``None`` (for ``node(id)``)."""
+    return await ctx.loaders.get(reads.people_in_full).load(person_id)
 
 
 async def people(
@@ -39,7 +33,7 @@ async def people(
     org_id: str | None,
     search: str | None,
     role: str | None,
-) -> Paged[Person]:
+) -> Paged[PersonRecord]:
     page = ctx.page(first, after)
     async with ctx.read() as session:
         return await service.list_people(
@@ -47,13 +41,13 @@ async def people(
         )
 
 
-async def organisations(ctx: Context, first: int | None, after: str | None) -> Paged[Organisation]:
+async def organisations(ctx: Context, first: int | None, after: str | None) -> Paged[OrgRecord]:
     page = ctx.page(first, after)
     async with ctx.read() as session:
         return await service.list_orgs(session, ctx.who, page)
 
 
-async def organisation(ctx: Context, org_id: str) -> Organisation:
+async def organisation(ctx: Context, org_id: str) -> OrgRecord:
     async with ctx.read() as session:
         return await service.get_org(session, ctx.who, org_id)
 
@@ -73,11 +67,8 @@ async def person_by_id(ctx: Context, person_id: str) -> PersonRecord | None:
 
 
 async def visible_org(ctx: Context, org_id: str) -> OrgRecord | None:
-    """The organisation if the caller may see it, else ``None`` (for ``node(id)``)."""
-    who = ctx.who
-    if not (who.is_admin or org_id in who.orgs):
-        return None
-    return await org_by_id(ctx, org_id)
+    """The organisation if the caller may open it, else ``None`` (for ``node(id)``)."""
+    return await ctx.loaders.get(reads.orgs_seen_by_ids).load(org_id)
 
 
 def _person_event(ctx: Context, kind: str, person_id: str) -> None:
@@ -86,7 +77,7 @@ def _person_event(ctx: Context, kind: str, person_id: str) -> None:
 
 async def create_person(
     ctx: Context, person_id: str, name: str, *, email: str | None, roles: list[str]
-) -> Person:
+) -> PersonRecord:
     async with ctx.write() as session:
         row = await service.create_person(
             session, ctx.who, person_id=person_id, name=name, email=email, roles=roles
@@ -102,7 +93,7 @@ async def update_person(
     name: str | None,
     email: str | object | None,
     roles: list[str] | None,
-) -> Person:
+) -> PersonRecord:
     async with ctx.write() as session:
         row = await service.update_person(
             session, ctx.who, person_id, name=name, email=email, roles=roles
@@ -124,7 +115,7 @@ async def create_org(
     *,
     reminder_days: int | None,
     escalation_days: int | None,
-) -> Organisation:
+) -> OrgRecord:
     async with ctx.write() as session:
         return await service.create_org(
             session,
@@ -143,7 +134,7 @@ async def update_org(
     name: str | None,
     reminder_days: int | None,
     escalation_days: int | None,
-) -> Organisation:
+) -> OrgRecord:
     async with ctx.write() as session:
         return await service.update_org(
             session,
@@ -155,7 +146,7 @@ async def update_org(
         )
 
 
-async def add_membership(ctx: Context, person_id: str, org_id: str, role: str) -> Membership:
+async def add_membership(ctx: Context, person_id: str, org_id: str, role: str) -> MembershipRecord:
     async with ctx.write() as session:
         return await service.add_membership(session, ctx.who, person_id, org_id, role)
 

@@ -32,7 +32,7 @@ from schema.limits import Limits, QueryLimits, parse_document
 from schema.mentoring_roots import MentoringMutation, MentoringQuery, MentoringSubscription
 from schema.milestones_roots import MilestoneMutation, MilestoneQuery, MilestoneSubscription
 from schema.observe import OperationMetrics
-from schema.people_types import PeopleMutation, PeopleQuery, PeopleSubscription
+from schema.people_roots import PeopleMutation, PeopleQuery, PeopleSubscription
 from schema.persisted import AllowListOnly, load_allowlist
 from schema.scalars import SCALAR_MAP
 from schema.text import SafeText, state_bounds

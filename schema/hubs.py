@@ -307,7 +307,7 @@ class OrganisationHub:
         paged = await hub.org_people(
             info.context, self.legacy_id, first, after, search=search, role=role
         )
-        return Connection.of(paged, Person.from_row)
+        return Connection.of(paged, Person.from_record)
 
     @strawberry.field(
         description="The organisation's assignments the caller may see (as `assignments`), "

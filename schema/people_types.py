@@ -1,21 +1,18 @@
-"""GraphQL types and root fields of the people directory."""
+"""GraphQL types of the people directory: people, organisations, memberships, changes, and
+the inputs of its mutations (the root fields are in ``schema/people_roots.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
-from app.auth import Principal
-from app.events import Event
-from app.models import people as models
 from app.services import people as service
 from app.services.people_reads import MembershipRecord, OrgRecord, PersonRecord
 from resolvers import people as resolve
 from resolvers.context import Info
-from schema.base import After, Connection, First, Node, register_node, to_global_id
+from schema.base import Node, to_global_id
 from schema.hubs import OrganisationHub, PersonHub
 from schema.text import bounded
 
@@ -56,8 +53,9 @@ class Person(Node, PersonHub):
         )
 
     @classmethod
-    def from_row(cls, row: models.Person) -> Person:
-        """A person the caller may see in full (a root field's, a write's answer)."""
+    def from_row(cls, row: Any) -> Person:
+        """A person row the caller may see in full (another domain's ORM view of a person,
+        until that domain reads people through ``people_reads``)."""
         return cls.from_record(PersonRecord.of(row))
 
     @classmethod
@@ -87,7 +85,7 @@ class Organisation(Node, OrganisationHub):
     created_at: datetime = strawberry.field(description="When the organisation was added.")
 
     @classmethod
-    def from_row(cls, row: models.Organisation | OrgRecord, info: Info) -> Organisation:
+    def from_row(cls, row: OrgRecord, info: Info) -> Organisation:
         limits = service.thresholds_for(row, info.context.settings)
         return cls(
             id=to_global_id("Organisation", row.id),
@@ -105,7 +103,7 @@ class Membership:
     role: str = strawberry.field(description="The role the person holds there.")
 
     @classmethod
-    def from_row(cls, row: models.Membership | MembershipRecord) -> Membership:
+    def from_row(cls, row: MembershipRecord) -> Membership:
         return cls(org_id=row.org_id, role=row.role)
 
     @strawberry.field(description="The organisation.")
@@ -116,12 +114,6 @@ class Membership:
 
 _REMINDER_HELP = "Days without contact before the mentor is reminded, 1-365 (null: default)."
 _ESCALATION_HELP = "Days before the coordinator is alerted, 1-365, not below the reminder."
-PersonId = Annotated[str, strawberry.argument(description="A directory id, e.g. `user_042`.")]
-OrgId = Annotated[str, strawberry.argument(description="An organisation's id, e.g. `org_03`.")]
-
-
-def _input(description: str) -> Any:
-    return strawberry.argument(description=description)
 
 
 @strawberry.input(description="A new person in the directory.")
@@ -163,161 +155,6 @@ class UpdateOrganisationInput:
     name: str | None = strawberry.field(default=None, description="A new display name.")
     reminder_days: int | None = strawberry.field(default=None, description=_REMINDER_HELP)
     escalation_days: int | None = strawberry.field(default=None, description=_ESCALATION_HELP)
-
-
-async def _person_node(info: Info, key: str) -> Person | None:
-    return Person.from_optional(await resolve.visible_person(info.context, key))
-
-
-async def _org_node(info: Info, key: str) -> Organisation | None:
-    row = await resolve.visible_org(info.context, key)
-    return None if row is None else Organisation.from_row(row, info)
-
-
-register_node("Person", _person_node)
-register_node("Organisation", _org_node)
-
-
-@strawberry.type
-class PeopleQuery:
-    @strawberry.field(description="The person the token belongs to.")
-    async def me(self, info: Info) -> Person:
-        return Person.from_row(await resolve.me(info.context))
-
-    @strawberry.field(description="One person by their directory id.")
-    async def person(self, info: Info, id: PersonId) -> Person:
-        return Person.from_row(await resolve.person(info.context, id))
-
-    @strawberry.field(description="People the caller may see, by name.")
-    async def people(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        org_id: Annotated[
-            str | None, strawberry.argument(description="Only members of this organisation.")
-        ] = None,
-        search: Annotated[str | None, strawberry.argument(description="Part of the name.")] = None,
-        role: Annotated[
-            str | None, strawberry.argument(description="Only people with this directory role.")
-        ] = None,
-    ) -> Connection[Person]:
-        paged = await resolve.people(
-            info.context, first, after, org_id=org_id, search=search, role=role
-        )
-        return Connection.of(paged, Person.from_row)
-
-    @strawberry.field(description="One organisation by id.")
-    async def organisation(self, info: Info, id: OrgId) -> Organisation:
-        return Organisation.from_row(await resolve.organisation(info.context, id), info)
-
-    @strawberry.field(description="Organisations the caller belongs to (all, for admins).")
-    async def organisations(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Connection[Organisation]:
-        paged = await resolve.organisations(info.context, first, after)
-        return Connection.of(paged, lambda row: Organisation.from_row(row, info))
-
-
-@strawberry.type
-class PeopleMutation:
-    @strawberry.mutation(description="Add a person to the directory (admin).")
-    async def create_person(
-        self, info: Info, input: Annotated[CreatePersonInput, _input("The new person.")]
-    ) -> Person:
-        row = await resolve.create_person(
-            info.context, input.id, input.name, email=input.email, roles=input.roles
-        )
-        return Person.from_row(row)
-
-    @strawberry.mutation(description="Change a person (admin; a person may rename themselves).")
-    async def update_person(
-        self,
-        info: Info,
-        id: PersonId,
-        input: Annotated[UpdatePersonInput, _input("The changes.")],
-    ) -> Person:
-        row = await resolve.update_person(
-            info.context,
-            id,
-            name=input.name,
-            email=service.UNSET if input.email is strawberry.UNSET else input.email,
-            roles=input.roles,
-        )
-        return Person.from_row(row)
-
-    @strawberry.mutation(
-        description="Remove a person from the directory (admin; kept as a tombstone)."
-    )
-    async def delete_person(self, info: Info, id: PersonId) -> bool:
-        await resolve.delete_person(info.context, id)
-        return True
-
-    @strawberry.mutation(description="Add an organisation (admin).")
-    async def create_organisation(
-        self, info: Info, input: Annotated[CreateOrganisationInput, _input("The organisation.")]
-    ) -> Organisation:
-        row = await resolve.create_org(
-            info.context,
-            input.id,
-            input.name,
-            reminder_days=input.reminder_days,
-            escalation_days=input.escalation_days,
-        )
-        return Organisation.from_row(row, info)
-
-    @strawberry.mutation(
-        description="Change an organisation (admin; its coordinators may set its thresholds)."
-    )
-    async def update_organisation(
-        self,
-        info: Info,
-        id: OrgId,
-        input: Annotated[UpdateOrganisationInput, _input("The changes.")],
-    ) -> Organisation:
-        row = await resolve.update_org(
-            info.context,
-            id,
-            name=input.name,
-            reminder_days=input.reminder_days,
-            escalation_days=input.escalation_days,
-        )
-        return Organisation.from_row(row, info)
-
-    @strawberry.mutation(description="Put a person in an organisation with a role (admin).")
-    async def add_membership(
-        self,
-        info: Info,
-        person_id: PersonId,
-        org_id: OrgId,
-        role: Annotated[str, _input("The role held there (e.g. coordinator).")] = "member",
-    ) -> Membership:
-        return Membership.from_row(
-            await resolve.add_membership(info.context, person_id, org_id, role)
-        )
-
-    @strawberry.mutation(description="Take a person out of an organisation (admin).")
-    async def remove_membership(self, info: Info, person_id: PersonId, org_id: OrgId) -> bool:
-        await resolve.remove_membership(info.context, person_id, org_id)
-        return True
-
-
-def _may_see(principal: Principal, event: Event) -> bool:
-    return principal.is_admin or event.key == principal.person_id
-
-
-@strawberry.type
-class PeopleSubscription:
-    @strawberry.subscription(
-        description="Directory changes the caller may see (admins: everyone; others: themselves)."
-    )
-    async def person_changed(self, info: Info) -> AsyncGenerator[PersonChange, None]:
-        who = info.context.who
-        async with info.context.events.subscribe("person") as queue:
-            while True:
-                event = await queue.get()
-                if _may_see(who, event):
-                    yield PersonChange(kind=event.kind, person_id=event.key)
 
 
 @strawberry.type(description="A change in the people directory.")

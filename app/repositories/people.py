@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -15,15 +14,37 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    func,
     or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Bundle
 
 from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged, PageRequest
-from app.repositories.common import by_key, fetch_page
+from app.repositories.common import by_key
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
+
+RowSelect = Select[*tuple[Any, ...]]
+"""A statement of several columns (Core rows)."""
+
+# The columns of the read model's records (app/services/people_reads.py).
+PERSON_COLUMNS = (
+    Person.id,
+    Person.name,
+    Person.email,
+    Person.roles,
+    Person.created_at,
+    Person.updated_at,
+)
+ORG_COLUMNS = (
+    Organisation.id,
+    Organisation.name,
+    Organisation.reminder_days,
+    Organisation.escalation_days,
+    Organisation.created_at,
+)
 
 # Prebuilt hot-path statements (app/repositories/common.py).
 _LIVE_PERSON = select(Person).where(Person.id == bindparam("id"), Person.deleted_at.is_(None))
@@ -70,8 +91,11 @@ def people_query(
     only: str | None = None,
     search: str | None = None,
     role: str | None = None,
-) -> Select[Person]:
-    query = select(Person).where(Person.deleted_at.is_(None)).order_by(*PERSON_ORDER)
+) -> RowSelect:
+    """The live people (their ``PERSON_COLUMNS``) matching the filters, by name."""
+    query: RowSelect = (
+        select(*PERSON_COLUMNS).where(Person.deleted_at.is_(None)).order_by(*PERSON_ORDER)
+    )
     if org_ids is not None:
         query = query.where(
             Person.id.in_(select(Membership.person_id).where(Membership.org_id.in_(list(org_ids))))
@@ -87,10 +111,11 @@ def people_query(
     return query
 
 
-async def list_people(
-    session: AsyncSession, query: Select[Person], page: PageRequest
-) -> Paged[Person]:
-    return await fetch_page(session, query, page)
+async def row_page(session: AsyncSession, query: RowSelect, page: PageRequest) -> Paged[Any]:
+    """One page of Core rows of ``query`` and the total count of the (unpaged) query."""
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = (await session.execute(query.offset(page.offset).limit(page.limit))).all()
+    return Paged(list(rows), int(total or 0), page)
 
 
 async def get_org(session: AsyncSession, org_id: str) -> Organisation | None:
@@ -108,17 +133,18 @@ async def orgs_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Organis
     return by_key(rows, "id", ids)
 
 
-async def list_orgs(
+async def org_row_page(
     session: AsyncSession, page: PageRequest, *, only: Collection[str] | None = None
-) -> Paged[Organisation]:
-    query = (
-        select(Organisation)
+) -> Paged[Any]:
+    """A page of live organisations (their ``ORG_COLUMNS``; ``only`` these ids), by name."""
+    query: RowSelect = (
+        select(*ORG_COLUMNS)
         .where(Organisation.deleted_at.is_(None))
         .order_by(Organisation.name, Organisation.id)
     )
     if only is not None:
         query = query.where(Organisation.id.in_(list(only)))
-    return await fetch_page(session, query, page)
+    return await row_page(session, query, page)
 
 
 _MEMBERSHIPS = (
@@ -156,57 +182,41 @@ async def remove_membership(session: AsyncSession, person_id: str, org_id: str) 
 
 # --- hub fields: many organisations' people in one statement ------------------------------
 
-
-@dataclass(frozen=True, slots=True)
-class PeopleScope:
-    """Whom a caller may list: members of ``org_ids`` (``None``: of any organisation), or
-    only the person ``only``."""
-
-    org_ids: frozenset[str] | None = None
-    only: str | None = None
+PeopleFilters = tuple[str | None, str | None]
+"""A hub list's filters: ``(search, role)``."""
 
 
-@dataclass(frozen=True, slots=True)
-class PeopleList:
-    """A hub list: an organisation's members the caller may see, filtered."""
-
-    scope: PeopleScope
-    search: str | None = None
-    role: str | None = None
-
-
-def _people_shape(spec: PeopleList) -> ListShape:
-    query = people_query(only=spec.scope.only, search=spec.search, role=spec.role).join(
+def _people_shape(
+    filters: PeopleFilters, org_ids: Collection[str] | None, only: str | None
+) -> ListShape:
+    search, role = filters
+    query = people_query(only=only, search=search, role=role).join(
         Membership, Membership.person_id == Person.id
     )
-    if spec.scope.org_ids is not None:
-        query = query.where(Membership.org_id.in_(sorted(spec.scope.org_ids)))
+    if org_ids is not None:
+        query = query.where(Membership.org_id.in_(sorted(org_ids)))
     return ListShape(
         query=query,
         owner=Membership.org_id,
         order_by=PERSON_ORDER,
         row_id=Person.id,
-        load=select(Person),
+        load=select(Bundle("person", *PERSON_COLUMNS)),
     )
 
 
-async def people_pages(
-    session: AsyncSession, keys: Sequence[OwnedPage[PeopleList]]
-) -> list[Paged[Person]]:
-    """Batch loader: each organisation's page of members, by name."""
-    return await load_pages(session, keys, _people_shape)
+async def member_row_pages(
+    session: AsyncSession,
+    keys: Sequence[OwnedPage[PeopleFilters]],
+    *,
+    org_ids: Collection[str] | None,
+    only: str | None,
+) -> list[Paged[Any]]:
+    """Each organisation's page of members (Core rows of ``PERSON_COLUMNS``), by name,
+    among the members of ``org_ids`` (``None``: of any organisation) or only ``only``."""
+    return await load_pages(session, keys, lambda f: _people_shape(f, org_ids, only))
 
 
 # --- the read model's statements (app/services/people_reads.py) ----------------------------
-
-PERSON_COLUMNS = (
-    Person.id,
-    Person.name,
-    Person.email,
-    Person.roles,
-    Person.created_at,
-    Person.updated_at,
-)
 
 
 def _sees_in_full() -> ColumnElement[bool]:
@@ -241,13 +251,6 @@ async def person_rows(
     return (await session.execute(_PEOPLE_ROWS, params)).all()
 
 
-ORG_COLUMNS = (
-    Organisation.id,
-    Organisation.name,
-    Organisation.reminder_days,
-    Organisation.escalation_days,
-    Organisation.created_at,
-)
 _ORG_ROWS = select(*ORG_COLUMNS).where(
     Organisation.id.in_(bindparam("ids", expanding=True)), Organisation.deleted_at.is_(None)
 )

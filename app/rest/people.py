@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.ids import EXTERNAL_ID, MAX_ID_LENGTH
-from app.models.people import Organisation, Person
 from app.rest.http import json_pattern, text
 from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import people as service
+from app.services.people_reads import OrgRecord, PersonRecord
 from app.timeutil import format_datetime
 
 
@@ -49,18 +49,20 @@ class OrganisationOut(BaseModel):
     created_at: str
 
 
-def person_json(row: Person) -> dict[str, Any]:
+def person_json(row: PersonRecord) -> dict[str, Any]:
+    """A person the caller sees in full: the REST door answers no directory cards (a person
+    the caller may not open is a 404)."""
     return {
         "id": row.id,
         "name": row.name,
         "email": row.email,
-        "roles": list(row.roles),
+        "roles": list(row.roles or ()),
         "created_at": format_datetime(row.created_at),
         "updated_at": format_datetime(row.updated_at),
     }
 
 
-def org_json(row: Organisation, call: Call) -> dict[str, Any]:
+def org_json(row: OrgRecord, call: Call) -> dict[str, Any]:
     limits = service.thresholds_for(row, call.settings)
     return {
         "id": row.id,

@@ -1,8 +1,10 @@
-"""People, organisations and memberships: validation and who may see or change what.
+"""People, organisations and memberships: the directory's use cases.
 
-Visibility: admins see everyone; a coordinator sees the people of their organisations;
-everyone sees themselves. Only admins create or delete people and organisations; a
-coordinator may set the follow-up thresholds of their own organisations.
+Every use case answers records of the read model (``app/services/people_reads.py``), never
+ORM objects. Who may see or change what is decided by the people rules of
+``app/services/policy.py``: admins see everyone; a coordinator sees the people of their
+organisations; everyone sees themselves. Only admins create or delete people and
+organisations; a coordinator may set the follow-up thresholds of their own organisations.
 """
 
 from __future__ import annotations
@@ -19,7 +21,18 @@ from app.ids import EXTERNAL_ID_RULE, is_valid_external_id
 from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged, PageRequest
 from app.repositories import people as repo
-from app.services.policy import coordinates, hide_unless, require_principal, require_role
+from app.services import people_reads as reads
+from app.services.people_reads import MembershipRecord, OrgRecord, PeopleList, PersonRecord
+from app.services.policy import (
+    changes_organisation,
+    changes_person,
+    full_people_scope,
+    hide_unless,
+    require_principal,
+    require_role,
+    sees_organisation,
+    sees_person_in_full,
+)
 from app.settings import Settings
 from app.timeutil import utcnow
 
@@ -69,31 +82,34 @@ def _check_person_fields(
 
 
 async def can_see_person(session: AsyncSession, principal: Principal, person_id: str) -> bool:
-    if principal.is_admin or principal.person_id == person_id:
+    """``policy.sees_person_in_full`` for a person whose organisations are loaded here
+    (whether the person exists is not asked)."""
+    if sees_person_in_full(principal, person_id, ()):
         return True
-    if principal.has(Role.COORDINATOR):
-        return not principal.orgs.isdisjoint(await repo.org_ids_of(session, person_id))
-    return False
+    if not full_people_scope(principal).org_ids:
+        return False  # no organisation of the person could let the caller see them
+    return sees_person_in_full(principal, person_id, await repo.org_ids_of(session, person_id))
 
 
-async def get_person(session: AsyncSession, principal: Principal | None, person_id: str) -> Person:
+async def get_person(
+    session: AsyncSession, principal: Principal | None, person_id: str
+) -> PersonRecord:
+    """The person in full, or 404 when they do not exist or the caller may not open them."""
     who = require_principal(principal)
+    person = await reads.person_in_full(session, who, person_id)
+    hide_unless(person is not None, "Person", person_id)
+    assert person is not None
+    return person
+
+
+async def _visible_person(session: AsyncSession, who: Principal, person_id: str) -> Person:
+    """The person to change, or 404 as ``get_person`` answers."""
     person = await repo.get_person(session, person_id)
     hide_unless(
         person is not None and await can_see_person(session, who, person_id), "Person", person_id
     )
     assert person is not None
     return person
-
-
-def people_scope(who: Principal) -> repo.PeopleScope:
-    """Whom a caller may list: admins everyone, coordinators the members of their
-    organisations, everyone else only themselves."""
-    if who.is_admin:
-        return repo.PeopleScope()
-    if who.has(Role.COORDINATOR):
-        return repo.PeopleScope(org_ids=who.orgs)
-    return repo.PeopleScope(only=who.person_id)
 
 
 async def list_people(
@@ -104,16 +120,12 @@ async def list_people(
     org_id: str | None = None,
     search: str | None = None,
     role: str | None = None,
-) -> Paged[Person]:
+) -> Paged[PersonRecord]:
+    """The people the caller may list (``policy.listed_people``), by name."""
     who = require_principal(principal)
     if role is not None and role not in PERSON_ROLES:
         raise BadRequest(f"'role' must be one of {', '.join(sorted(PERSON_ROLES))}")
-    scope = people_scope(who)
-    org_ids: set[str] | None = {org_id} if org_id else None
-    if scope.org_ids is not None:
-        org_ids = (org_ids or set(scope.org_ids)) & set(scope.org_ids)
-    query = repo.people_query(org_ids=org_ids, only=scope.only, search=search, role=role)
-    return await repo.list_people(session, query, page)
+    return await reads.people_page(session, who, PeopleList(search, role), page, org_id=org_id)
 
 
 async def create_person(
@@ -124,7 +136,7 @@ async def create_person(
     name: str,
     email: str | None = None,
     roles: list[str] | None = None,
-) -> Person:
+) -> PersonRecord:
     require_role(principal, Role.ADMIN)
     errors: list[FieldError] = []
     if not is_valid_external_id(person_id):
@@ -137,7 +149,7 @@ async def create_person(
     person = Person(id=person_id, name=name.strip(), email=email, roles=sorted(set(roles or [])))
     session.add(person)
     await session.flush()
-    return person
+    return PersonRecord.of(person)
 
 
 async def update_person(
@@ -148,10 +160,10 @@ async def update_person(
     name: str | None = None,
     email: str | object | None = UNSET,
     roles: list[str] | None = None,
-) -> Person:
+) -> PersonRecord:
     who = require_principal(principal)
-    person = await get_person(session, who, person_id)
-    if not who.is_admin and not (who.person_id == person_id and roles is None):
+    person = await _visible_person(session, who, person_id)
+    if not changes_person(who, person_id, roles=roles is not None):
         require_role(who, Role.ADMIN)
     errors: list[FieldError] = []
     _check_person_fields(errors, name, email if isinstance(email, str) else None, roles)
@@ -164,7 +176,7 @@ async def update_person(
         person.roles = sorted(set(roles))
     person.updated_at = utcnow()
     await session.flush()
-    return person
+    return PersonRecord.of(person)
 
 
 async def delete_person(session: AsyncSession, principal: Principal | None, person_id: str) -> None:
@@ -176,19 +188,21 @@ async def delete_person(session: AsyncSession, principal: Principal | None, pers
     await session.flush()
 
 
-async def get_org(session: AsyncSession, principal: Principal | None, org_id: str) -> Organisation:
+async def get_org(session: AsyncSession, principal: Principal | None, org_id: str) -> OrgRecord:
+    """The organisation, or 404 when it does not exist or the caller may not open it
+    (``policy.sees_organisation``)."""
     who = require_principal(principal)
-    org = await repo.get_org(session, org_id)
-    hide_unless(org is not None and (who.is_admin or org_id in who.orgs), "Organisation", org_id)
+    org = (await reads.orgs_seen_by_ids(session, who, [org_id]))[0]
+    hide_unless(org is not None, "Organisation", org_id)
     assert org is not None
     return org
 
 
 async def list_orgs(
     session: AsyncSession, principal: Principal | None, page: PageRequest
-) -> Paged[Organisation]:
-    who = require_principal(principal)
-    return await repo.list_orgs(session, page, only=None if who.is_admin else who.orgs)
+) -> Paged[OrgRecord]:
+    """The organisations the caller may open, by name."""
+    return await reads.orgs_page(session, require_principal(principal), page)
 
 
 def _check_thresholds(reminder: int | None, escalation: int | None) -> None:
@@ -209,7 +223,7 @@ async def create_org(
     name: str,
     reminder_days: int | None = None,
     escalation_days: int | None = None,
-) -> Organisation:
+) -> OrgRecord:
     require_role(principal, Role.ADMIN)
     errors: list[FieldError] = []
     if not is_valid_external_id(org_id):
@@ -224,7 +238,7 @@ async def create_org(
     )
     session.add(org)
     await session.flush()
-    return org
+    return OrgRecord.of(org)
 
 
 async def update_org(
@@ -235,10 +249,12 @@ async def update_org(
     name: str | None = None,
     reminder_days: int | None = None,
     escalation_days: int | None = None,
-) -> Organisation:
+) -> OrgRecord:
     who = require_principal(principal)
-    org = await get_org(session, who, org_id)
-    if not who.is_admin and (name is not None or not coordinates(who, org_id)):
+    org = await repo.get_org(session, org_id)
+    hide_unless(org is not None and sees_organisation(who, org_id), "Organisation", org_id)
+    assert org is not None
+    if not changes_organisation(who, org_id, renames=name is not None):
         require_role(who, Role.ADMIN)
     errors: list[FieldError] = []
     _check_text(errors, "name", name, 200)
@@ -255,12 +271,12 @@ async def update_org(
         org.escalation_days = escalation_days
     org.updated_at = utcnow()
     await session.flush()
-    return org
+    return OrgRecord.of(org)
 
 
 async def add_membership(
     session: AsyncSession, principal: Principal | None, person_id: str, org_id: str, role: str
-) -> Membership:
+) -> MembershipRecord:
     require_role(principal, Role.ADMIN)
     if role not in PERSON_ROLES and role != "member":
         raise InvalidInput.field("role", f"unknown role {role!r}")
@@ -275,7 +291,7 @@ async def add_membership(
     else:
         membership.role = role
     await session.flush()
-    return membership
+    return MembershipRecord.of(membership)
 
 
 async def remove_membership(
@@ -298,11 +314,11 @@ async def require_people(session: AsyncSession, fields: dict[str, str | None]) -
     InvalidInput.raise_if_any(errors)
 
 
-async def require_org(session: AsyncSession, field: str, org_id: str | None) -> Organisation | None:
+async def require_org(session: AsyncSession, field: str, org_id: str | None) -> OrgRecord | None:
     """The organisation, or 422 naming ``field`` when it does not exist (``None`` passes)."""
     if org_id is None:
         return None
-    org = await repo.get_org(session, org_id)
-    if org is None:
+    rows = await repo.org_rows(session, [org_id])
+    if not rows:
         raise InvalidInput.field(field, f"unknown organisation {org_id!r}")
-    return org
+    return OrgRecord.of(rows[0])

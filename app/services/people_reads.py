@@ -6,6 +6,13 @@ organisation the person belongs to (``policy.sees_person_in_full``). Anyone else
 reaches a person through a record they may see (a peer mentor's mentee and coordinator,
 an activity's mentor, an editorial item's users) sees only the **directory card**: the id
 and the name, as the REST shim's ``mentee_name`` does (docs/decisions.md).
+
+Readers: ``people_by_ids`` (relations: in full or a card), ``people_in_full`` (``node(id)``
+and the person's own route: ``None`` for a card), ``orgs_by_ids`` (relations),
+``orgs_seen_by_ids`` (``node(id)``, the organisation's own route), ``memberships_of_people``;
+pages: ``people_page`` (``people``, ``/api/v1/people``), ``members_pages`` (an
+organisation's ``people``), ``orgs_page``. Lists apply ``policy.listed_people`` and
+``policy.listed_organisations``; every record leaves as a frozen record, never an ORM object.
 """
 
 from __future__ import annotations
@@ -19,8 +26,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
+from app.pagination import Paged, PageRequest
 from app.repositories import people as repo
-from app.services.policy import full_people_scope
+from app.repositories.grouped import OwnedPage
+from app.services.policy import (
+    full_people_scope,
+    listed_organisations,
+    listed_people,
+    sees_organisation,
+)
 from app.services.reading import batch_reader
 
 
@@ -128,3 +142,90 @@ async def memberships_of_people(
     for row in await repo.membership_rows(session, [p for p in person_ids if p in full]):
         grouped[row.person_id].append(MembershipRecord.of(row))
     return [grouped.get(p, []) if p in full else None for p in person_ids]
+
+
+@batch_reader
+async def people_in_full(
+    session: AsyncSession, who: Principal, ids: Sequence[str]
+) -> list[PersonRecord | None]:
+    """People ``who`` may open (``node(id)``): ``None`` for a person seen only as a card."""
+    return [
+        record if record is not None and record.full else None
+        for record in await people_by_ids(session, who, ids)
+    ]
+
+
+async def person_in_full(
+    session: AsyncSession, who: Principal, person_id: str
+) -> PersonRecord | None:
+    """One person as ``people_in_full`` answers (a root field's, a REST route's)."""
+    return (await people_in_full(session, who, [person_id]))[0]
+
+
+@batch_reader
+async def orgs_seen_by_ids(
+    session: AsyncSession, who: Principal, ids: Sequence[str]
+) -> list[OrgRecord | None]:
+    """Organisations ``who`` may open (``policy.sees_organisation``), else ``None``."""
+    seen = [org_id for org_id in ids if sees_organisation(who, org_id)]
+    rows = await repo.org_rows(session, seen) if seen else ()
+    found = {row.id: OrgRecord.of(row) for row in rows}
+    return [found.get(org_id) for org_id in ids]
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleList:
+    """The filters of a list of people (by name): part of the name, a directory role."""
+
+    search: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MembersPage:
+    """A hub list's key: one page of an organisation's members, filtered."""
+
+    org_id: str
+    filters: PeopleList
+    page: PageRequest
+
+
+async def people_page(
+    session: AsyncSession,
+    who: Principal,
+    filters: PeopleList,
+    page: PageRequest,
+    *,
+    org_id: str | None = None,
+) -> Paged[PersonRecord]:
+    """A page of the people ``who`` may list (``policy.listed_people``; only members of
+    ``org_id``), by name."""
+    scope = listed_people(who)
+    org_ids: set[str] | None = {org_id} if org_id else None
+    if scope.org_ids is not None:
+        org_ids = (org_ids or set(scope.org_ids)) & set(scope.org_ids)
+    query = repo.people_query(
+        org_ids=org_ids, only=scope.only, search=filters.search, role=filters.role
+    )
+    return (await repo.row_page(session, query, page)).map(PersonRecord.of)
+
+
+@batch_reader
+async def members_pages(
+    session: AsyncSession, who: Principal, keys: Sequence[MembersPage]
+) -> list[Paged[PersonRecord]]:
+    """Each organisation's page of the members ``who`` may list, by name: one statement
+    for every organisation asking the same page and filters."""
+    scope = listed_people(who)
+    owned = [OwnedPage(k.org_id, (k.filters.search, k.filters.role), k.page) for k in keys]
+    pages = await repo.member_row_pages(session, owned, org_ids=scope.org_ids, only=scope.only)
+    return [paged.map(PersonRecord.of) for paged in pages]
+
+
+async def orgs_page(session: AsyncSession, who: Principal, page: PageRequest) -> Paged[OrgRecord]:
+    """A page of the organisations ``who`` may open, by name."""
+    paged = await repo.org_row_page(session, page, only=listed_organisations(who))
+    return paged.map(OrgRecord.of)

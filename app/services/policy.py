@@ -123,6 +123,57 @@ def shares_org_of(scope: FullPeopleScope, org_ids: Iterable[str]) -> bool:
     return not scope.org_ids.isdisjoint(org_ids)
 
 
+@dataclass(frozen=True, slots=True)
+class ListedPeople:
+    """Whom a list of people shows: the members of ``org_ids`` (``None``: everyone), or
+    only the person ``only``."""
+
+    org_ids: frozenset[str] | None = None
+    only: str | None = None
+
+
+def listed_people(principal: Principal) -> ListedPeople:
+    """Whom the caller's lists of people show (``people``, an organisation's ``people``,
+    ``/api/v1/people``): the people of ``full_people_scope``, counted by organisation:
+    admins everyone, coordinators the members of their organisations, anyone else only
+    themselves."""
+    scope = full_people_scope(principal)
+    if scope.everyone:
+        return ListedPeople()
+    if principal.has(Role.COORDINATOR):
+        return ListedPeople(org_ids=scope.org_ids)
+    return ListedPeople(only=principal.person_id)
+
+
+def changes_person(principal: Principal, person_id: str, *, roles: bool) -> bool:
+    """May the caller change a person they see? Admins; a person their own name and email
+    (not their ``roles``)."""
+    return principal.is_admin or (principal.person_id == person_id and not roles)
+
+
+def hears_person_event(principal: Principal, person_id: str) -> bool:
+    """Does a directory change of ``person_id`` reach the caller's subscription? Admins
+    hear every change; anyone else the changes of themselves."""
+    return principal.is_admin or person_id == principal.person_id
+
+
+def sees_organisation(principal: Principal, org_id: str) -> bool:
+    """May the caller open an organisation (``organisation(id)``, ``node``, REST)? Admins
+    every one; anyone else the organisations of their token."""
+    return principal.is_admin or org_id in principal.orgs
+
+
+def listed_organisations(principal: Principal) -> frozenset[str] | None:
+    """``sees_organisation`` as a list's scope: ``None`` means every organisation."""
+    return None if principal.is_admin else principal.orgs
+
+
+def changes_organisation(principal: Principal, org_id: str, *, renames: bool) -> bool:
+    """May the caller change an organisation they see? Admins; its coordinators its
+    follow-up thresholds (not its name)."""
+    return principal.is_admin or (not renames and coordinates(principal, org_id))
+
+
 # --- mentoring -----------------------------------------------------------------------------
 # Predicates of the mentoring domain follow.
 
