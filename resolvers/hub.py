@@ -14,14 +14,11 @@ from datetime import date, datetime
 
 from app.errors import BadRequest
 from app.models.activities import Activity, ActivityStatus
-from app.models.editorial import EditorialAssignment, EditorialLock
 from app.models.mentoring import Assignment, Notification
 from app.models.milestones import Milestone, MilestoneStatus
 from app.models.people import Person
 from app.pagination import Paged
 from app.repositories import activities as activities_repo
-from app.repositories import editorial as editorial_repo
-from app.repositories import editorial_locks as locks_repo
 from app.repositories import mentoring as mentoring_repo
 from app.repositories import milestones as milestones_repo
 from app.repositories import people as people_repo
@@ -29,12 +26,10 @@ from app.repositories.grouped import OwnedPage
 from app.repositories.mentoring import AssignmentList, Filters, NotificationList, OverdueKey
 from app.services import activities as activities_service
 from app.services import activity_totals as totals
-from app.services import editorial as editorial_service
 from app.services import followups
 from app.services import milestones as milestones_service
 from app.services import people as people_service
 from app.services.activity_rules import can_see_given
-from app.services.editorial_acl import Action, allowed
 from app.services.mentoring_rules import scope_of
 from app.services.milestone_rules import check_period
 from app.timeutil import parse_date_or_datetime, utcnow
@@ -142,36 +137,6 @@ async def yearly_summary(ctx: Context, person_id: str, year: int | None) -> Year
         ctx.loaders.get(milestones_repo.mentees_helped).load(key),
     )
     return YearSummary(period.start.year, found, helped)
-
-
-async def editorial_assignments(
-    ctx: Context,
-    person_id: str,
-    first: int | None,
-    after: str | None,
-    *,
-    order: str | None,
-    direction: str | None,
-) -> Paged[EditorialAssignment] | None:
-    """The editorial assignments the person is assigned to; ``None`` without the ACL
-    action ``ASSIGNMENT list``."""
-    if not allowed(ctx.who, Action.ASSIGNMENT_LIST):
-        return None
-    column, descending = editorial_service.check_order(order, direction)
-    key = OwnedPage(
-        person_id, editorial_repo.AssignmentOrder(column, descending), ctx.page(first, after)
-    )
-    return await ctx.loaders.get(editorial_repo.assignment_pages_of_people).load(key)
-
-
-async def held_locks(
-    ctx: Context, person_id: str, first: int | None, after: str | None
-) -> Paged[EditorialLock] | None:
-    """The unexpired editorial locks the person holds; ``None`` without ``LOCKREQUEST get``."""
-    if not allowed(ctx.who, Action.LOCKREQUEST_GET):
-        return None
-    key: OwnedPage[None] = OwnedPage(person_id, None, ctx.page(first, after))
-    return await ctx.loaders.get(locks_repo.held_pages).load(key)
 
 
 # --- an organisation -----------------------------------------------------------------------
