@@ -1,35 +1,31 @@
-"""Resolvers of the editorial domain: call the services, batch relations through loaders,
-and announce lock changes once they are committed."""
+"""Resolvers of the editorial domain: call the services, load relations, hubs and nodes
+through the read model's batch readers (``app/services/editorial_reads.py``,
+``editorial_pages.py``), and announce lock changes once they are committed."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from app.errors import InvalidInput
-from app.models.editorial import (
-    EditorialAssignment,
-    EditorialContentItem,
-    EditorialIssue,
-    EditorialLock,
-)
 from app.pagination import Paged
-from app.repositories import editorial as repo
-from app.repositories import editorial_locks as locks
 from app.services import editorial as service
 from app.services import editorial_locks as lock_service
-from app.services.editorial_acl import Action, allowed, require_action
+from app.services import editorial_pages as pages
+from app.services import editorial_reads as reads
 from app.services.editorial_format import normalise_uuid, parse_srn, srn
+from app.services.people_reads import PersonRecord
+from app.services.policy import EditorialAction, require_editorial_action
 from resolvers.context import Context
 
 
-async def assignment(ctx: Context, uuid: str) -> EditorialAssignment:
+async def assignment(ctx: Context, uuid: str) -> reads.EditorialAssignmentRecord:
     async with ctx.read() as session:
         return await service.get_assignment(session, ctx.who, uuid)
 
 
 async def assignments(
     ctx: Context, first: int | None, after: str | None, order: str, direction: str
-) -> Paged[EditorialAssignment]:
+) -> Paged[reads.EditorialAssignmentRecord]:
     page = ctx.page(first, after)
     async with ctx.read() as session:
         return await service.list_assignments(
@@ -37,45 +33,92 @@ async def assignments(
         )
 
 
-async def visible_assignment(ctx: Context, uuid: str) -> EditorialAssignment | None:
-    """For ``node(id)``: the assignment if the caller holds ``ASSIGNMENT get``, else None."""
-    key = normalise_uuid(uuid)
-    if key is None or not allowed(ctx.who, Action.ASSIGNMENT_GET):
-        return None
-    return await ctx.loaders.get(repo.assignments_by_uuids).load(key)
-
-
-async def lock(ctx: Context, uuid: str) -> lock_service.LockView:
+async def lock(ctx: Context, uuid: str) -> reads.LockView:
     async with ctx.read() as session:
         return await lock_service.get_lock(session, ctx.who, uuid)
 
 
-async def issue(ctx: Context, issue_id: int) -> EditorialIssue | None:
-    return await ctx.loaders.get(repo.issues_by_ids).load(issue_id)
+# --- node(id): None for a malformed uuid, like an unknown one ------------------------------
 
 
-async def users(ctx: Context, assignment_id: int) -> list[repo.UserView]:
-    return await ctx.loaders.get(repo.users_of_assignments).load(assignment_id)
+async def assignment_node(ctx: Context, key: str) -> reads.EditorialAssignmentRecord | None:
+    uuid = normalise_uuid(key)
+    return None if uuid is None else await ctx.loaders.get(reads.assignments_by_uuids).load(uuid)
 
 
-async def children(ctx: Context, assignment_id: int) -> list[EditorialContentItem]:
-    return await ctx.loaders.get(repo.children_of_assignments).load(assignment_id)
+async def issue_node(ctx: Context, key: str) -> reads.IssueRecord | None:
+    uuid = normalise_uuid(key)
+    return None if uuid is None else await ctx.loaders.get(reads.issues_by_uuids).load(uuid)
 
 
-async def user(ctx: Context, user_id: int) -> repo.UserView | None:
-    return await ctx.loaders.get(repo.user_views_by_ids).load(user_id)
+async def content_node(ctx: Context, key: str) -> reads.ContentItemRecord | None:
+    uuid = normalise_uuid(key)
+    return None if uuid is None else await ctx.loaders.get(reads.content_by_uuids).load(uuid)
 
 
-async def lock_holder(ctx: Context, user_id: int) -> repo.UserView | None:
-    return await ctx.loaders.get(repo.lock_holders_by_ids).load(user_id)
+async def lock_node(ctx: Context, key: str) -> reads.LockRecord | None:
+    uuid = normalise_uuid(key)
+    return None if uuid is None else await ctx.loaders.get(reads.locks_by_uuids).load(uuid)
 
 
-async def active_lock(ctx: Context, srn: str) -> EditorialLock | None:
-    return await ctx.loaders.get(locks.active_by_srns).load(srn)
+# --- relations -----------------------------------------------------------------------------
 
 
-def require(ctx: Context, action: Action) -> None:
-    require_action(ctx.who, action)
+async def issue(ctx: Context, issue_id: int) -> reads.IssueRecord | None:
+    return await ctx.loaders.get(reads.issues_by_ids).load(issue_id)
+
+
+async def users(ctx: Context, assignment_id: int) -> list[PersonRecord]:
+    return await ctx.loaders.get(reads.people_of_assignments).load(assignment_id)
+
+
+async def children(ctx: Context, assignment_id: int) -> list[reads.ContentItemRecord]:
+    return await ctx.loaders.get(reads.children_of_assignments).load(assignment_id)
+
+
+async def creator(ctx: Context, user_id: int) -> PersonRecord | None:
+    return await ctx.loaders.get(reads.creators_by_ids).load(user_id)
+
+
+async def lock_holder(ctx: Context, user_id: int) -> PersonRecord | None:
+    return await ctx.loaders.get(reads.lock_holders_by_ids).load(user_id)
+
+
+async def active_lock(ctx: Context, srn: str) -> reads.LockRecord | None:
+    return await ctx.loaders.get(reads.locks_of_assignments).load(srn)
+
+
+# --- a person's hub fields -----------------------------------------------------------------
+
+
+async def assignments_of_person(
+    ctx: Context,
+    person_id: str,
+    first: int | None,
+    after: str | None,
+    *,
+    order: str | None,
+    direction: str | None,
+) -> Paged[reads.EditorialAssignmentRecord] | None:
+    """The editorial assignments the person is assigned to; ``None`` without the ACL
+    action ``ASSIGNMENT list``."""
+    key = pages.AssignedPage(person_id, pages.check_order(order, direction), ctx.page(first, after))
+    return await ctx.loaders.get(pages.assignment_pages_of_people).load(key)
+
+
+async def locks_held_by(
+    ctx: Context, person_id: str, first: int | None, after: str | None
+) -> Paged[reads.LockRecord] | None:
+    """The unexpired editorial locks the person holds; ``None`` without ``LOCKREQUEST get``."""
+    key = pages.HeldLocksPage(person_id, ctx.page(first, after))
+    return await ctx.loaders.get(pages.held_lock_pages).load(key)
+
+
+# --- lock changes --------------------------------------------------------------------------
+
+
+def require(ctx: Context, action: EditorialAction) -> None:
+    require_editorial_action(ctx.who, action)
 
 
 def canonical_srn(value: str) -> str:
@@ -87,12 +130,17 @@ def canonical_srn(value: str) -> str:
     return srn(resource_type, uuid)
 
 
-async def create(ctx: Context, values: dict[str, Any]) -> EditorialAssignment:
+# --- writes --------------------------------------------------------------------------------
+
+
+async def create(ctx: Context, values: dict[str, Any]) -> reads.EditorialAssignmentRecord:
     async with ctx.write() as session:
         return await service.create_assignment(session, ctx.who, service.input_from(values))
 
 
-async def update(ctx: Context, uuid: str, values: dict[str, Any]) -> EditorialAssignment:
+async def update(
+    ctx: Context, uuid: str, values: dict[str, Any]
+) -> reads.EditorialAssignmentRecord:
     async with ctx.write() as session:
         return await service.update_assignment(session, ctx.who, uuid, service.input_from(values))
 
@@ -104,7 +152,7 @@ async def delete(ctx: Context, uuid: str) -> None:
         ctx.events.publish(released.event())
 
 
-async def acquire(ctx: Context, srn: str) -> lock_service.LockView:
+async def acquire(ctx: Context, srn: str) -> reads.LockView:
     async with ctx.write() as session:
         outcome = await lock_service.acquire(
             session, ctx.who, srn, ttl=lock_service.lock_ttl(ctx.settings)
@@ -113,7 +161,7 @@ async def acquire(ctx: Context, srn: str) -> lock_service.LockView:
     return outcome.view
 
 
-async def renew(ctx: Context, uuid: str) -> lock_service.LockView:
+async def renew(ctx: Context, uuid: str) -> reads.LockView:
     async with ctx.write() as session:
         outcome = await lock_service.renew(
             session, ctx.who, uuid, ttl=lock_service.lock_ttl(ctx.settings)

@@ -11,20 +11,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from app.errors import BadRequest
-from app.models.editorial import EditorialAssignment, EditorialLock
 from app.models.mentoring import Assignment, Notification
 from app.models.milestones import Milestone, MilestoneStatus
 from app.pagination import Paged
-from app.repositories import editorial as editorial_repo
-from app.repositories import editorial_locks as locks_repo
 from app.repositories import mentoring as mentoring_repo
 from app.repositories import milestones as milestones_repo
 from app.repositories.grouped import OwnedPage
 from app.repositories.mentoring import AssignmentList, Filters, NotificationList, OverdueKey
-from app.services import editorial as editorial_service
 from app.services import followups
 from app.services import milestones as milestones_service
-from app.services.editorial_acl import Action, allowed
 from app.services.mentoring_rules import scope_of
 from app.services.milestone_rules import check_period
 from app.services.people_reads import MembersPage, PeopleList, PersonRecord, members_pages
@@ -87,36 +82,6 @@ async def milestones(
     return await ctx.loaders.get(milestones_repo.milestone_pages).load(
         OwnedPage(person_id, spec, page)
     )
-
-
-async def editorial_assignments(
-    ctx: Context,
-    person_id: str,
-    first: int | None,
-    after: str | None,
-    *,
-    order: str | None,
-    direction: str | None,
-) -> Paged[EditorialAssignment] | None:
-    """The editorial assignments the person is assigned to; ``None`` without the ACL
-    action ``ASSIGNMENT list``."""
-    if not allowed(ctx.who, Action.ASSIGNMENT_LIST):
-        return None
-    column, descending = editorial_service.check_order(order, direction)
-    key = OwnedPage(
-        person_id, editorial_repo.AssignmentOrder(column, descending), ctx.page(first, after)
-    )
-    return await ctx.loaders.get(editorial_repo.assignment_pages_of_people).load(key)
-
-
-async def held_locks(
-    ctx: Context, person_id: str, first: int | None, after: str | None
-) -> Paged[EditorialLock] | None:
-    """The unexpired editorial locks the person holds; ``None`` without ``LOCKREQUEST get``."""
-    if not allowed(ctx.who, Action.LOCKREQUEST_GET):
-        return None
-    key: OwnedPage[None] = OwnedPage(person_id, None, ctx.page(first, after))
-    return await ctx.loaders.get(locks_repo.held_pages).load(key)
 
 
 # --- an organisation -----------------------------------------------------------------------

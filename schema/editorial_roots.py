@@ -9,13 +9,10 @@ from typing import Annotated, Any
 
 import strawberry
 
-from app.repositories import editorial as repo
-from app.repositories import editorial_locks as locks
 from app.services import editorial as service
-from app.services.editorial_acl import Action, allowed
-from app.services.editorial_format import normalise_uuid
 from app.services.editorial_locks import LOCK_TOPIC
-from app.timeutil import parse_datetime
+from app.services.editorial_reads import lock_change_for
+from app.services.policy import EditorialAction
 from resolvers import editorial as resolve
 from resolvers.context import Info
 from schema.base import After, Connection, First, register_node
@@ -132,32 +129,23 @@ def _values(
 
 
 async def _assignment_node(info: Info, key: str) -> EditorialAssignment | None:
-    row = await resolve.visible_assignment(info.context, key)
-    return None if row is None else EditorialAssignment.from_row(row)
+    row = await resolve.assignment_node(info.context, key)
+    return None if row is None else EditorialAssignment.from_record(row)
 
 
 async def _issue_node(info: Info, key: str) -> EditorialIssue | None:
-    uuid = normalise_uuid(key)
-    if uuid is None or not allowed(info.context.who, Action.ASSIGNMENT_GET):
-        return None
-    row = await info.context.loaders.get(repo.issues_by_uuids).load(uuid)
-    return None if row is None else EditorialIssue.from_row(row)
+    row = await resolve.issue_node(info.context, key)
+    return None if row is None else EditorialIssue.from_record(row)
 
 
 async def _content_node(info: Info, key: str) -> EditorialContentItem | None:
-    uuid = normalise_uuid(key)
-    if uuid is None or not allowed(info.context.who, Action.ASSIGNMENT_GET):
-        return None
-    row = await info.context.loaders.get(repo.content_by_uuids).load(uuid)
-    return None if row is None else EditorialContentItem.from_row(row)
+    row = await resolve.content_node(info.context, key)
+    return None if row is None else EditorialContentItem.from_record(row)
 
 
 async def _lock_node(info: Info, key: str) -> EditorialLock | None:
-    uuid = normalise_uuid(key)
-    if uuid is None or not allowed(info.context.who, Action.LOCKREQUEST_GET):
-        return None
-    row = await info.context.loaders.get(locks.active_by_uuids).load(uuid)
-    return None if row is None else EditorialLock.from_row(row)
+    row = await resolve.lock_node(info.context, key)
+    return None if row is None else EditorialLock.from_record(row)
 
 
 register_node("EditorialAssignment", _assignment_node)
@@ -170,7 +158,7 @@ register_node("EditorialLock", _lock_node)
 class EditorialQuery:
     @strawberry.field(description="One assignment by its CEO uuid (ACL: ASSIGNMENT get).")
     async def editorial_assignment(self, info: Info, uuid: Uuid) -> EditorialAssignment:
-        return EditorialAssignment.from_row(await resolve.assignment(info.context, uuid))
+        return EditorialAssignment.from_record(await resolve.assignment(info.context, uuid))
 
     @strawberry.field(description="Assignments, ordered (ACL: ASSIGNMENT list).")
     async def editorial_assignments(
@@ -189,11 +177,11 @@ class EditorialQuery:
         paged = await resolve.assignments(
             info.context, first, after, str(order_by.value), str(direction.value)
         )
-        return Connection.of(paged, EditorialAssignment.from_row)
+        return Connection.of(paged, EditorialAssignment.from_record)
 
     @strawberry.field(description="One active lock by its uuid (ACL: LOCKREQUEST get).")
     async def editorial_lock(self, info: Info, uuid: Uuid) -> EditorialLock:
-        return EditorialLock.from_row((await resolve.lock(info.context, uuid)).lock)
+        return EditorialLock.from_record((await resolve.lock(info.context, uuid)).lock)
 
 
 @strawberry.type
@@ -202,7 +190,7 @@ class EditorialMutation:
     async def create_editorial_assignment(
         self, info: Info, input: Annotated[CreateEditorialAssignmentInput, _NEW]
     ) -> EditorialAssignment:
-        return EditorialAssignment.from_row(await resolve.create(info.context, _values(input)))
+        return EditorialAssignment.from_record(await resolve.create(info.context, _values(input)))
 
     @strawberry.mutation(
         description="Change an assignment; the caller must hold its lock (ACL: ASSIGNMENT update)."
@@ -211,7 +199,7 @@ class EditorialMutation:
         self, info: Info, uuid: Uuid, input: Annotated[UpdateEditorialAssignmentInput, _CHANGES]
     ) -> EditorialAssignment:
         row = await resolve.update(info.context, uuid, _values(input))
-        return EditorialAssignment.from_row(row)
+        return EditorialAssignment.from_record(row)
 
     @strawberry.mutation(
         description="Delete an assignment; the caller must hold its lock (ACL: ASSIGNMENT delete)."
@@ -225,11 +213,11 @@ class EditorialMutation:
         "(ACL: LOCKREQUEST create). Another user's lock: CONFLICT."
     )
     async def acquire_editorial_lock(self, info: Info, srn: Srn) -> EditorialLock:
-        return EditorialLock.from_row((await resolve.acquire(info.context, srn)).lock)
+        return EditorialLock.from_record((await resolve.acquire(info.context, srn)).lock)
 
     @strawberry.mutation(description="Extend a lock the caller holds (ACL: LOCKREQUEST create).")
     async def renew_editorial_lock(self, info: Info, uuid: Uuid) -> EditorialLock:
-        return EditorialLock.from_row((await resolve.renew(info.context, uuid)).lock)
+        return EditorialLock.from_record((await resolve.renew(info.context, uuid)).lock)
 
     @strawberry.mutation(
         description="Release the caller's lock (RELEASED); admins may break another's "
@@ -247,18 +235,10 @@ class EditorialSubscription:
     async def lock_changed(
         self, info: Info, srn: OnlySrn = None
     ) -> AsyncGenerator[EditorialLockChange, None]:
-        resolve.require(info.context, Action.LOCKREQUEST_GET)
+        resolve.require(info.context, EditorialAction.LOCKREQUEST_GET)
         wanted = None if srn is None else resolve.canonical_srn(srn)
         async with info.context.events.subscribe(LOCK_TOPIC) as queue:
             while True:
-                event = await queue.get()
-                if wanted is not None and event.key != wanted:
-                    continue
-                expires = event.payload.get("expires_at")
-                yield EditorialLockChange(
-                    kind=EditorialLockChangeKind(event.kind),
-                    srn=event.key,
-                    lock_uuid=event.payload["uuid"],
-                    holder_id=event.payload.get("person_id"),
-                    expires_at=parse_datetime(expires) if expires else None,
-                )
+                change = lock_change_for(info.context.who, await queue.get(), wanted)
+                if change is not None:
+                    yield EditorialLockChange.from_record(change)

@@ -1,7 +1,10 @@
 """GraphQL types of the editorial domain (SNworks CEO v3 assignments and their locks).
 
-Every relation (issue, users, children, creator, lock, holder) is loaded through a
-DataLoader, so a page of assignments costs the same number of queries at any size.
+Types build from the read model's records (``app/services/editorial_reads.py``). Every
+relation (issue, users, children, creator, lock, holder) is loaded through a batch reader,
+so a page of assignments costs the same number of queries at any size. The people of
+``users``, ``creator`` and ``holder`` are shown as the caller may see them at their own
+route: in full, or as the directory card (id + name).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from enum import Enum
 
 import strawberry
 
-from app.models import editorial as models
+from app.services import editorial_reads as records
 from app.services.editorial_format import srn
 from resolvers import editorial as resolve
 from resolvers.context import Info
@@ -76,7 +79,7 @@ class EditorialIssue(Node):
     srn: str = strawberry.field(description="`srn:tsn:ceo-core/issue:<UUID>`.")
 
     @classmethod
-    def from_row(cls, row: models.EditorialIssue) -> EditorialIssue:
+    def from_record(cls, row: records.IssueRecord) -> EditorialIssue:
         return cls(
             id=to_global_id("EditorialIssue", row.uuid),
             legacy_id=row.uuid,
@@ -102,7 +105,7 @@ class EditorialContentItem(Node):
     srn: str = strawberry.field(description="`srn:tsn:ceo-core/<type>:<UUID>`.")
 
     @classmethod
-    def from_row(cls, row: models.EditorialContentItem) -> EditorialContentItem:
+    def from_record(cls, row: records.ContentItemRecord) -> EditorialContentItem:
         return cls(
             id=to_global_id("EditorialContentItem", row.uuid),
             legacy_id=row.uuid,
@@ -115,11 +118,6 @@ class EditorialContentItem(Node):
             modified_at=row.modified_at,
             srn=srn(row.type, row.uuid),
         )
-
-
-async def _person(info: Info, user_id: int) -> Person | None:
-    view = await resolve.user(info.context, user_id)
-    return None if view is None else Person.from_row(view.person)
 
 
 @strawberry.type(description="An exclusive lock on an assignment (a CEO lock request).")
@@ -135,7 +133,7 @@ class EditorialLock(Node):
     user_id: strawberry.Private[int]
 
     @classmethod
-    def from_row(cls, row: models.EditorialLock) -> EditorialLock:
+    def from_record(cls, row: records.LockRecord) -> EditorialLock:
         return cls(
             id=to_global_id("EditorialLock", row.uuid),
             legacy_id=row.uuid,
@@ -150,8 +148,7 @@ class EditorialLock(Node):
 
     @strawberry.field(description="Who holds the lock.")
     async def holder(self, info: Info) -> Person | None:
-        view = await resolve.lock_holder(info.context, self.user_id)
-        return None if view is None else Person.from_row(view.person)
+        return Person.from_optional(await resolve.lock_holder(info.context, self.user_id))
 
 
 @strawberry.type(description="An editorial assignment: collects content, assigned to users, "
@@ -175,7 +172,7 @@ class EditorialAssignment(Node):
     creator_id: strawberry.Private[int]
 
     @classmethod
-    def from_row(cls, row: models.EditorialAssignment) -> EditorialAssignment:
+    def from_record(cls, row: records.EditorialAssignmentRecord) -> EditorialAssignment:
         return cls(
             id=to_global_id("EditorialAssignment", row.uuid),
             legacy_id=row.uuid,
@@ -191,7 +188,7 @@ class EditorialAssignment(Node):
             modified_at=row.modified_at,
             published_at=row.published_at,
             due_at=row.due_at,
-            srn=srn("assignment", row.uuid),
+            srn=row.srn,
             row_id=row.id,
             issue_id=row.issue_id,
             creator_id=row.creator_id,
@@ -202,25 +199,25 @@ class EditorialAssignment(Node):
         if self.issue_id is None:
             return None
         row = await resolve.issue(info.context, self.issue_id)
-        return None if row is None else EditorialIssue.from_row(row)
+        return None if row is None else EditorialIssue.from_record(row)
 
     @strawberry.field(description="The people it is assigned to, in the order given.")
     async def users(self, info: Info) -> list[Person]:
-        return [Person.from_row(v.person) for v in await resolve.users(info.context, self.row_id)]
+        return [Person.from_record(p) for p in await resolve.users(info.context, self.row_id)]
 
     @strawberry.field(description="The content items it collects, in the order given.")
     async def children(self, info: Info) -> list[EditorialContentItem]:
         rows = await resolve.children(info.context, self.row_id)
-        return [EditorialContentItem.from_row(row) for row in rows]
+        return [EditorialContentItem.from_record(row) for row in rows]
 
     @strawberry.field(description="Who created it.")
     async def creator(self, info: Info) -> Person | None:
-        return await _person(info, self.creator_id)
+        return Person.from_optional(await resolve.creator(info.context, self.creator_id))
 
     @strawberry.field(description="Its exclusive lock while somebody holds it, else null.")
     async def lock(self, info: Info) -> EditorialLock | None:
         row = await resolve.active_lock(info.context, self.srn)
-        return None if row is None else EditorialLock.from_row(row)
+        return None if row is None else EditorialLock.from_record(row)
 
 
 @strawberry.type(description="A change of an exclusive lock, announced once committed.")
@@ -234,3 +231,13 @@ class EditorialLockChange:
     expires_at: datetime | None = strawberry.field(
         description="When the lock expires (for acquired and renewed locks)."
     )
+
+    @classmethod
+    def from_record(cls, change: records.LockChangeRecord) -> EditorialLockChange:
+        return cls(
+            kind=EditorialLockChangeKind(change.kind),
+            srn=change.srn,
+            lock_uuid=change.lock_uuid,
+            holder_id=change.holder_id,
+            expires_at=change.expires_at,
+        )

@@ -258,9 +258,10 @@ class PersonHub:
             strawberry.argument(description="Direction (null: DESC, as REST `dir`)."),
         ] = None,
     ) -> Connection[EditorialAssignmentT] | None:
+        from resolvers import editorial as editorial_resolve
         from schema.editorial_types import EditorialAssignment
 
-        paged = await hub.editorial_assignments(
+        paged = await editorial_resolve.assignments_of_person(
             info.context,
             self.legacy_id,
             first,
@@ -268,7 +269,7 @@ class PersonHub:
             order=None if order_by is None else str(order_by.value),
             direction=None if direction is None else str(direction.value),
         )
-        return None if paged is None else Connection.of(paged, EditorialAssignment.from_row)
+        return None if paged is None else Connection.of(paged, EditorialAssignment.from_record)
 
     @strawberry.field(
         description="The editorial locks the person holds now, oldest first; null without "
@@ -277,10 +278,11 @@ class PersonHub:
     async def held_locks(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[EditorialLockT] | None:
+        from resolvers import editorial as editorial_resolve
         from schema.editorial_types import EditorialLock
 
-        paged = await hub.held_locks(info.context, self.legacy_id, first, after)
-        return None if paged is None else Connection.of(paged, EditorialLock.from_row)
+        paged = await editorial_resolve.locks_held_by(info.context, self.legacy_id, first, after)
+        return None if paged is None else Connection.of(paged, EditorialLock.from_record)
 
 
 @strawberry.type(description="The cross-domain fields of an organisation (see `Organisation`).")

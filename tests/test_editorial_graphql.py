@@ -10,6 +10,7 @@ import httpx
 from app.db import Database
 from app.seed.editorial import add_scaled_assignments
 from app.services import editorial as service
+from app.services.editorial_pages import ORDER_FIELDS
 from schema.editorial_types import EditorialAssignmentOrderField, EditorialAssignmentType
 from tests.editorial_support import EXAMPLE, EXAMPLE_SRN, UNKNOWN, take_lock
 from tests.helpers import Auth, count_statements, error_codes, gql
@@ -114,6 +115,63 @@ async def test_connection_orders_and_pages(client, demo, auth: Auth):
     assert default[0]["uuid"] == EXAMPLE  # modified_at, newest first
     rest_door = (await client.get("/v3/assignment", headers=auth.editor)).json()["items"]
     assert [n["uuid"] for n in default] == [i["uuid"] for i in rest_door]
+
+
+PEOPLE = """query($uuid: String!) { editorialAssignment(uuid: $uuid) {
+  users { legacyId name roles createdAt memberships { orgId } }
+  creator { legacyId name roles }
+  lock { holder { legacyId name roles } } } }"""
+
+
+async def test_people_of_an_assignment_are_cards_unless_the_caller_may_open_them(
+    client, demo, auth: Auth
+):
+    """``users``, ``creator`` and a lock's ``holder`` show each person as the caller sees
+    them at their own route: an editor sees themselves in full and everyone else as the
+    directory card (id + name); an admin sees everyone in full. REST ``/v3`` names the same
+    users by their CEO identity, for every editor alike."""
+    created = await _data(
+        client,
+        CREATE,
+        {
+            "input": {
+                "title": "Cards",
+                "users": ["admin_001", "PPPPPPPP-1234-4567-7890-BBBBBBBBBBBB"],
+            }
+        },
+        auth.editor,
+    )
+    uuid = created["createEditorialAssignment"]["uuid"]
+    await take_lock(client, auth.editor, uuid)
+    card = {"roles": None, "createdAt": None, "memberships": None}
+
+    mine = (await _data(client, PEOPLE, {"uuid": uuid}, auth.editor))["editorialAssignment"]
+    admin, me = mine["users"]
+    assert admin == {"legacyId": "admin_001", "name": "Ada Admin", **card}
+    assert (me["legacyId"], me["roles"], me["memberships"]) == ("editor_001", ["editor"], [])
+    assert mine["creator"] == {
+        "legacyId": "editor_001",
+        "name": "Erik Redaktør",
+        "roles": ["editor"],
+    }
+    assert mine["lock"]["holder"] == mine["creator"]
+
+    other = (await _data(client, PEOPLE, {"uuid": uuid}, second_editor(auth)))[
+        "editorialAssignment"
+    ]
+    assert [u["roles"] for u in other["users"]] == [None, None]
+    assert other["creator"] == {"legacyId": "editor_001", "name": "Erik Redaktør", "roles": None}
+    assert other["lock"]["holder"] == other["creator"]
+
+    full = (await _data(client, PEOPLE, {"uuid": uuid}, auth.admin))["editorialAssignment"]
+    assert [u["roles"] for u in full["users"]] == [["admin"], ["editor"]]
+
+    item = (await client.get(f"/v3/assignment/{uuid}", headers=second_editor(auth))).json()
+    assert [(u["person_id"], u["name"]) for u in item["users"]] == [
+        ("admin_001", "Ada Admin"),
+        ("editor_001", "Erik Redaktør"),
+    ]
+    assert item["lock"]["user"]["person_id"] == "editor_001"
 
 
 async def test_statements_do_not_grow_with_page_size(client, demo, auth: Auth, db: Database):
@@ -282,4 +340,4 @@ async def test_node_lookup_respects_the_acl(client, demo, auth: Auth):
 
 def test_enums_match_the_service_vocabularies():
     assert [str(t.value) for t in EditorialAssignmentType] == list(service.ASSIGNMENT_TYPES)
-    assert [str(f.value) for f in EditorialAssignmentOrderField] == list(service.ORDER_FIELDS)
+    assert [str(f.value) for f in EditorialAssignmentOrderField] == list(ORDER_FIELDS)

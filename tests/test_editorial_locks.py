@@ -256,4 +256,4 @@ async def test_database_decides_between_interleaved_transactions(demo, db: Datab
     with pytest.raises(Conflict):
         await waiting
     assert outcome.view.holder is not None
-    assert outcome.view.holder.person.id == "editor_001"
+    assert outcome.view.holder.person_id == "editor_001"

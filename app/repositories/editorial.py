@@ -1,20 +1,21 @@
 """SQL for editorial assignments, issues, content items and editorial users.
 
-The ``*_of_assignments`` / ``*_by_ids`` functions are batch functions (one query for many
-keys) used by the GraphQL DataLoaders and by the REST list alike.
+Reads select columns (Core rows, see ``ASSIGNMENT`` and the ``*_COLUMNS``); the
+``*_of_assignments`` / ``*_by_*`` functions answer many keys in one query, for the read
+model's batch readers (``app/services/editorial_reads.py``) and the REST list alike. Writes
+change entities.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import Bundle, InstrumentedAttribute
 
 from app.models.editorial import (
     EditorialAssignment,
@@ -42,13 +43,45 @@ ORDER_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
     "due_at": EditorialAssignment.due_at,
 }
 
-
-@dataclass(frozen=True, slots=True)
-class UserView:
-    """An editorial user with their directory entry."""
-
-    user: EditorialUser
-    person: Person
+# What a read selects of each record: columns, never entities (no identity map on reads).
+# ``ASSIGNMENT`` bundles an assignment's columns as one element of a row, so the shared
+# page helpers (which take one element per row) read them too.
+ASSIGNMENT: Bundle[Any] = Bundle(
+    "assignment",
+    EditorialAssignment.id,
+    EditorialAssignment.uuid,
+    EditorialAssignment.slug,
+    EditorialAssignment.type,
+    EditorialAssignment.title,
+    EditorialAssignment.abstract,
+    EditorialAssignment.content,
+    EditorialAssignment.notes,
+    EditorialAssignment.created_at,
+    EditorialAssignment.modified_at,
+    EditorialAssignment.published_at,
+    EditorialAssignment.due_at,
+    EditorialAssignment.creator_id,
+    EditorialAssignment.issue_id,
+)
+ISSUE_COLUMNS = (
+    EditorialIssue.id,
+    EditorialIssue.uuid,
+    EditorialIssue.label,
+    EditorialIssue.published_at,
+    EditorialIssue.created_at,
+    EditorialIssue.modified_at,
+)
+CONTENT_COLUMNS = (
+    EditorialContentItem.id,
+    EditorialContentItem.uuid,
+    EditorialContentItem.type,
+    EditorialContentItem.slug,
+    EditorialContentItem.title,
+    EditorialContentItem.created_at,
+    EditorialContentItem.modified_at,
+)
+# An editorial user with the name of their (live) directory entry.
+USER_COLUMNS = (EditorialUser.id, EditorialUser.uuid, EditorialUser.person_id, Person.name)
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:
@@ -59,6 +92,7 @@ def dialect_insert(session: AsyncSession, table: Any) -> Any:
 
 
 async def get_assignment(session: AsyncSession, uuid: str) -> EditorialAssignment | None:
+    """The live assignment entity, for a write to change."""
     return await session.scalar(
         select(EditorialAssignment).where(
             EditorialAssignment.uuid == uuid, EditorialAssignment.deleted_at.is_(None)
@@ -76,21 +110,21 @@ def list_order(order: str, descending: bool) -> tuple[Any, ...]:
 
 async def list_assignments(
     session: AsyncSession, page: PageRequest, *, order: str, descending: bool
-) -> Paged[EditorialAssignment]:
+) -> Paged[Any]:
+    """One page of the live assignments (``ASSIGNMENT`` rows) and their total."""
     query = (
-        select(EditorialAssignment)
+        select(ASSIGNMENT)
         .where(EditorialAssignment.deleted_at.is_(None))
         .order_by(*list_order(order, descending))
     )
     return await fetch_page(session, query, page)
 
 
-async def assignments_by_uuids(
-    session: AsyncSession, uuids: Sequence[str]
-) -> list[EditorialAssignment | None]:
+async def assignment_rows(session: AsyncSession, uuids: Sequence[str]) -> list[Any | None]:
+    """The live assignments of ``uuids`` (``ASSIGNMENT`` rows), in their order."""
     rows = (
         await session.scalars(
-            select(EditorialAssignment).where(
+            select(ASSIGNMENT).where(
                 EditorialAssignment.uuid.in_(uuids), EditorialAssignment.deleted_at.is_(None)
             )
         )
@@ -98,65 +132,57 @@ async def assignments_by_uuids(
     return by_key(rows, "uuid", uuids)
 
 
-async def issues_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[EditorialIssue | None]:
-    rows = (await session.scalars(select(EditorialIssue).where(EditorialIssue.id.in_(ids)))).all()
+async def issues_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Any | None]:
+    rows = (await session.execute(select(*ISSUE_COLUMNS).where(EditorialIssue.id.in_(ids)))).all()
     return by_key(rows, "id", ids)
 
 
-async def issues_by_uuids(
-    session: AsyncSession, uuids: Sequence[str]
-) -> list[EditorialIssue | None]:
+async def issues_by_uuids(session: AsyncSession, uuids: Sequence[str]) -> list[Any | None]:
     rows = (
-        await session.scalars(select(EditorialIssue).where(EditorialIssue.uuid.in_(uuids)))
+        await session.execute(select(*ISSUE_COLUMNS).where(EditorialIssue.uuid.in_(uuids)))
     ).all()
     return by_key(rows, "uuid", uuids)
 
 
-async def content_by_uuids(
-    session: AsyncSession, uuids: Sequence[str]
-) -> list[EditorialContentItem | None]:
+async def content_by_uuids(session: AsyncSession, uuids: Sequence[str]) -> list[Any | None]:
     rows = (
-        await session.scalars(
-            select(EditorialContentItem).where(EditorialContentItem.uuid.in_(uuids))
-        )
+        await session.execute(select(*CONTENT_COLUMNS).where(EditorialContentItem.uuid.in_(uuids)))
     ).all()
     return by_key(rows, "uuid", uuids)
 
 
-def _user_views() -> Any:
-    return (
-        select(EditorialUser, Person)
-        .join(Person, Person.id == EditorialUser.person_id)
-        .where(Person.deleted_at.is_(None))
+_USERS = (
+    select(*USER_COLUMNS)
+    .join(Person, Person.id == EditorialUser.person_id)
+    .where(Person.deleted_at.is_(None))
+)
+
+
+async def users_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Any | None]:
+    """Editorial users (``USER_COLUMNS`` rows) whose directory person is live."""
+    rows = (await session.execute(_USERS.where(EditorialUser.id.in_(ids)))).all()
+    return by_key(rows, "id", ids)
+
+
+async def users_by_uuids(session: AsyncSession, uuids: Sequence[str]) -> list[Any | None]:
+    rows = (await session.execute(_USERS.where(EditorialUser.uuid.in_(uuids)))).all()
+    return by_key(rows, "uuid", uuids)
+
+
+async def users_of_people(session: AsyncSession, person_ids: Collection[str]) -> Sequence[Any]:
+    return (await session.execute(_USERS.where(EditorialUser.person_id.in_(person_ids)))).all()
+
+
+async def person_ids_of_users(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    """Each editorial user's directory person id (whether the person is live or not)."""
+    rows = await session.execute(
+        select(EditorialUser.id, EditorialUser.person_id).where(EditorialUser.id.in_(ids))
     )
-
-
-async def user_views_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[UserView | None]:
-    rows = (await session.execute(_user_views().where(EditorialUser.id.in_(ids)))).all()
-    index = {user.id: UserView(user, person) for user, person in rows}
-    return [index.get(key) for key in ids]
-
-
-async def lock_holders_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[UserView | None]:
-    """The same look-up as ``user_views_by_ids``, as its own batch function: lock holders
-    load one level deeper than creators, so they get their own DataLoader (one query per
-    relation, whatever the page size)."""
-    return await user_views_by_ids(session, ids)
-
-
-async def user_views_by_uuids(session: AsyncSession, uuids: Sequence[str]) -> list[UserView | None]:
-    rows = (await session.execute(_user_views().where(EditorialUser.uuid.in_(uuids)))).all()
-    index = {user.uuid: UserView(user, person) for user, person in rows}
-    return [index.get(key) for key in uuids]
+    return {user_id: person_id for user_id, person_id in rows.all()}
 
 
 async def user_of_person(session: AsyncSession, person_id: str) -> EditorialUser | None:
     return await session.scalar(select(EditorialUser).where(EditorialUser.person_id == person_id))
-
-
-async def users_of_people(session: AsyncSession, person_ids: Collection[str]) -> list[UserView]:
-    rows = await session.execute(_user_views().where(EditorialUser.person_id.in_(person_ids)))
-    return [UserView(user, person) for user, person in rows.all()]
 
 
 async def ensure_user(session: AsyncSession, person_id: str, new_uuid: str) -> EditorialUser:
@@ -179,31 +205,45 @@ async def ensure_user(session: AsyncSession, person_id: str, new_uuid: str) -> E
 
 async def users_of_assignments(
     session: AsyncSession, assignment_ids: Sequence[int]
-) -> list[list[UserView]]:
+) -> list[list[Any]]:
+    """Each assignment's users (``USER_COLUMNS`` rows, live people only), in their order."""
     rows = (
         await session.execute(
-            select(EditorialAssignmentUser.assignment_id, EditorialUser, Person)
-            .join(EditorialUser, EditorialUser.id == EditorialAssignmentUser.user_id)
-            .join(Person, Person.id == EditorialUser.person_id)
-            .where(
-                EditorialAssignmentUser.assignment_id.in_(assignment_ids),
-                Person.deleted_at.is_(None),
-            )
+            _USERS.add_columns(EditorialAssignmentUser.assignment_id)
+            .join(EditorialAssignmentUser, EditorialAssignmentUser.user_id == EditorialUser.id)
+            .where(EditorialAssignmentUser.assignment_id.in_(assignment_ids))
             .order_by(EditorialAssignmentUser.assignment_id, EditorialAssignmentUser.position)
         )
     ).all()
-    grouped: dict[int, list[UserView]] = defaultdict(list)
-    for assignment_id, user, person in rows:
-        grouped[assignment_id].append(UserView(user, person))
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.assignment_id].append(row)
+    return [grouped.get(key, []) for key in assignment_ids]
+
+
+async def person_ids_of_assignments(
+    session: AsyncSession, assignment_ids: Sequence[int]
+) -> list[list[str]]:
+    """Each assignment's users as directory person ids, in their order."""
+    rows = await session.execute(
+        select(EditorialAssignmentUser.assignment_id, EditorialUser.person_id)
+        .join(EditorialUser, EditorialUser.id == EditorialAssignmentUser.user_id)
+        .where(EditorialAssignmentUser.assignment_id.in_(assignment_ids))
+        .order_by(EditorialAssignmentUser.assignment_id, EditorialAssignmentUser.position)
+    )
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for assignment_id, person_id in rows.all():
+        grouped[assignment_id].append(person_id)
     return [grouped.get(key, []) for key in assignment_ids]
 
 
 async def children_of_assignments(
     session: AsyncSession, assignment_ids: Sequence[int]
-) -> list[list[EditorialContentItem]]:
+) -> list[list[Any]]:
+    """Each assignment's content items (``CONTENT_COLUMNS`` rows), in their order."""
     rows = (
         await session.execute(
-            select(EditorialAssignmentChild.assignment_id, EditorialContentItem)
+            select(EditorialAssignmentChild.assignment_id, *CONTENT_COLUMNS)
             .join(
                 EditorialContentItem,
                 EditorialContentItem.id == EditorialAssignmentChild.content_id,
@@ -212,9 +252,9 @@ async def children_of_assignments(
             .order_by(EditorialAssignmentChild.assignment_id, EditorialAssignmentChild.position)
         )
     ).all()
-    grouped: dict[int, list[EditorialContentItem]] = defaultdict(list)
-    for assignment_id, item in rows:
-        grouped[assignment_id].append(item)
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.assignment_id].append(row)
     return [grouped.get(key, []) for key in assignment_ids]
 
 
@@ -254,16 +294,12 @@ async def replace_children(
 
 # --- hub fields: many people's assignments at once ------------------------------------------
 
-
-@dataclass(frozen=True, slots=True)
-class AssignmentOrder:
-    """A hub list of the assignments a person is assigned to (``users``), ordered."""
-
-    order: str
-    descending: bool
+AssignmentOrderKey = tuple[str, bool]
+"""An allow-listed order column and whether it is descending."""
 
 
-def _assigned_shape(spec: AssignmentOrder) -> ListShape:
+def _assigned_shape(spec: AssignmentOrderKey) -> ListShape:
+    order, descending = spec
     query = (
         select(EditorialAssignment)
         .join(
@@ -276,14 +312,14 @@ def _assigned_shape(spec: AssignmentOrder) -> ListShape:
     return ListShape(
         query=query,
         owner=EditorialUser.person_id,
-        order_by=list_order(spec.order, spec.descending),
+        order_by=list_order(order, descending),
         row_id=EditorialAssignment.id,
-        load=select(EditorialAssignment),
+        load=select(ASSIGNMENT),
     )
 
 
 async def assignment_pages_of_people(
-    session: AsyncSession, keys: Sequence[OwnedPage[AssignmentOrder]]
-) -> list[Paged[EditorialAssignment]]:
-    """Batch loader: each person's page of the assignments they are assigned to."""
+    session: AsyncSession, keys: Sequence[OwnedPage[AssignmentOrderKey]]
+) -> list[Paged[Any]]:
+    """Each person's page of the assignments they are assigned to (``ASSIGNMENT`` rows)."""
     return await load_pages(session, keys, _assigned_shape)

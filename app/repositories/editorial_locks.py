@@ -1,15 +1,18 @@
 """SQL for exclusive locks. Every change is one conditional statement, so two requests
 racing for the same srn cannot both win: the srn is the primary key (``INSERT ... ON
 CONFLICT DO NOTHING`` lets one insert through), and taking over an expired lock is an
-``UPDATE ... WHERE expires_at <= now`` that only one transaction can match."""
+``UPDATE ... WHERE expires_at <= now`` that only one transaction can match. Reads select
+the columns of ``LOCK`` (Core rows), never entities."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Bundle
 
 from app.models.editorial import EditorialLock, EditorialUser
 from app.pagination import Paged
@@ -17,6 +20,16 @@ from app.repositories.common import by_key
 from app.repositories.editorial import dialect_insert
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
 from app.timeutil import utcnow
+
+LOCK: Bundle[Any] = Bundle(
+    "lock",
+    EditorialLock.srn,
+    EditorialLock.uuid,
+    EditorialLock.user_id,
+    EditorialLock.created_at,
+    EditorialLock.modified_at,
+    EditorialLock.expires_at,
+)
 
 
 async def try_insert(
@@ -34,29 +47,23 @@ async def try_insert(
     return (await session.execute(statement)).scalar() is not None
 
 
-async def get(session: AsyncSession, srn: str, *, for_update: bool = False) -> EditorialLock | None:
-    """The srn's lock row as the database has it now (expired or not)."""
-    query = select(EditorialLock).where(EditorialLock.srn == srn)
+async def get(session: AsyncSession, srn: str, *, for_update: bool = False) -> Any | None:
+    """The srn's lock (a ``LOCK`` row) as the database has it now (expired or not)."""
+    query = select(LOCK).where(EditorialLock.srn == srn)
     if for_update:
         query = query.with_for_update()
-    return await session.scalar(query.execution_options(populate_existing=True))
+    return await session.scalar(query)
 
 
-async def get_by_uuid(session: AsyncSession, uuid: str) -> EditorialLock | None:
-    return await session.scalar(
-        select(EditorialLock)
-        .where(EditorialLock.uuid == uuid)
-        .execution_options(populate_existing=True)
-    )
+async def get_by_uuid(session: AsyncSession, uuid: str) -> Any | None:
+    return await session.scalar(select(LOCK).where(EditorialLock.uuid == uuid))
 
 
-async def active_by_srns(session: AsyncSession, srns: Sequence[str]) -> list[EditorialLock | None]:
-    """Unexpired locks of these srns (batch function for loaders and lists)."""
+async def active_by_srns(session: AsyncSession, srns: Sequence[str]) -> list[Any | None]:
+    """Unexpired locks of these srns (``LOCK`` rows; batch function for readers and lists)."""
     rows = (
         await session.scalars(
-            select(EditorialLock).where(
-                EditorialLock.srn.in_(srns), EditorialLock.expires_at > utcnow()
-            )
+            select(LOCK).where(EditorialLock.srn.in_(srns), EditorialLock.expires_at > utcnow())
         )
     ).all()
     return by_key(rows, "srn", srns)
@@ -108,7 +115,7 @@ async def remove(session: AsyncSession, uuid: str) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-async def remove_srn(session: AsyncSession, srn: str) -> EditorialLock | None:
+async def remove_srn(session: AsyncSession, srn: str) -> Any | None:
     """Drop the srn's lock (its resource is gone); the removed row, if there was one."""
     found = await get(session, srn)
     if found is not None:
@@ -120,15 +127,11 @@ async def remove_srn(session: AsyncSession, srn: str) -> EditorialLock | None:
     return found
 
 
-async def active_by_uuids(
-    session: AsyncSession, uuids: Sequence[str]
-) -> list[EditorialLock | None]:
-    """Unexpired locks by lock-request uuid (batch function)."""
+async def active_by_uuids(session: AsyncSession, uuids: Sequence[str]) -> list[Any | None]:
+    """Unexpired locks by lock-request uuid (``LOCK`` rows; batch function)."""
     rows = (
         await session.scalars(
-            select(EditorialLock).where(
-                EditorialLock.uuid.in_(uuids), EditorialLock.expires_at > utcnow()
-            )
+            select(LOCK).where(EditorialLock.uuid.in_(uuids), EditorialLock.expires_at > utcnow())
         )
     ).all()
     return by_key(rows, "uuid", uuids)
@@ -145,12 +148,10 @@ def _held_shape(_spec: None) -> ListShape:
         owner=EditorialUser.person_id,
         order_by=(EditorialLock.created_at, EditorialLock.uuid),
         row_id=EditorialLock.srn,
-        load=select(EditorialLock),
+        load=select(LOCK),
     )
 
 
-async def held_pages(
-    session: AsyncSession, keys: Sequence[OwnedPage[None]]
-) -> list[Paged[EditorialLock]]:
-    """Batch loader: each person's page of the unexpired locks they hold, oldest first."""
+async def held_pages(session: AsyncSession, keys: Sequence[OwnedPage[None]]) -> list[Paged[Any]]:
+    """Each person's page of the unexpired locks they hold (``LOCK`` rows), oldest first."""
     return await load_pages(session, keys, _held_shape)

@@ -2,7 +2,8 @@
 
 ``/v3`` answers 200 on every success, errors carry ``message``, and the list takes
 ``page``, ``per_page``, ``order`` and ``dir``. Rules live in ``app.services.editorial``
-and ``app.services.editorial_locks``; this module only decodes and encodes.
+and ``app.services.editorial_locks``, the records in ``app.services.editorial_reads``; this
+module only decodes and encodes.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from app.rest.http import json_pattern, length_error, not_null, text, text_schem
 from app.rest.routing import PAGE, Call, Contract, Endpoint, QueryParam, page_size
 from app.services import editorial as service
 from app.services import editorial_locks as lock_service
+from app.services import editorial_reads as reads
 from app.services.editorial_format import (
     CEO_TIME_PATTERN,
     SRN_FORMAT,
     UUID_FORMAT,
     parse_ceo_time,
 )
+from app.services.editorial_pages import ORDER_FIELDS
 
 # Read-only fields a client may echo back from a GET; they are ignored on input.
 READ_ONLY = frozenset(
@@ -152,30 +155,30 @@ async def list_assignments(call: Call) -> dict[str, Any]:
             order=call.query_param("order"),
             direction=call.query_param("dir"),
         )
-        views = await service.expand(session, list(paged.items))
+        views = await reads.expand(session, list(paged.items))
     return out.list_envelope(paged, [out.assignment_json(v) for v in views])
 
 
 async def get_assignment(call: Call) -> dict[str, Any]:
     async with call.db.read() as session:
-        row = await service.get_assignment(session, call.principal, call.path["uuid"])
-        (view,) = await service.expand(session, [row])
+        record = await service.get_assignment(session, call.principal, call.path["uuid"])
+        (view,) = await reads.expand(session, [record])
     return out.assignment_json(view)
 
 
 async def create_assignment(call: Call) -> dict[str, Any]:
     data = to_input(call.parse(AssignmentCreateIn, ignore=READ_ONLY))
     async with call.db.write() as session:
-        row = await service.create_assignment(session, call.principal, data)
-        (view,) = await service.expand(session, [row])
+        record = await service.create_assignment(session, call.principal, data)
+        (view,) = await reads.expand(session, [record])
     return out.assignment_json(view)
 
 
 async def update_assignment(call: Call) -> dict[str, Any]:
     data = to_input(call.parse(AssignmentIn, ignore=READ_ONLY))
     async with call.db.write() as session:
-        row = await service.update_assignment(session, call.principal, call.path["uuid"], data)
-        (view,) = await service.expand(session, [row])
+        record = await service.update_assignment(session, call.principal, call.path["uuid"], data)
+        (view,) = await reads.expand(session, [record])
     return out.assignment_json(view)
 
 
@@ -216,7 +219,7 @@ _LIST_QUERY = (
     QueryParam(
         "order",
         "Property to order by (default modified_at)",
-        {"type": "string", "enum": list(service.ORDER_FIELDS)},
+        {"type": "string", "enum": list(ORDER_FIELDS)},
     ),
     QueryParam("dir", "asc or desc (default desc)", {"type": "string", "enum": ["asc", "desc"]}),
 )

@@ -11,12 +11,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from app.models.editorial import EditorialContentItem, EditorialIssue
 from app.pagination import Paged
-from app.repositories.editorial import UserView
-from app.services.editorial import AssignmentView
 from app.services.editorial_format import format_ceo_time, srn
-from app.services.editorial_locks import LockView
+from app.services.editorial_reads import (
+    AssignmentView,
+    ContentItemRecord,
+    IssueRecord,
+    LockView,
+    UserRecord,
+)
 
 
 class UserOut(BaseModel):
@@ -97,17 +100,17 @@ class MessageOut(BaseModel):
     message: str
 
 
-def user_json(view: UserView) -> dict[str, Any]:
+def user_json(user: UserRecord) -> dict[str, Any]:
     return {
-        "id": str(view.user.id),
-        "uuid": view.user.uuid,
-        "name": view.person.name,
-        "person_id": view.person.id,
-        "srn": srn("user", view.user.uuid),
+        "id": str(user.id),
+        "uuid": user.uuid,
+        "name": user.name,
+        "person_id": user.person_id,
+        "srn": srn("user", user.uuid),
     }
 
 
-def issue_json(issue: EditorialIssue) -> dict[str, Any]:
+def issue_json(issue: IssueRecord) -> dict[str, Any]:
     return {
         "id": str(issue.id),
         "uuid": issue.uuid,
@@ -119,7 +122,7 @@ def issue_json(issue: EditorialIssue) -> dict[str, Any]:
     }
 
 
-def content_json(item: EditorialContentItem) -> dict[str, Any]:
+def content_json(item: ContentItemRecord) -> dict[str, Any]:
     return {
         "id": str(item.id),
         "uuid": item.uuid,
@@ -163,7 +166,7 @@ def assignment_json(view: AssignmentView) -> dict[str, Any]:
         "due_at": format_ceo_time(row.due_at),
         "creator_id": str(row.creator_id),
         "issue_id": None if row.issue_id is None else str(row.issue_id),
-        "srn": srn("assignment", row.uuid),
+        "srn": row.srn,
         "children": [content_json(item) for item in view.children],
         "issue": None if view.issue is None else issue_json(view.issue),
         "lock": False if view.lock is None else lock_json(view.lock),

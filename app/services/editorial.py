@@ -1,8 +1,9 @@
 """Editorial assignments (SNworks CEO v3): validation, ACL actions and the lock rule.
 
 Both doors call these functions; every one first checks its CEO ACL action
-(``app.services.editorial_acl``). Changing or deleting an assignment needs the caller to
-hold its exclusive lock (``app.services.editorial_locks``). ``content``, ``abstract`` and
+(``policy.require_editorial_action``) and answers records (``app.services.editorial_reads``).
+Changing or deleting an assignment needs the caller to hold its exclusive lock
+(``app.services.editorial_locks``). ``content``, ``abstract`` and
 ``notes`` are editors' HTML, stored exactly as given: clients must treat them as untrusted.
 """
 
@@ -18,22 +19,20 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
-from app.errors import BadRequest, FieldError, InvalidInput, NotFound
-from app.models.editorial import EditorialAssignment, EditorialContentItem, EditorialIssue
+from app.errors import FieldError, InvalidInput, NotFound
+from app.models.editorial import EditorialAssignment
 from app.models.people import Person
 from app.pagination import Paged, PageRequest
 from app.repositories import editorial as repo
-from app.repositories import editorial_locks as locks
 from app.repositories import people as people_repo
 from app.services import editorial_locks as lock_service
-from app.services.editorial_acl import Action, require_action
 from app.services.editorial_format import is_uuid, new_uuid, normalise_uuid, path_uuid
+from app.services.editorial_pages import assignment_page, check_order
+from app.services.editorial_reads import EditorialAssignmentRecord
+from app.services.policy import EditorialAction, require_editorial_action
 from app.timeutil import as_utc, utcnow
 
 ASSIGNMENT_TYPES: tuple[str, ...] = ("article", "media", "gallery", "audio", "video", "post")
-ORDER_FIELDS: tuple[str, ...] = tuple(repo.ORDER_COLUMNS)
-DEFAULT_ORDER = "modified_at"
-DEFAULT_DIRECTION = "desc"
 # Directory roles a person needs to be named in ``users`` by their person id.
 EDITORIAL_PERSON_ROLES = frozenset({"editor", "admin"})
 UPDATE_LOCK_MESSAGE = "Exclusive lock is required to update an assignment"
@@ -101,32 +100,10 @@ def input_from(values: Mapping[str, Any], errors: Sequence[FieldError] = ()) -> 
 
 
 @dataclass(frozen=True, slots=True)
-class AssignmentView:
-    """An assignment with everything its CEO representation shows."""
-
-    assignment: EditorialAssignment
-    issue: EditorialIssue | None
-    users: list[repo.UserView]
-    children: list[EditorialContentItem]
-    lock: lock_service.LockView | None
-
-
-@dataclass(frozen=True, slots=True)
 class _Resolved:
     issue_id: int | _Unset | None
     user_ids: list[int] | _Unset
     content_ids: list[int] | _Unset
-
-
-def check_order(order: str | None, direction: str | None) -> tuple[str, bool]:
-    """The allow-listed order column and whether it is descending; 400 otherwise."""
-    order = DEFAULT_ORDER if order is None else order
-    direction = DEFAULT_DIRECTION if direction is None else direction.lower()
-    if order not in repo.ORDER_COLUMNS:
-        raise BadRequest(f"'order' must be one of: {', '.join(ORDER_FIELDS)}")
-    if direction not in ("asc", "desc"):
-        raise BadRequest("'dir' must be asc or desc")
-    return order, direction == "desc"
 
 
 def slug_from(title: str) -> str:
@@ -173,7 +150,8 @@ async def _resolve_issue(
     if issue is None:
         errors.append(FieldError("issue_id", f"unknown issue {text!r}"))
         return UNSET
-    return issue.id
+    found: int = issue.id
+    return found
 
 
 async def _resolve_children(
@@ -205,14 +183,10 @@ async def _resolve_users(
     values = _uuid_list("users", values, errors)
     uuids = [v.upper() for v in values if is_uuid(v)]
     by_uuid = {
-        view.user.uuid: view.user.id
-        for view in await repo.user_views_by_uuids(session, uuids)
-        if view is not None
+        row.uuid: row.id for row in await repo.users_by_uuids(session, uuids) if row is not None
     }
     person_ids = [v for v in values if not is_uuid(v)]
-    people = {
-        view.person.id: view.user.id for view in await repo.users_of_people(session, person_ids)
-    }
+    people = {row.person_id: row.id for row in await repo.users_of_people(session, person_ids)}
     candidates = {p.id: p for p in await _directory_editors(session, person_ids)}
     result: list[int] = []
     unknown: list[str] = []
@@ -291,9 +265,13 @@ async def _find(session: AsyncSession, uuid: str) -> EditorialAssignment:
 
 async def get_assignment(
     session: AsyncSession, principal: Principal | None, uuid: str
-) -> EditorialAssignment:
-    require_action(principal, Action.ASSIGNMENT_GET)
-    return await _find(session, uuid)
+) -> EditorialAssignmentRecord:
+    require_editorial_action(principal, EditorialAction.ASSIGNMENT_GET)
+    key = path_uuid(uuid)
+    (row,) = await repo.assignment_rows(session, [key])
+    if row is None:
+        raise NotFound(f"Assignment {key!r} not found")
+    return EditorialAssignmentRecord.of(row)
 
 
 async def list_assignments(
@@ -303,16 +281,15 @@ async def list_assignments(
     *,
     order: str | None = None,
     direction: str | None = None,
-) -> Paged[EditorialAssignment]:
-    require_action(principal, Action.ASSIGNMENT_LIST)
-    column, descending = check_order(order, direction)
-    return await repo.list_assignments(session, page, order=column, descending=descending)
+) -> Paged[EditorialAssignmentRecord]:
+    require_editorial_action(principal, EditorialAction.ASSIGNMENT_LIST)
+    return await assignment_page(session, page, check_order(order, direction))
 
 
 async def create_assignment(
     session: AsyncSession, principal: Principal | None, data: AssignmentInput
-) -> EditorialAssignment:
-    who = require_action(principal, Action.ASSIGNMENT_CREATE)
+) -> EditorialAssignmentRecord:
+    who = require_editorial_action(principal, EditorialAction.ASSIGNMENT_CREATE)
     resolved = await _validate(session, data, creating=True)
     creator = await repo.ensure_user(session, who.person_id, new_uuid())
     now = utcnow()
@@ -330,13 +307,13 @@ async def create_assignment(
     session.add(row)
     await session.flush()
     await _relate(session, row, resolved)
-    return row
+    return EditorialAssignmentRecord.of(row)
 
 
 async def update_assignment(
     session: AsyncSession, principal: Principal | None, uuid: str, data: AssignmentInput
-) -> EditorialAssignment:
-    who = require_action(principal, Action.ASSIGNMENT_UPDATE)
+) -> EditorialAssignmentRecord:
+    who = require_editorial_action(principal, EditorialAction.ASSIGNMENT_UPDATE)
     row = await _find(session, uuid)
     await lock_service.require_held(session, who, row, UPDATE_LOCK_MESSAGE)
     resolved = await _validate(session, data, creating=False)
@@ -344,40 +321,16 @@ async def update_assignment(
     row.modified_at = utcnow()
     await session.flush()
     await _relate(session, row, resolved)
-    return row
+    return EditorialAssignmentRecord.of(row)
 
 
 async def delete_assignment(
     session: AsyncSession, principal: Principal | None, uuid: str
 ) -> lock_service.LockOutcome | None:
     """Tombstone the assignment and drop its lock; the lock release to announce."""
-    who = require_action(principal, Action.ASSIGNMENT_DELETE)
+    who = require_editorial_action(principal, EditorialAction.ASSIGNMENT_DELETE)
     row = await _find(session, uuid)
     await lock_service.require_held(session, who, row, DELETE_LOCK_MESSAGE)
     row.deleted_at = utcnow()
     await session.flush()
     return await lock_service.drop_lock(session, row)
-
-
-async def expand(session: AsyncSession, rows: list[EditorialAssignment]) -> list[AssignmentView]:
-    """Each assignment with its issue, users, children and lock: five queries in all."""
-    ids = [row.id for row in rows]
-    issue_ids = sorted({row.issue_id for row in rows if row.issue_id is not None})
-    issues = {i.id: i for i in await repo.issues_by_ids(session, issue_ids) if i is not None}
-    users = await repo.users_of_assignments(session, ids)
-    children = await repo.children_of_assignments(session, ids)
-    active = await locks.active_by_srns(session, [lock_service.assignment_srn(r) for r in rows])
-    holder_ids = sorted({lock.user_id for lock in active if lock is not None})
-    holders = {
-        v.user.id: v for v in await repo.user_views_by_ids(session, holder_ids) if v is not None
-    }
-    return [
-        AssignmentView(
-            assignment=row,
-            issue=issues.get(row.issue_id) if row.issue_id is not None else None,
-            users=users[i],
-            children=children[i],
-            lock=None if lock is None else lock_service.LockView(lock, holders.get(lock.user_id)),
-        )
-        for i, (row, lock) in enumerate(zip(rows, active, strict=True))
-    ]

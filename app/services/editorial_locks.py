@@ -16,17 +16,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
 from app.events import Event
-from app.models.editorial import EditorialAssignment, EditorialLock
+from app.models.editorial import EditorialAssignment
 from app.repositories import editorial as repo
 from app.repositories import editorial_locks as locks
-from app.services.editorial_acl import Action, allowed, require_action
 from app.services.editorial_format import format_ceo_time, new_uuid, parse_srn, path_uuid, srn
+from app.services.editorial_reads import LockView, lock_view
+from app.services.policy import EditorialAction, breaks_editorial_locks, require_editorial_action
 from app.settings import Settings
 from app.timeutil import as_utc, utcnow
 
@@ -39,14 +41,6 @@ class LockChange(StrEnum):
     RENEWED = "renewed"
     RELEASED = "released"
     BROKEN = "broken"
-
-
-@dataclass(frozen=True, slots=True)
-class LockView:
-    """A lock with its holder (the editorial user and their directory entry)."""
-
-    lock: EditorialLock
-    holder: repo.UserView | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +63,7 @@ class LockOutcome:
             lock.srn,
             {
                 "uuid": lock.uuid,
-                "person_id": holder.person.id if holder else None,
+                "person_id": holder.person_id if holder else None,
                 # The exact instant: each door's serializer decides how to write it.
                 "expires_at": as_utc(lock.expires_at).isoformat() if self.holds else None,
             },
@@ -82,11 +76,6 @@ def lock_ttl(settings: Settings) -> timedelta:
 
 def assignment_srn(assignment: EditorialAssignment) -> str:
     return srn("assignment", assignment.uuid)
-
-
-async def _view(session: AsyncSession, lock: EditorialLock) -> LockView:
-    (holder,) = await repo.user_views_by_ids(session, [lock.user_id])
-    return LockView(lock, holder)
 
 
 async def _lockable_srn(session: AsyncSession, value: object) -> str:
@@ -108,7 +97,7 @@ async def acquire(
     session: AsyncSession, principal: Principal | None, srn_value: object, *, ttl: timedelta
 ) -> LockOutcome:
     """Take (or, for its holder, renew) the lock of an assignment's srn."""
-    who = require_action(principal, Action.LOCKREQUEST_CREATE)
+    who = require_editorial_action(principal, EditorialAction.LOCKREQUEST_CREATE)
     target = await _lockable_srn(session, srn_value)
     user = await repo.ensure_user(session, who.person_id, new_uuid())
     for _ in range(_ATTEMPTS):
@@ -141,10 +130,11 @@ async def acquire(
 async def _outcome(session: AsyncSession, target: str, change: LockChange) -> LockOutcome:
     lock = await locks.get(session, target)
     assert lock is not None
-    return LockOutcome(await _view(session, lock), change)
+    return LockOutcome(await lock_view(session, lock), change)
 
 
-async def _active_by_uuid(session: AsyncSession, lock_uuid: str) -> EditorialLock:
+async def _active_by_uuid(session: AsyncSession, lock_uuid: str) -> Any:
+    """The unexpired lock row of a lock-request uuid; 404 otherwise."""
     uuid = path_uuid(lock_uuid, "lock request")
     lock = await locks.get_by_uuid(session, uuid)
     if lock is None or lock.expires_at <= utcnow():
@@ -153,15 +143,15 @@ async def _active_by_uuid(session: AsyncSession, lock_uuid: str) -> EditorialLoc
 
 
 async def get_lock(session: AsyncSession, principal: Principal | None, lock_uuid: str) -> LockView:
-    require_action(principal, Action.LOCKREQUEST_GET)
-    return await _view(session, await _active_by_uuid(session, lock_uuid))
+    require_editorial_action(principal, EditorialAction.LOCKREQUEST_GET)
+    return await lock_view(session, await _active_by_uuid(session, lock_uuid))
 
 
 async def renew(
     session: AsyncSession, principal: Principal | None, lock_uuid: str, *, ttl: timedelta
 ) -> LockOutcome:
     """Extend a lock the caller holds (the same as repeating the lock request)."""
-    who = require_action(principal, Action.LOCKREQUEST_CREATE)
+    who = require_editorial_action(principal, EditorialAction.LOCKREQUEST_CREATE)
     lock = await _active_by_uuid(session, lock_uuid)
     user = await repo.user_of_person(session, who.person_id)
     if user is None or lock.user_id != user.id:
@@ -176,11 +166,11 @@ async def release(
     session: AsyncSession, principal: Principal | None, lock_uuid: str
 ) -> LockOutcome:
     """Release the caller's lock, or break somebody else's (``LOCKREQUEST break``)."""
-    who = require_action(principal, Action.LOCKREQUEST_DELETE)
+    who = require_editorial_action(principal, EditorialAction.LOCKREQUEST_DELETE)
     lock = await _active_by_uuid(session, lock_uuid)
-    view = await _view(session, lock)
-    own = view.holder is not None and view.holder.person.id == who.person_id
-    if not own and not allowed(who, Action.LOCKREQUEST_BREAK):
+    view = await lock_view(session, lock)
+    own = view.holder is not None and view.holder.person_id == who.person_id
+    if not own and not breaks_editorial_locks(who):
         raise Forbidden("This lock is held by another user; only an admin may break it")
     if not await locks.remove(session, lock.uuid):
         raise NotFound(f"Lock request {lock.uuid!r} not found (released or expired)")
@@ -207,4 +197,4 @@ async def drop_lock(session: AsyncSession, assignment: EditorialAssignment) -> L
     removed = await locks.remove_srn(session, assignment_srn(assignment))
     if removed is None:
         return None
-    return LockOutcome(await _view(session, removed), LockChange.RELEASED)
+    return LockOutcome(await lock_view(session, removed), LockChange.RELEASED)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from app.auth import Principal, Role
 from app.errors import Forbidden, NotFound, Unauthenticated
@@ -219,3 +220,72 @@ def hears_activity_event(
 
 # --- editorial -----------------------------------------------------------------------------
 # Predicates of the editorial domain follow.
+
+
+class EditorialAction(StrEnum):
+    """CEO ACL actions. ``LOCKREQUEST break`` is the gateway's own: deleting (breaking) a
+    lock somebody else holds."""
+
+    ASSIGNMENT_LIST = "ASSIGNMENT list"
+    ASSIGNMENT_GET = "ASSIGNMENT get"
+    ASSIGNMENT_CREATE = "ASSIGNMENT create"
+    ASSIGNMENT_UPDATE = "ASSIGNMENT update"
+    ASSIGNMENT_DELETE = "ASSIGNMENT delete"
+    LOCKREQUEST_CREATE = "LOCKREQUEST create"
+    LOCKREQUEST_GET = "LOCKREQUEST get"
+    LOCKREQUEST_DELETE = "LOCKREQUEST delete"
+    LOCKREQUEST_BREAK = "LOCKREQUEST break"
+
+
+_CEO_ACTIONS = frozenset(EditorialAction) - {EditorialAction.LOCKREQUEST_BREAK}
+
+EDITORIAL_ROLE_ACTIONS: dict[Role, frozenset[EditorialAction]] = {
+    Role.ADMIN: frozenset(EditorialAction),
+    Role.EDITOR: _CEO_ACTIONS,
+}
+"""The one table of which role may do what in the editorial domain; a role not listed
+grants nothing (403)."""
+
+
+def grants_editorial_action(principal: Principal, action: EditorialAction) -> bool:
+    """Does one of the caller's roles grant the CEO ACL ``action``?"""
+    return any(action in EDITORIAL_ROLE_ACTIONS.get(role, frozenset()) for role in principal.roles)
+
+
+def require_editorial_action(principal: Principal | None, action: EditorialAction) -> Principal:
+    """The caller, if one of their roles grants ``action``; 401 / 403 otherwise. Every
+    editorial operation of both doors asks this first."""
+    who = require_principal(principal)
+    if not grants_editorial_action(who, action):
+        raise Forbidden(f"This operation needs the ACL action '{action.value}'")
+    return who
+
+
+def sees_editorial_assignments(principal: Principal) -> bool:
+    """May the caller see editorial assignments and all an assignment shows (its issue,
+    content items, users, creator and lock)? Whoever may get or list them: CEO has no
+    per-item visibility."""
+    get, list_ = EditorialAction.ASSIGNMENT_GET, EditorialAction.ASSIGNMENT_LIST
+    return grants_editorial_action(principal, get) or grants_editorial_action(principal, list_)
+
+
+def lists_editorial_assignments(principal: Principal) -> bool:
+    """May the caller list editorial assignments (a person's hub list too)?"""
+    return grants_editorial_action(principal, EditorialAction.ASSIGNMENT_LIST)
+
+
+def sees_editorial_locks(principal: Principal) -> bool:
+    """May the caller see locks on their own (a lock request by uuid, the locks a person
+    holds) and the lock changes announced to subscribers?"""
+    return grants_editorial_action(principal, EditorialAction.LOCKREQUEST_GET)
+
+
+def sees_editorial_users(principal: Principal) -> bool:
+    """May the caller see the editorial users (CEO identities of directory people) that
+    assignments and locks name? Whoever sees either."""
+    return sees_editorial_assignments(principal) or sees_editorial_locks(principal)
+
+
+def breaks_editorial_locks(principal: Principal) -> bool:
+    """May the caller release a lock somebody else holds (``LOCKREQUEST break``)?"""
+    return grants_editorial_action(principal, EditorialAction.LOCKREQUEST_BREAK)
