@@ -16,7 +16,6 @@ from app.errors import BadRequest
 from app.models.activities import Activity, ActivityStatus
 from app.models.editorial import EditorialAssignment, EditorialLock
 from app.models.mentoring import Assignment, Notification
-from app.models.milestones import Milestone, MilestoneStatus
 from app.models.people import Person
 from app.pagination import Paged
 from app.repositories import activities as activities_repo
@@ -31,7 +30,6 @@ from app.services import activities as activities_service
 from app.services import activity_totals as totals
 from app.services import editorial as editorial_service
 from app.services import followups
-from app.services import milestones as milestones_service
 from app.services import people as people_service
 from app.services.activity_rules import can_see_given
 from app.services.editorial_acl import Action, allowed
@@ -86,35 +84,6 @@ async def activities(
         ctx.who, start=start, end=end, status=status, activity_type_id=activity_type_id
     )
     return await ctx.loaders.get(activities_repo.activity_pages).load(
-        OwnedPage(person_id, spec, page)
-    )
-
-
-async def milestones(
-    ctx: Context,
-    person_id: str,
-    first: int | None,
-    after: str | None,
-    *,
-    status: MilestoneStatus | None,
-    type: str | None,
-    year: int | None,
-    start_date: date | None,
-    end_date: date | None,
-) -> Paged[Milestone]:
-    """The person's milestones the caller may see (``milestones``), newest period first."""
-    page = ctx.page(first, after)
-    period = None
-    if year is not None or start_date is not None or end_date is not None:
-        period = check_period(year, start_date, end_date, prefix="")
-    spec = milestones_service.visible_filter(
-        ctx.who,
-        status=status.value if status else None,
-        type=type,
-        period_from=period.start if period else None,
-        period_to=period.end if period else None,
-    )
-    return await ctx.loaders.get(milestones_repo.milestone_pages).load(
         OwnedPage(person_id, spec, page)
     )
 

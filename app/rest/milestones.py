@@ -14,14 +14,14 @@ from starlette.responses import Response
 from app.errors import BadRequest
 from app.events import EventBroker
 from app.ids import MAX_ID_LENGTH
-from app.models.milestones import Milestone, MilestoneStatus, MilestoneType
 from app.pagination import Paged
 from app.rest.http import json_response, text
 from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import milestone_detection as detection
 from app.services import milestones as service
-from app.services.badge_images import badge_url
+from app.services.milestone_badges import badge_url
 from app.services.milestone_labels import Locale, accessibility_label, negotiate
+from app.services.milestone_reads import MilestoneRecord, MilestoneStatus, MilestoneType
 from app.services.milestone_rules import (
     MAX_PERIOD_DAYS,
     MAX_YEAR,
@@ -118,23 +118,22 @@ class DeletedOut(BaseModel):
 
 
 def milestone_json(
-    row: Milestone, locale: Locale, *, in_progress_view: bool = False
+    row: MilestoneRecord, locale: Locale, *, in_progress_view: bool = False
 ) -> dict[str, Any]:
     """One item as the contract shows it: achieved ones with ``achieved_value`` and
     ``achieved_at``; in-progress ones with ``achieved_value`` and ``progress_percentage``,
     or, on the in-progress route, ``current_value``, ``progress_percentage`` and
     ``remaining`` (and a label that says what remains)."""
-    definition = row.definition
-    threshold = definition.threshold
+    threshold = row.threshold
     out: dict[str, Any] = {
         "id": row.id,
         "mentor_id": row.mentor_id,
-        "name": definition.name,
-        "type": definition.type,
+        "name": row.name,
+        "type": row.type,
         "status": row.status,
         "threshold": threshold,
     }
-    achieved = row.status == MilestoneStatus.ACHIEVED
+    achieved = row.achieved
     if in_progress_view and not achieved:
         out["current_value"] = as_number(row.value)
         out["progress_percentage"] = progress_percentage(row.value, threshold)
@@ -146,7 +145,7 @@ def milestone_json(
         else:
             out["progress_percentage"] = progress_percentage(row.value, threshold)
     out["accessibility_label"] = accessibility_label(
-        kind=definition.type,
+        kind=row.type,
         status=row.status,
         threshold=threshold,
         value=row.value,
@@ -154,7 +153,7 @@ def milestone_json(
         locale=locale,
         with_remaining=in_progress_view,
     )
-    out["badge_image_url"] = badge_url(definition.badge)
+    out["badge_image_url"] = badge_url(row.badge)
     out["period"] = {
         "start_date": format_date(row.period_start),
         "end_date": format_date(row.period_end),
@@ -167,7 +166,7 @@ def _locale(call: Call) -> Locale:
 
 
 def _respond(
-    call: Call, body: Any, status: int = 200, etag_of: Milestone | None = None
+    call: Call, body: Any, status: int = 200, etag_of: MilestoneRecord | None = None
 ) -> Response:
     headers = {"Content-Language": _locale(call).value, "Vary": "Accept-Language"}
     if etag_of is not None:
@@ -175,7 +174,7 @@ def _respond(
     return json_response(body, status, headers=headers)
 
 
-def _page(call: Call, paged: Paged[Milestone], *, in_progress_view: bool = False) -> Response:
+def _page(call: Call, paged: Paged[MilestoneRecord], *, in_progress_view: bool = False) -> Response:
     locale = _locale(call)
     body = paged.rest_body(
         lambda row: milestone_json(row, locale, in_progress_view=in_progress_view)
