@@ -36,7 +36,7 @@ from app.models.milestones import Milestone, MilestoneDefinition, MilestoneStatu
 from app.repositories import milestones as repo
 from app.repositories import people as people_repo
 from app.services.activity_totals import DailyTotal, mentor_daily_totals
-from app.services.milestone_reads import MilestoneRecord
+from app.services.milestone_reads import MilestoneRecord, mentor_orgs
 from app.services.milestone_rules import (
     MAX_PERIOD_DAYS,
     Period,
@@ -136,7 +136,7 @@ async def _check_mentor(session: AsyncSession, who: Principal, mentor_id: Any) -
     if not isinstance(mentor_id, str) or not mentor_id:
         raise InvalidInput.field("mentor_id", "is required")
     exists = await people_repo.person_exists(session, mentor_id)
-    orgs = (await repo.mentor_orgs(session, [mentor_id])).get(mentor_id, set()) if exists else ()
+    orgs = await mentor_orgs(session, mentor_id) if exists else set()
     if not exists or not sees_mentor_records(who, mentor_id, orgs):
         raise InvalidInput.field("mentor_id", f"unknown person {mentor_id!r}")
     if not grades_mentor(who, mentor_id, orgs):
@@ -177,7 +177,7 @@ async def detect(
     achieved = [MilestoneRecord.of(row) for row in newly]
     detection = Detection(mentor, period, totals, source, records, created, achieved)
     if detection.newly_achieved:
-        orgs = sorted(await people_repo.org_ids_of(session, mentor))
+        orgs = sorted(await mentor_orgs(session, mentor))
         detection.events = [
             Event(TOPIC, "achieved", row.id, {"mentor_id": mentor, "org_ids": orgs})
             for row in detection.newly_achieved

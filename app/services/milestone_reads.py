@@ -159,6 +159,11 @@ class MentorMilestonePage:
     page: PageRequest
 
 
+async def mentor_orgs(session: AsyncSession, mentor_id: str) -> set[str]:
+    """The organisations a mentor belongs to: the facts the milestone rules decide on."""
+    return (await repo.mentor_orgs(session, [mentor_id])).get(mentor_id, set())
+
+
 async def visible_mentors(
     session: AsyncSession, who: Principal, mentor_ids: Sequence[str]
 ) -> set[str]:

@@ -25,6 +25,7 @@ from app.services.milestone_reads import (
     MilestoneFilters,
     MilestoneRecord,
     MilestoneStatus,
+    mentor_orgs,
     milestones_by_ids,
     visible_mentors,
 )
@@ -55,10 +56,6 @@ def parse_status(value: str, *, field: str = "status", query: bool = False) -> M
         if query:
             raise BadRequest(f"Query parameter '{field}' {message}") from None
         raise InvalidInput.field(field, message) from None
-
-
-async def _mentor_orgs(session: AsyncSession, mentor_id: str) -> set[str]:
-    return (await repo.mentor_orgs(session, [mentor_id])).get(mentor_id, set())
 
 
 async def get_milestone(
@@ -212,7 +209,7 @@ async def _load_for_change(
     session: AsyncSession, who: Principal, milestone_id: str, expected_version: int | None
 ) -> Milestone:
     row = await repo.get_milestone(session, milestone_id)
-    orgs = set() if row is None else await _mentor_orgs(session, row.mentor_id)
+    orgs = set() if row is None else await mentor_orgs(session, row.mentor_id)
     hide_unless(
         row is not None and sees_mentor_records(who, row.mentor_id, orgs), "Milestone", milestone_id
     )
