@@ -8,20 +8,16 @@ in a hub exactly what the domain's own list would show them: nothing more.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from app.errors import BadRequest
 from app.models.mentoring import Assignment, Notification
-from app.models.milestones import Milestone, MilestoneStatus
 from app.pagination import Paged
 from app.repositories import mentoring as mentoring_repo
-from app.repositories import milestones as milestones_repo
 from app.repositories.grouped import OwnedPage
 from app.repositories.mentoring import AssignmentList, Filters, NotificationList, OverdueKey
 from app.services import followups
-from app.services import milestones as milestones_service
 from app.services.mentoring_rules import scope_of
-from app.services.milestone_rules import check_period
 from app.services.people_reads import MembersPage, PeopleList, PersonRecord, members_pages
 from app.timeutil import parse_date_or_datetime
 from resolvers.context import Context
@@ -53,35 +49,6 @@ async def open_assignment_count(ctx: Context, person_id: str) -> int:
     """Open assignments the person mentors, of those the caller may see."""
     key = (person_id, scope_of(ctx.who))
     return await ctx.loaders.get(mentoring_repo.open_counts).load(key)
-
-
-async def milestones(
-    ctx: Context,
-    person_id: str,
-    first: int | None,
-    after: str | None,
-    *,
-    status: MilestoneStatus | None,
-    type: str | None,
-    year: int | None,
-    start_date: date | None,
-    end_date: date | None,
-) -> Paged[Milestone]:
-    """The person's milestones the caller may see (``milestones``), newest period first."""
-    page = ctx.page(first, after)
-    period = None
-    if year is not None or start_date is not None or end_date is not None:
-        period = check_period(year, start_date, end_date, prefix="")
-    spec = milestones_service.visible_filter(
-        ctx.who,
-        status=status.value if status else None,
-        type=type,
-        period_from=period.start if period else None,
-        period_to=period.end if period else None,
-    )
-    return await ctx.loaders.get(milestones_repo.milestone_pages).load(
-        OwnedPage(person_id, spec, page)
-    )
 
 
 # --- an organisation -----------------------------------------------------------------------

@@ -9,12 +9,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.models.milestones import Milestone, MilestoneDefinition, MilestoneStatus
 from app.pagination import Paged
-from app.repositories import milestones as repo
 from app.services import milestone_catalogue as catalogue
 from app.services import milestone_detection as detection
+from app.services import milestone_reads as reads
 from app.services import milestones as service
+from app.services.milestone_reads import (
+    MentorMilestonePage,
+    MilestoneDefinitionRecord,
+    MilestoneRecord,
+    MilestoneStatus,
+)
 from app.services.milestone_rules import Period, check_period
 from resolvers.context import Context
 
@@ -25,24 +30,22 @@ def _period(year: int | None, start: date | None, end: date | None) -> Period | 
     return check_period(year, start, end, prefix="")
 
 
-async def milestone(ctx: Context, milestone_id: str) -> Milestone:
+async def milestone(ctx: Context, milestone_id: str) -> MilestoneRecord:
     async with ctx.read() as session:
         return await service.get_milestone(session, ctx.who, milestone_id)
 
 
-async def visible_milestone(ctx: Context, milestone_id: str) -> Milestone | None:
+async def visible_milestone(ctx: Context, milestone_id: str) -> MilestoneRecord | None:
     """The milestone if the caller may see it, else ``None`` (for ``node(id)``)."""
-    found = await ctx.loaders.get(repo.milestones_by_ids).load(milestone_id)
-    if found is None:
-        return None
-    async with ctx.read() as session:
-        return found if await service.may_see(session, ctx.who, found) else None
+    return await ctx.loaders.get(reads.milestones_by_ids).load(milestone_id)
 
 
-async def milestone_for_event(ctx: Context, milestone_id: str) -> Milestone | None:
-    """A fresh read for a subscription event (no loader cache: the record just changed)."""
+async def milestone_for_event(ctx: Context, milestone_id: str) -> MilestoneRecord | None:
+    """A fresh read for a subscription event (no loader cache: the record just changed),
+    as the subscriber may see it."""
     async with ctx.read() as session:
-        return await repo.get_milestone(session, milestone_id)
+        (found,) = await reads.milestones_by_ids(session, ctx.who, [milestone_id])
+    return found
 
 
 async def milestones(
@@ -56,7 +59,7 @@ async def milestones(
     year: int | None,
     start_date: date | None = None,
     end_date: date | None = None,
-) -> Paged[Milestone]:
+) -> Paged[MilestoneRecord]:
     page = ctx.page(first, after)
     period = _period(year, start_date, end_date)
     async with ctx.read() as session:
@@ -74,7 +77,7 @@ async def new_milestones(
     year: int | None,
     start_date: date | None,
     end_date: date | None,
-) -> Paged[Milestone]:
+) -> Paged[MilestoneRecord]:
     page = ctx.page(first, after)
     period = _period(year, start_date, end_date)
     async with ctx.read() as session:
@@ -91,7 +94,7 @@ async def in_progress(
     start_date: date | None,
     end_date: date | None,
     type: str | None,
-) -> Paged[Milestone]:
+) -> Paged[MilestoneRecord]:
     page = ctx.page(first, after)
     period = _period(year, start_date, end_date)
     async with ctx.read() as session:
@@ -129,7 +132,7 @@ async def update_milestone(
     milestone_id: str,
     changes: service.MilestoneChanges,
     expected_version: int | None,
-) -> Milestone:
+) -> MilestoneRecord:
     async with ctx.write() as session:
         return await service.update_milestone(
             session, ctx.who, milestone_id, changes, expected_version=expected_version
@@ -143,28 +146,28 @@ async def delete_milestone(ctx: Context, milestone_id: str, expected_version: in
         )
 
 
-async def restore_milestone(ctx: Context, milestone_id: str) -> Milestone:
+async def restore_milestone(ctx: Context, milestone_id: str) -> MilestoneRecord:
     async with ctx.write() as session:
         return await service.restore_milestone(session, ctx.who, milestone_id)
 
 
-async def definition_by_id(ctx: Context, definition_id: str) -> MilestoneDefinition | None:
-    return await ctx.loaders.get(repo.definitions_by_ids).load(definition_id)
+async def definition_by_id(ctx: Context, definition_id: str) -> MilestoneDefinitionRecord | None:
+    return await ctx.loaders.get(reads.definitions_by_ids).load(definition_id)
 
 
-async def definitions(ctx: Context, include_inactive: bool) -> list[MilestoneDefinition]:
+async def definitions(ctx: Context, include_inactive: bool) -> list[MilestoneDefinitionRecord]:
     async with ctx.read() as session:
         return await catalogue.list_definitions(session, ctx.who, include_inactive=include_inactive)
 
 
-async def visible_definition(ctx: Context, definition_id: str) -> MilestoneDefinition | None:
+async def visible_definition(ctx: Context, definition_id: str) -> MilestoneDefinitionRecord | None:
     ctx.who  # noqa: B018 - signed-in callers only
     return await definition_by_id(ctx, definition_id)
 
 
 async def create_definition(
     ctx: Context, *, type: str, threshold: int, name: str, badge: str | None, active: bool
-) -> MilestoneDefinition:
+) -> MilestoneDefinitionRecord:
     async with ctx.write() as session:
         return await catalogue.create_definition(
             session,
@@ -184,8 +187,30 @@ async def update_definition(
     name: str | None,
     badge: str | None,
     active: bool | None,
-) -> MilestoneDefinition:
+) -> MilestoneDefinitionRecord:
     async with ctx.write() as session:
         return await catalogue.update_definition(
             session, ctx.who, definition_id, name=name, badge=badge, active=active
         )
+
+
+async def person_milestones(
+    ctx: Context,
+    person_id: str,
+    first: int | None,
+    after: str | None,
+    *,
+    status: MilestoneStatus | None,
+    type: str | None,
+    year: int | None,
+    start_date: date | None,
+    end_date: date | None,
+) -> Paged[MilestoneRecord]:
+    """The person hub's ``milestones``: the person's milestones the caller may see (as
+    ``milestones(mentorId: ...)``), newest period first."""
+    page = ctx.page(first, after)
+    filters = service.hub_filters(
+        status=status, type=type, period=_period(year, start_date, end_date)
+    )
+    key = MentorMilestonePage(person_id, filters, page)
+    return await ctx.loaders.get(reads.milestone_pages).load(key)

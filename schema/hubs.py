@@ -19,6 +19,7 @@ from app.repositories.mentoring import Filters
 from resolvers import activities as activity_resolve
 from resolvers import hub
 from resolvers import mentoring as mentoring_resolve
+from resolvers import milestones as milestones_resolve
 from resolvers.context import Info
 from resolvers.prefetch import item_fields
 from schema.base import After, Connection, First
@@ -212,7 +213,7 @@ class PersonHub:
     ) -> Connection[MilestoneT]:
         from schema.milestones_types import Milestone
 
-        paged = await hub.milestones(
+        paged = await milestones_resolve.person_milestones(
             info.context,
             self.legacy_id,
             first,
@@ -223,7 +224,7 @@ class PersonHub:
             start_date=start_date,
             end_date=end_date,
         )
-        return Connection.of(paged, Milestone.from_row)
+        return Connection.of(paged, Milestone.from_record)
 
     @strawberry.field(
         description="The person's year as a mentor (default: this year); null when the caller "

@@ -9,9 +9,8 @@ from typing import Annotated
 import strawberry
 
 from app.services import milestones as service
-from app.services.milestone_access import may_see_event
 from app.services.milestone_detection import TOPIC
-from app.services.policy import require_peer_support_role
+from app.services.policy import hears_milestone_event, require_peer_support_role
 from resolvers import milestones as resolve
 from resolvers.context import Info
 from schema.base import After, Connection, First
@@ -54,7 +53,7 @@ ExpectedVersion = Annotated[
 class MilestoneQuery:
     @strawberry.field(description="One milestone by its id (e.g. `milestone_100h`).")
     async def milestone(self, info: Info, id: MilestoneId) -> Milestone:
-        return Milestone.from_row(await resolve.milestone(info.context, id))
+        return Milestone.from_record(await resolve.milestone(info.context, id))
 
     @strawberry.field(
         description="Milestones the caller may see (a mentor: their own; a coordinator: "
@@ -85,7 +84,7 @@ class MilestoneQuery:
             start_date=start_date,
             end_date=end_date,
         )
-        return Connection.of(paged, Milestone.from_row)
+        return Connection.of(paged, Milestone.from_record)
 
     @strawberry.field(
         description="Milestones a mentor achieved in a period (default: this calendar year), "
@@ -110,7 +109,7 @@ class MilestoneQuery:
             start_date=start_date,
             end_date=end_date,
         )
-        return Connection.of(paged, Milestone.from_row)
+        return Connection.of(paged, Milestone.from_record)
 
     @strawberry.field(
         description="A mentor's milestones in progress, of their latest detection period "
@@ -148,7 +147,7 @@ class MilestoneQuery:
         ] = False,
     ) -> list[MilestoneDefinition]:
         rows = await resolve.definitions(info.context, include_inactive)
-        return [MilestoneDefinition.from_row(row) for row in rows]
+        return [MilestoneDefinition.from_record(row) for row in rows]
 
 
 @strawberry.type
@@ -199,7 +198,7 @@ class MilestoneMutation:
             progress_percentage=input.progress_percentage,
         )
         row = await resolve.update_milestone(info.context, id, changes, expected_version)
-        return Milestone.from_row(row)
+        return Milestone.from_record(row)
 
     @strawberry.mutation(
         description="Remove a milestone (kept as a tombstone an admin can restore)."
@@ -212,7 +211,7 @@ class MilestoneMutation:
 
     @strawberry.mutation(description="Bring back a deleted milestone (admin).")
     async def restore_milestone(self, info: Info, id: MilestoneId) -> Milestone:
-        return Milestone.from_row(await resolve.restore_milestone(info.context, id))
+        return Milestone.from_record(await resolve.restore_milestone(info.context, id))
 
     @strawberry.mutation(description="Add a milestone to the catalogue (admin).")
     async def create_milestone_definition(
@@ -230,7 +229,7 @@ class MilestoneMutation:
             badge=input.badge,
             active=input.active,
         )
-        return MilestoneDefinition.from_row(row)
+        return MilestoneDefinition.from_record(row)
 
     @strawberry.mutation(description="Rename, re-badge or retire a catalogue entry (admin).")
     async def update_milestone_definition(
@@ -244,7 +243,7 @@ class MilestoneMutation:
         row = await resolve.update_definition(
             info.context, id, name=input.name, badge=input.badge, active=input.active
         )
-        return MilestoneDefinition.from_row(row)
+        return MilestoneDefinition.from_record(row)
 
 
 @strawberry.type
@@ -264,8 +263,8 @@ class MilestoneSubscription:
                 mentor = str(event.payload.get("mentor_id"))
                 if mentor_id is not None and mentor != mentor_id:
                     continue
-                if not may_see_event(who, mentor, list(event.payload.get("org_ids", []))):
+                if not hears_milestone_event(who, mentor, event.payload.get("org_ids", [])):
                     continue
                 row = await resolve.milestone_for_event(ctx, event.key)
                 if row is not None:
-                    yield Milestone.from_row(row)
+                    yield Milestone.from_record(row)

@@ -9,9 +9,9 @@ from typing import Annotated
 
 import strawberry
 
-from app.models import milestones as models
 from app.services import milestone_detection as detection
-from app.services.badge_images import badge_url
+from app.services import milestone_reads as reads
+from app.services.milestone_badges import badge_url
 from app.services.milestone_labels import Locale, accessibility_label
 from app.services.milestone_rules import progress_percentage, remaining
 from resolvers import milestones as resolve
@@ -47,8 +47,8 @@ class MilestoneStatus(Enum):
     )
 
     @property
-    def model(self) -> models.MilestoneStatus:
-        return models.MilestoneStatus(word(self))
+    def model(self) -> reads.MilestoneStatus:
+        return reads.MilestoneStatus(word(self))
 
 
 @strawberry.enum(description="Language of an accessibility label.")
@@ -79,7 +79,7 @@ class MilestoneDefinition(Node):
     updated_at: dt.datetime = strawberry.field(description="When it last changed.")
 
     @classmethod
-    def from_row(cls, row: models.MilestoneDefinition) -> MilestoneDefinition:
+    def from_record(cls, row: reads.MilestoneDefinitionRecord) -> MilestoneDefinition:
         return cls(
             id=to_global_id("MilestoneDefinition", row.id),
             legacy_id=row.id,
@@ -127,25 +127,26 @@ class Milestone(Node):
     remaining_by_default: strawberry.Private[bool]
 
     @classmethod
-    def from_row(cls, row: models.Milestone, *, in_progress_list: bool = False) -> Milestone:
-        definition = row.definition
-        achieved = row.status == models.MilestoneStatus.ACHIEVED
+    def from_record(
+        cls, row: reads.MilestoneRecord, *, in_progress_list: bool = False
+    ) -> Milestone:
+        achieved = row.achieved
         return cls(
             id=to_global_id("Milestone", row.id),
             legacy_id=row.id,
             mentor_id=row.mentor_id,
-            name=definition.name,
-            type=MilestoneType(definition.type),
+            name=row.name,
+            type=MilestoneType(row.type),
             status=MilestoneStatus(row.status),
-            threshold=definition.threshold,
+            threshold=row.threshold,
             current_value=row.value,
             achieved_value=row.value if achieved else None,
             achieved_at=row.achieved_at if achieved else None,
-            progress_percentage=progress_percentage(row.value, definition.threshold),
-            remaining=remaining(row.value, definition.threshold),
+            progress_percentage=progress_percentage(row.value, row.threshold),
+            remaining=remaining(row.value, row.threshold),
             period_start=row.period_start,
             period_end=row.period_end,
-            badge_image_url=badge_url(definition.badge),
+            badge_image_url=badge_url(row.badge),
             detected_at=row.detected_at,
             version=row.version,
             created_at=row.created_at,
@@ -155,8 +156,8 @@ class Milestone(Node):
         )
 
     @classmethod
-    def in_progress_item(cls, row: models.Milestone) -> Milestone:
-        return cls.from_row(row, in_progress_list=True)
+    def in_progress_item(cls, row: reads.MilestoneRecord) -> Milestone:
+        return cls.from_record(row, in_progress_list=True)
 
     @strawberry.field(
         description='A sentence a screen reader speaks, e.g. "You reached 100 hours of '
@@ -189,7 +190,7 @@ class Milestone(Node):
     @strawberry.field(description="The catalogue entry this milestone is of.")
     async def definition(self, info: Info) -> MilestoneDefinition | None:
         row = await resolve.definition_by_id(info.context, self.definition_id)
-        return None if row is None else MilestoneDefinition.from_row(row)
+        return None if row is None else MilestoneDefinition.from_record(row)
 
 
 @strawberry.type(description="The totals a detection measured.")
@@ -217,8 +218,8 @@ class DetectMilestonesPayload:
     def of(cls, result: detection.Detection) -> DetectMilestonesPayload:
         summary = result.summary
         return cls(
-            milestones=[Milestone.from_row(row) for row in result.milestones],
-            newly_achieved=[Milestone.from_row(row) for row in result.newly_achieved],
+            milestones=[Milestone.from_record(row) for row in result.milestones],
+            newly_achieved=[Milestone.from_record(row) for row in result.newly_achieved],
             created=result.created,
             totals=MilestoneTotals(
                 total_hours=summary.total_hours,
@@ -294,12 +295,12 @@ class UpdateMilestoneDefinitionInput:
 
 async def _milestone_node(info: Info, key: str) -> Milestone | None:
     row = await resolve.visible_milestone(info.context, key)
-    return None if row is None else Milestone.from_row(row)
+    return None if row is None else Milestone.from_record(row)
 
 
 async def _definition_node(info: Info, key: str) -> MilestoneDefinition | None:
     row = await resolve.visible_definition(info.context, key)
-    return None if row is None else MilestoneDefinition.from_row(row)
+    return None if row is None else MilestoneDefinition.from_record(row)
 
 
 register_node("Milestone", _milestone_node)

@@ -1,13 +1,14 @@
-"""Badge images: the committed PNGs are what ``app.services.badge_images`` draws, and every
-badge the catalogue names exists."""
+"""Badge images: the committed PNGs are what ``app.tools.badges`` draws (at build time),
+and every badge the catalogue names exists (``app.services.milestone_badges``)."""
 
 from __future__ import annotations
 
 import struct
 import zlib
 
-from app.services.badge_images import BADGE_DIR, GENERIC, badge_exists, expected_files
+from app.services.milestone_badges import BADGE_DIR, GENERIC, badge_exists
 from app.services.milestone_catalogue import DEFAULT_CATALOGUE
+from app.tools.badges import expected_files
 
 
 def _decode(data: bytes) -> tuple[bytes, bytes]:

@@ -1,15 +1,20 @@
 """SQL for milestones: the catalogue, milestone records, and the distinct mentees a mentor
-helped in a period (read from mentoring assignments)."""
+helped in a period (read from mentoring assignments).
+
+Read paths select columns (Core rows, no ORM identity map): ``DEFINITION_COLUMNS`` and
+``MILESTONE_COLUMNS`` (a record's columns and its definition's name, type, threshold and
+badge), which ``app.services.milestone_reads`` turns into records. Write paths (detection,
+corrections, the catalogue's changes) load ORM entities.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
@@ -18,9 +23,11 @@ from app.models.mentoring import Assignment
 from app.models.milestones import TYPE_ORDER, Milestone, MilestoneDefinition, MilestoneType
 from app.models.people import Membership
 from app.pagination import Paged, PageRequest
-from app.repositories.common import by_key, fetch_page
-from app.repositories.grouped import ListShape, OwnedPage, load_pages
+from app.services.policy import MilestoneScope
 from app.timeutil import as_utc, start_of_day
+
+if TYPE_CHECKING:
+    from app.services.milestone_reads import MilestoneFilters
 
 _TYPE_RANK = case(
     {kind.value: rank for rank, kind in enumerate(TYPE_ORDER)},
@@ -30,27 +37,45 @@ _TYPE_RANK = case(
 
 # --- definitions ------------------------------------------------------------------------
 
+DEFINITION_COLUMNS = (
+    MilestoneDefinition.id,
+    MilestoneDefinition.type,
+    MilestoneDefinition.threshold,
+    MilestoneDefinition.name,
+    MilestoneDefinition.badge,
+    MilestoneDefinition.active,
+    MilestoneDefinition.created_at,
+    MilestoneDefinition.updated_at,
+)
+_CATALOGUE_ORDER = (_TYPE_RANK, MilestoneDefinition.threshold)
+_DEFINITION_ROWS = select(*DEFINITION_COLUMNS).where(
+    MilestoneDefinition.id.in_(bindparam("ids", expanding=True))
+)
+
 
 async def list_definitions(
     session: AsyncSession, *, include_inactive: bool
 ) -> list[MilestoneDefinition]:
-    query = select(MilestoneDefinition).order_by(_TYPE_RANK, MilestoneDefinition.threshold)
+    """The catalogue's entities, by type and threshold (detection plans with them)."""
+    query = select(MilestoneDefinition).order_by(*_CATALOGUE_ORDER)
     if not include_inactive:
         query = query.where(MilestoneDefinition.active.is_(True))
     return list((await session.scalars(query)).all())
 
 
+async def definition_rows(session: AsyncSession, *, include_inactive: bool) -> Sequence[Any]:
+    query = select(*DEFINITION_COLUMNS).order_by(*_CATALOGUE_ORDER)
+    if not include_inactive:
+        query = query.where(MilestoneDefinition.active.is_(True))
+    return (await session.execute(query)).all()
+
+
+async def definition_rows_by_ids(session: AsyncSession, ids: Sequence[str]) -> Sequence[Any]:
+    return (await session.execute(_DEFINITION_ROWS, {"ids": list(ids)})).all()
+
+
 async def get_definition(session: AsyncSession, definition_id: str) -> MilestoneDefinition | None:
     return await session.get(MilestoneDefinition, definition_id)
-
-
-async def definitions_by_ids(
-    session: AsyncSession, ids: Sequence[str]
-) -> list[MilestoneDefinition | None]:
-    rows = (
-        await session.scalars(select(MilestoneDefinition).where(MilestoneDefinition.id.in_(ids)))
-    ).all()
-    return by_key(rows, "id", ids)
 
 
 async def definition_for(
@@ -65,6 +90,34 @@ async def definition_for(
 
 # --- milestone records -------------------------------------------------------------------
 
+MILESTONE_COLUMNS = (
+    Milestone.id,
+    Milestone.mentor_id,
+    Milestone.definition_id,
+    Milestone.period_start,
+    Milestone.period_end,
+    Milestone.status,
+    Milestone.value,
+    Milestone.achieved_at,
+    Milestone.detected_at,
+    Milestone.version,
+    Milestone.created_at,
+    Milestone.updated_at,
+    MilestoneDefinition.name,
+    MilestoneDefinition.type,
+    MilestoneDefinition.threshold,
+    MilestoneDefinition.badge,
+)
+_OF_DEFINITION = Milestone.definition_id == MilestoneDefinition.id
+_MILESTONE_ROWS = (
+    select(*MILESTONE_COLUMNS)
+    .join_from(Milestone, MilestoneDefinition, _OF_DEFINITION)
+    .where(Milestone.id.in_(bindparam("ids", expanding=True)), Milestone.deleted_at.is_(None))
+)
+_MENTOR_ORGS = select(Membership.person_id, Membership.org_id).where(
+    Membership.person_id.in_(bindparam("ids", expanding=True))
+)
+
 
 def _with_definition() -> Select[Milestone]:
     return (
@@ -75,35 +128,24 @@ def _with_definition() -> Select[Milestone]:
 async def get_milestone(
     session: AsyncSession, milestone_id: str, *, include_deleted: bool = False
 ) -> Milestone | None:
+    """The entity, to change it (corrections, deletes, restores)."""
     query = _with_definition().where(Milestone.id == milestone_id)
     if not include_deleted:
         query = query.where(Milestone.deleted_at.is_(None))
     return await session.scalar(query.execution_options(populate_existing=True))
 
 
-async def milestones_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Milestone | None]:
-    rows = (
-        await session.scalars(
-            _with_definition().where(Milestone.id.in_(ids), Milestone.deleted_at.is_(None))
-        )
-    ).all()
-    return by_key(rows, "id", ids)
+async def milestone_rows_by_ids(session: AsyncSession, ids: Sequence[str]) -> Sequence[Any]:
+    """The live records among ``ids`` with their definitions' columns."""
+    return (await session.execute(_MILESTONE_ROWS, {"ids": list(ids)})).all()
 
 
-@dataclass(frozen=True, slots=True)
-class MilestoneFilter:
-    """``org_ids`` / ``only_mentor`` are the caller's visibility (``None``: no limit);
-    the rest are the filters a client asked for."""
-
-    org_ids: frozenset[str] | None = None
-    only_mentor: str | None = None
-    mentor_id: str | None = None
-    status: str | None = None
-    type: str | None = None
-    period_from: date | None = None  # periods overlapping [period_from, period_to]
-    period_to: date | None = None
-    achieved_from: datetime | None = None  # achieved_at in [achieved_from, achieved_to)
-    achieved_to: datetime | None = None
+async def mentor_orgs(session: AsyncSession, mentor_ids: Sequence[str]) -> dict[str, set[str]]:
+    """The organisations each mentor belongs to (mentors without any are left out)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for person_id, org_id in await session.execute(_MENTOR_ORGS, {"ids": list(mentor_ids)}):
+        found[person_id].add(org_id)
+    return dict(found)
 
 
 LIST_ORDER = (
@@ -113,38 +155,95 @@ LIST_ORDER = (
     MilestoneDefinition.threshold,
     Milestone.id,
 )
+NEWEST_FIRST = (Milestone.achieved_at.desc(), _TYPE_RANK, Milestone.id)
 
 
-def milestones_query(where: MilestoneFilter, *, newest_first: bool = False) -> Select[Milestone]:
-    query = _with_definition().where(Milestone.deleted_at.is_(None))
-    if where.org_ids is not None:
-        members = select(Membership.person_id).where(Membership.org_id.in_(list(where.org_ids)))
+def _listed(scope: MilestoneScope, filters: MilestoneFilters, *columns: Any) -> Select[Any]:
+    """The live records ``scope`` shows that match ``filters`` (unordered)."""
+    query = (
+        select(*(columns or MILESTONE_COLUMNS))
+        .select_from(Milestone)
+        .join(MilestoneDefinition, _OF_DEFINITION)
+        .where(Milestone.deleted_at.is_(None))
+    )
+    if scope.org_ids is not None:
+        members = select(Membership.person_id).where(Membership.org_id.in_(list(scope.org_ids)))
         query = query.where(Milestone.mentor_id.in_(members))
-    if where.only_mentor is not None:
-        query = query.where(Milestone.mentor_id == where.only_mentor)
-    if where.mentor_id is not None:
-        query = query.where(Milestone.mentor_id == where.mentor_id)
-    if where.status is not None:
-        query = query.where(Milestone.status == where.status)
-    if where.type is not None:
-        query = query.where(MilestoneDefinition.type == where.type)
-    if where.period_from is not None:
-        query = query.where(Milestone.period_end >= where.period_from)
-    if where.period_to is not None:
-        query = query.where(Milestone.period_start <= where.period_to)
-    if where.achieved_from is not None:
-        query = query.where(Milestone.achieved_at >= where.achieved_from)
-    if where.achieved_to is not None:
-        query = query.where(Milestone.achieved_at < where.achieved_to)
-    if newest_first:
-        return query.order_by(Milestone.achieved_at.desc(), _TYPE_RANK, Milestone.id)
-    return query.order_by(*LIST_ORDER)
+    if scope.only_mentor is not None:
+        query = query.where(Milestone.mentor_id == scope.only_mentor)
+    if filters.mentor_id is not None:
+        query = query.where(Milestone.mentor_id == filters.mentor_id)
+    if filters.status is not None:
+        query = query.where(Milestone.status == filters.status)
+    if filters.type is not None:
+        query = query.where(MilestoneDefinition.type == filters.type)
+    if filters.period_from is not None:
+        query = query.where(Milestone.period_end >= filters.period_from)
+    if filters.period_to is not None:
+        query = query.where(Milestone.period_start <= filters.period_to)
+    if filters.achieved_from is not None:
+        query = query.where(Milestone.achieved_at >= filters.achieved_from)
+    if filters.achieved_to is not None:
+        query = query.where(Milestone.achieved_at < filters.achieved_to)
+    return query
 
 
-async def list_milestones(
-    session: AsyncSession, query: Select[Milestone], page: PageRequest
-) -> Paged[Milestone]:
-    return await fetch_page(session, query, page)
+async def milestone_page(
+    session: AsyncSession,
+    scope: MilestoneScope,
+    filters: MilestoneFilters,
+    page: PageRequest,
+    *,
+    newest_first: bool = False,
+) -> Paged[Any]:
+    """One page of the list (by mentor, newest period first; or newest achievement first)
+    and its total; two statements."""
+    query = _listed(scope, filters)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    order = NEWEST_FIRST if newest_first else LIST_ORDER
+    rows = (
+        await session.execute(query.order_by(*order).offset(page.offset).limit(page.limit))
+    ).all()
+    return Paged(list(rows), int(total or 0), page)
+
+
+async def pages_per_mentor(
+    session: AsyncSession,
+    scope: MilestoneScope,
+    filters: MilestoneFilters,
+    mentor_ids: Sequence[str],
+    page: PageRequest,
+) -> dict[str, Paged[Any]]:
+    """Each mentor's page of the list and its total, in one statement (the window-function
+    shape of ``app.repositories.grouped``, reading columns): the list ranks its rows per
+    mentor and counts them; the page's rows and each mentor's first row (which carries the
+    total when the page lies past the end) come back."""
+    wanted = sorted(set(mentor_ids))
+    rank = func.row_number().over(partition_by=Milestone.mentor_id, order_by=LIST_ORDER)
+    total = func.count().over(partition_by=Milestone.mentor_id)
+    ranked = (
+        _listed(scope, filters, Milestone.id.label("row_id_"), rank.label("rank_"))
+        .add_columns(total.label("total_"))
+        .where(Milestone.mentor_id.in_(wanted))
+        .subquery("ranked")
+    )
+    low, high = page.offset, page.offset + page.limit
+    statement = (
+        select(*MILESTONE_COLUMNS, ranked.c.rank_, ranked.c.total_)
+        .join_from(
+            Milestone, MilestoneDefinition, Milestone.definition_id == MilestoneDefinition.id
+        )
+        .join(ranked, ranked.c.row_id_ == Milestone.id)
+        .where(or_(ranked.c.rank_ == 1, and_(ranked.c.rank_ > low, ranked.c.rank_ <= high)))
+        .order_by(Milestone.mentor_id, ranked.c.rank_)
+    )
+    items: dict[str, list[Any]] = defaultdict(list)
+    totals: dict[str, int] = {}
+    for row in (await session.execute(statement)).all():
+        totals[row.mentor_id] = int(row.total_)
+        if low < row.rank_ <= high:
+            items[row.mentor_id].append(row)
+    return {mentor: Paged(items.get(mentor, []), totals.get(mentor, 0), page) for mentor in wanted}
 
 
 async def latest_period(session: AsyncSession, mentor_id: str) -> tuple[date, date] | None:
@@ -243,23 +342,3 @@ async def mentees_helped(
         )
         found.update({(mentor, start, end): int(count) for mentor, count in rows.all()})
     return [found.get(key, 0) for key in keys]
-
-
-# --- hub fields: many mentors' milestones at once -------------------------------------------
-
-
-def _milestone_shape(where: MilestoneFilter) -> ListShape:
-    return ListShape(
-        query=milestones_query(where),
-        owner=Milestone.mentor_id,
-        order_by=LIST_ORDER,
-        row_id=Milestone.id,
-        load=_with_definition(),
-    )
-
-
-async def milestone_pages(
-    session: AsyncSession, keys: Sequence[OwnedPage[MilestoneFilter]]
-) -> list[Paged[Milestone]]:
-    """Batch loader: each mentor's page of the milestones list."""
-    return await load_pages(session, keys, _milestone_shape)

@@ -1,165 +1,37 @@
 """Contract 003: ``/api/v1/milestones`` (7 routes, canonical and doubled paths).
 
-Items carry the contract's fields; ``accessibility_label`` follows ``Accept-Language``
-(``nb``/``no``: bokmål, otherwise English; the answer names it in ``Content-Language``).
+Items carry the contract's fields (``app/rest/milestones_bodies.py``);
+``accessibility_label`` follows ``Accept-Language`` (``nb``/``no``: bokmål, otherwise
+English; the answer names it in ``Content-Language``).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from app.errors import BadRequest
 from app.events import EventBroker
-from app.ids import MAX_ID_LENGTH
-from app.models.milestones import Milestone, MilestoneStatus, MilestoneType
 from app.pagination import Paged
-from app.rest.http import json_response, text
+from app.rest.http import json_response
+from app.rest.milestones_bodies import (
+    READ_ONLY,
+    DeletedOut,
+    DetectIn,
+    MilestoneOut,
+    MilestoneUpdateIn,
+    milestone_json,
+)
 from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import milestone_detection as detection
 from app.services import milestones as service
-from app.services.badge_images import badge_url
-from app.services.milestone_labels import Locale, accessibility_label, negotiate
-from app.services.milestone_rules import (
-    MAX_PERIOD_DAYS,
-    MAX_YEAR,
-    MIN_YEAR,
-    as_number,
-    progress_percentage,
-    remaining,
-)
-from app.timeutil import format_date, format_datetime
+from app.services.milestone_labels import Locale, negotiate
+from app.services.milestone_reads import MilestoneRecord, MilestoneStatus, MilestoneType
+from app.services.milestone_rules import MAX_YEAR, MIN_YEAR
 from app.versioning import etag, parse_if_match
 
-# --- bodies ---------------------------------------------------------------------------------
-
-
-_Date = Annotated[str, text(10), Field(json_schema_extra={"format": "date"})]
-
-
-class PeriodIn(BaseModel):
-    """A calendar year, or both dates (a year with dates: both lie in it)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    year: (
-        Annotated[int, Field(json_schema_extra={"minimum": MIN_YEAR, "maximum": MAX_YEAR})] | None
-    ) = None
-    start_date: _Date | None = Field(default=None, description="YYYY-MM-DD; with end_date")
-    end_date: _Date | None = Field(
-        default=None,
-        description=f"YYYY-MM-DD, not before start_date; at most {MAX_PERIOD_DAYS} days in all",
-    )
-
-
-class SummaryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    total_hours: float
-    unique_contacts_helped: int
-    activity_count: int
-
-
-class DetectIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    mentor_id: Annotated[str, text(MAX_ID_LENGTH)]
-    period: PeriodIn
-    summary: SummaryIn | None = None
-
-
-class MilestoneUpdateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: Annotated[str, text(16, choices=list(MilestoneStatus))] | None = None
-    achieved_value: float | None = None
-    current_value: float | None = None
-    achieved_at: Annotated[str, text(64)] | None = None
-    progress_percentage: int | None = None
-
-
-# Computed or fixed fields a client may echo back from a GET; a PUT ignores them.
-READ_ONLY = frozenset(
-    {"id", "mentor_id", "name", "type", "threshold", "remaining", "accessibility_label"}
-    | {"badge_image_url", "period", "created_at", "updated_at"}
-)
-
-
-class PeriodOut(BaseModel):
-    start_date: str
-    end_date: str
-
-
-class MilestoneOut(BaseModel):
-    id: str
-    mentor_id: str
-    name: str
-    type: str
-    status: str
-    threshold: int
-    achieved_value: float | None = None
-    achieved_at: str | None = None
-    current_value: float | None = None
-    progress_percentage: int | None = None
-    remaining: float | None = None
-    accessibility_label: str
-    badge_image_url: str
-    period: PeriodOut
-
-
-class DeletedOut(BaseModel):
-    deleted: bool
-    id: str
-
-
-# --- output ---------------------------------------------------------------------------------
-
-
-def milestone_json(
-    row: Milestone, locale: Locale, *, in_progress_view: bool = False
-) -> dict[str, Any]:
-    """One item as the contract shows it: achieved ones with ``achieved_value`` and
-    ``achieved_at``; in-progress ones with ``achieved_value`` and ``progress_percentage``,
-    or, on the in-progress route, ``current_value``, ``progress_percentage`` and
-    ``remaining`` (and a label that says what remains)."""
-    definition = row.definition
-    threshold = definition.threshold
-    out: dict[str, Any] = {
-        "id": row.id,
-        "mentor_id": row.mentor_id,
-        "name": definition.name,
-        "type": definition.type,
-        "status": row.status,
-        "threshold": threshold,
-    }
-    achieved = row.status == MilestoneStatus.ACHIEVED
-    if in_progress_view and not achieved:
-        out["current_value"] = as_number(row.value)
-        out["progress_percentage"] = progress_percentage(row.value, threshold)
-        out["remaining"] = as_number(remaining(row.value, threshold))
-    else:
-        out["achieved_value"] = as_number(row.value)
-        if achieved:
-            out["achieved_at"] = format_datetime(row.achieved_at)
-        else:
-            out["progress_percentage"] = progress_percentage(row.value, threshold)
-    out["accessibility_label"] = accessibility_label(
-        kind=definition.type,
-        status=row.status,
-        threshold=threshold,
-        value=row.value,
-        achieved_at=row.achieved_at,
-        locale=locale,
-        with_remaining=in_progress_view,
-    )
-    out["badge_image_url"] = badge_url(definition.badge)
-    out["period"] = {
-        "start_date": format_date(row.period_start),
-        "end_date": format_date(row.period_end),
-    }
-    return out
+# --- handlers' helpers ----------------------------------------------------------------------
 
 
 def _locale(call: Call) -> Locale:
@@ -167,7 +39,7 @@ def _locale(call: Call) -> Locale:
 
 
 def _respond(
-    call: Call, body: Any, status: int = 200, etag_of: Milestone | None = None
+    call: Call, body: Any, status: int = 200, etag_of: MilestoneRecord | None = None
 ) -> Response:
     headers = {"Content-Language": _locale(call).value, "Vary": "Accept-Language"}
     if etag_of is not None:
@@ -175,7 +47,7 @@ def _respond(
     return json_response(body, status, headers=headers)
 
 
-def _page(call: Call, paged: Paged[Milestone], *, in_progress_view: bool = False) -> Response:
+def _page(call: Call, paged: Paged[MilestoneRecord], *, in_progress_view: bool = False) -> Response:
     locale = _locale(call)
     body = paged.rest_body(
         lambda row: milestone_json(row, locale, in_progress_view=in_progress_view)

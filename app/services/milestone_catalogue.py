@@ -18,7 +18,8 @@ from app.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.ids import new_id
 from app.models.milestones import MilestoneDefinition, MilestoneType
 from app.repositories import milestones as repo
-from app.services.badge_images import GENERIC, available_badges, badge_exists
+from app.services.milestone_badges import GENERIC, available_badges, badge_exists
+from app.services.milestone_reads import MilestoneDefinitionRecord
 from app.services.policy import require_principal, require_role
 from app.timeutil import utcnow
 
@@ -93,15 +94,13 @@ def _check(errors: list[FieldError], name: str | None, badge: str | None) -> Non
 
 async def list_definitions(
     session: AsyncSession, principal: Principal | None, *, include_inactive: bool = False
-) -> list[MilestoneDefinition]:
+) -> list[MilestoneDefinitionRecord]:
     require_principal(principal)
-    return await repo.list_definitions(session, include_inactive=include_inactive)
+    rows = await repo.definition_rows(session, include_inactive=include_inactive)
+    return [MilestoneDefinitionRecord.of(row) for row in rows]
 
 
-async def get_definition(
-    session: AsyncSession, principal: Principal | None, definition_id: str
-) -> MilestoneDefinition:
-    require_principal(principal)
+async def _definition(session: AsyncSession, definition_id: str) -> MilestoneDefinition:
     row = await repo.get_definition(session, definition_id)
     if row is None:
         raise NotFound(f"Milestone definition {definition_id!r} not found")
@@ -117,7 +116,7 @@ async def create_definition(
     name: str,
     badge: str | None = None,
     active: bool = True,
-) -> MilestoneDefinition:
+) -> MilestoneDefinitionRecord:
     require_role(principal, Role.ADMIN)
     kind = parse_type("type", type)
     errors: list[FieldError] = []
@@ -143,7 +142,7 @@ async def create_definition(
         raise Conflict(
             f"A {kind.value} milestone with threshold {threshold} already exists"
         ) from None
-    return row
+    return MilestoneDefinitionRecord.of(row)
 
 
 async def update_definition(
@@ -154,9 +153,9 @@ async def update_definition(
     name: str | None = None,
     badge: str | None = None,
     active: bool | None = None,
-) -> MilestoneDefinition:
+) -> MilestoneDefinitionRecord:
     require_role(principal, Role.ADMIN)
-    row = await get_definition(session, principal, definition_id)
+    row = await _definition(session, definition_id)
     errors: list[FieldError] = []
     _check(errors, name, badge)
     InvalidInput.raise_if_any(errors)
@@ -168,4 +167,4 @@ async def update_definition(
         row.active = active
     row.updated_at = utcnow()
     await session.flush()
-    return row
+    return MilestoneDefinitionRecord.of(row)

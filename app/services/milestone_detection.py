@@ -36,7 +36,7 @@ from app.models.milestones import Milestone, MilestoneDefinition, MilestoneStatu
 from app.repositories import milestones as repo
 from app.repositories import people as people_repo
 from app.services.activity_totals import DailyTotal, mentor_daily_totals
-from app.services.milestone_access import can_see_mentor, may_manage
+from app.services.milestone_reads import MilestoneRecord, mentor_orgs
 from app.services.milestone_rules import (
     MAX_PERIOD_DAYS,
     Period,
@@ -44,7 +44,7 @@ from app.services.milestone_rules import (
     check_period,
     check_summary,
 )
-from app.services.policy import require_role
+from app.services.policy import grades_mentor, require_role, sees_mentor_records
 from app.timeutil import start_of_day, utcnow
 
 TOPIC = "milestone"
@@ -120,9 +120,9 @@ class Detection:
     period: Period
     summary: Summary
     source: str
-    milestones: list[Milestone]
+    milestones: list[MilestoneRecord]
     created: int
-    newly_achieved: list[Milestone] = field(default_factory=list)
+    newly_achieved: list[MilestoneRecord] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
 
@@ -135,10 +135,11 @@ async def gather_evidence(session: AsyncSession, mentor_id: str, period: Period)
 async def _check_mentor(session: AsyncSession, who: Principal, mentor_id: Any) -> str:
     if not isinstance(mentor_id, str) or not mentor_id:
         raise InvalidInput.field("mentor_id", "is required")
-    person = await people_repo.get_person(session, mentor_id)
-    if person is None or not await can_see_mentor(session, who, mentor_id):
+    exists = await people_repo.person_exists(session, mentor_id)
+    orgs = await mentor_orgs(session, mentor_id) if exists else set()
+    if not exists or not sees_mentor_records(who, mentor_id, orgs):
         raise InvalidInput.field("mentor_id", f"unknown person {mentor_id!r}")
-    if not await may_manage(session, who, mentor_id):
+    if not grades_mentor(who, mentor_id, orgs):
         raise Forbidden(
             "Only coordinators of the mentor's organisation and admins detect milestones"
         )
@@ -172,9 +173,11 @@ async def detect(
     definitions = await repo.list_definitions(session, include_inactive=False)
     live, created, newly = await _persist(session, mentor, period, definitions, totals, evidence)
     source = PROVIDED if given is not None else RECORDED
-    detection = Detection(mentor, period, totals, source, live, created, newly)
+    records = [MilestoneRecord.of(row) for row in live]
+    achieved = [MilestoneRecord.of(row) for row in newly]
+    detection = Detection(mentor, period, totals, source, records, created, achieved)
     if detection.newly_achieved:
-        orgs = sorted(await people_repo.org_ids_of(session, mentor))
+        orgs = sorted(await mentor_orgs(session, mentor))
         detection.events = [
             Event(TOPIC, "achieved", row.id, {"mentor_id": mentor, "org_ids": orgs})
             for row in detection.newly_achieved

@@ -1,7 +1,8 @@
-"""Milestone records: read, list, correct, delete, restore (see ``milestone_access`` for
-who may do what, ``milestone_detection`` for detection).
+"""Milestone records: read, list, correct, delete, restore (the rules of who may do what
+are in ``app.services.policy``; detection is ``milestone_detection``).
 
-Records a caller may not see answer NOT_FOUND. Lists show live records only.
+Records a caller may not see answer NOT_FOUND. Lists show live records only. Every use
+case answers records (``app.services.milestone_reads``).
 """
 
 from __future__ import annotations
@@ -15,19 +16,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
 from app.errors import BadRequest, FieldError, Forbidden, InvalidInput
-from app.models.milestones import Milestone, MilestoneStatus
+from app.models.milestones import Milestone
 from app.pagination import Paged, PageRequest
 from app.repositories import milestones as repo
 from app.repositories import people as people_repo
-from app.services.milestone_access import can_see_mentor, may_manage
 from app.services.milestone_catalogue import parse_type
+from app.services.milestone_reads import (
+    MilestoneFilters,
+    MilestoneRecord,
+    MilestoneStatus,
+    mentor_orgs,
+    milestones_by_ids,
+    visible_mentors,
+)
 from app.services.milestone_rules import (
     Period,
     check_period,
     check_total,
     progress_percentage,
 )
-from app.services.policy import hide_unless, require_peer_support_role, require_role
+from app.services.policy import (
+    grades_mentor,
+    hide_unless,
+    milestone_scope,
+    require_peer_support_role,
+    require_role,
+    sees_mentor_records,
+)
 from app.timeutil import parse_date, parse_datetime, start_of_day, utcnow
 from app.versioning import check_version
 
@@ -43,50 +58,38 @@ def parse_status(value: str, *, field: str = "status", query: bool = False) -> M
         raise InvalidInput.field(field, message) from None
 
 
-def _visibility(who: Principal) -> repo.MilestoneFilter:
-    if who.is_admin:
-        return repo.MilestoneFilter()
-    if who.has(Role.COORDINATOR):
-        # Coordinators see the milestones of their organisations' members.
-        return repo.MilestoneFilter(org_ids=who.orgs)
-    return repo.MilestoneFilter(only_mentor=who.person_id)
-
-
-async def _visible(
-    session: AsyncSession, who: Principal, row: Milestone | None, key: str
-) -> Milestone:
-    hide_unless(
-        row is not None and await can_see_mentor(session, who, row.mentor_id), "Milestone", key
-    )
-    assert row is not None
-    return row
-
-
-async def may_see(session: AsyncSession, who: Principal, row: Milestone) -> bool:
-    return await can_see_mentor(session, who, row.mentor_id)
-
-
 async def get_milestone(
     session: AsyncSession, principal: Principal | None, milestone_id: str
-) -> Milestone:
+) -> MilestoneRecord:
     who = require_peer_support_role(principal)
-    return await _visible(
-        session, who, await repo.get_milestone(session, milestone_id), milestone_id
-    )
+    (found,) = await milestones_by_ids(session, who, [milestone_id])
+    hide_unless(found is not None, "Milestone", milestone_id)
+    assert found is not None
+    return found
 
 
 async def require_visible_mentor(session: AsyncSession, who: Principal, mentor_id: str) -> None:
     """The mentor of a ``/:mentor_id/...`` route: unknown or hidden mentors are NOT_FOUND."""
-    person = await people_repo.get_person(session, mentor_id)
+    exists = await people_repo.person_exists(session, mentor_id)
     hide_unless(
-        person is not None and await can_see_mentor(session, who, mentor_id), "Mentor", mentor_id
+        exists and mentor_id in await visible_mentors(session, who, [mentor_id]),
+        "Mentor",
+        mentor_id,
     )
 
 
-def visible_filter(who: Principal, **filters: Any) -> repo.MilestoneFilter:
-    """The milestones ``who`` may list, narrowed by ``filters`` (``MilestoneFilter`` fields)."""
-    base = _visibility(who)
-    return repo.MilestoneFilter(org_ids=base.org_ids, only_mentor=base.only_mentor, **filters)
+async def _page(
+    session: AsyncSession,
+    who: Principal,
+    filters: MilestoneFilters,
+    page: PageRequest,
+    *,
+    newest_first: bool = False,
+) -> Paged[MilestoneRecord]:
+    paged = await repo.milestone_page(
+        session, milestone_scope(who), filters, page, newest_first=newest_first
+    )
+    return paged.map(MilestoneRecord.of_row)
 
 
 async def list_milestones(
@@ -98,17 +101,16 @@ async def list_milestones(
     status: MilestoneStatus | None = None,
     type: str | None = None,
     period: Period | None = None,
-) -> Paged[Milestone]:
+) -> Paged[MilestoneRecord]:
     who = require_peer_support_role(principal)
-    where = visible_filter(
-        who,
+    filters = MilestoneFilters(
         mentor_id=mentor_id,
         status=status.value if status else None,
         type=parse_type("type", type).value if type else None,
         period_from=period.start if period else None,
         period_to=period.end if period else None,
     )
-    return await repo.list_milestones(session, repo.milestones_query(where), page)
+    return await _page(session, who, filters, page)
 
 
 async def new_milestones(
@@ -118,22 +120,19 @@ async def new_milestones(
     page: PageRequest,
     *,
     period: Period | None = None,
-) -> Paged[Milestone]:
+) -> Paged[MilestoneRecord]:
     """Milestones the mentor achieved in the period (default: this calendar year), newest
     first."""
     who = require_peer_support_role(principal)
     await require_visible_mentor(session, who, mentor_id)
     window = period or Period.calendar_year(utcnow().year)
-    where = visible_filter(
-        who,
+    filters = MilestoneFilters(
         mentor_id=mentor_id,
         status=MilestoneStatus.ACHIEVED.value,
         achieved_from=start_of_day(window.start),
         achieved_to=start_of_day(window.end + timedelta(days=1)),
     )
-    return await repo.list_milestones(
-        session, repo.milestones_query(where, newest_first=True), page
-    )
+    return await _page(session, who, filters, page, newest_first=True)
 
 
 async def in_progress(
@@ -144,7 +143,7 @@ async def in_progress(
     *,
     period: Period | None = None,
     type: str | None = None,
-) -> Paged[Milestone]:
+) -> Paged[MilestoneRecord]:
     """The mentor's in-progress milestones of the detection periods overlapping ``period``;
     without one, of their most recent detection period."""
     who = require_peer_support_role(principal)
@@ -153,15 +152,26 @@ async def in_progress(
         latest = await repo.latest_period(session, mentor_id)
         if latest is not None:
             period = Period(*latest)
-    where = visible_filter(
-        who,
+    filters = MilestoneFilters(
         mentor_id=mentor_id,
         status=MilestoneStatus.IN_PROGRESS.value,
         type=parse_type("type", type).value if type else None,
         period_from=period.start if period else None,
         period_to=period.end if period else None,
     )
-    return await repo.list_milestones(session, repo.milestones_query(where), page)
+    return await _page(session, who, filters, page)
+
+
+def hub_filters(
+    *, status: MilestoneStatus | None, type: str | None, period: Period | None
+) -> MilestoneFilters:
+    """The filters of a person hub's ``milestones`` (the hub's owner is the mentor)."""
+    return MilestoneFilters(
+        status=status.value if status else None,
+        type=type,
+        period_from=period.start if period else None,
+        period_to=period.end if period else None,
+    )
 
 
 def query_period(year: str | None, start_date: str | None, end_date: str | None) -> Period | None:
@@ -198,10 +208,13 @@ class MilestoneChanges:
 async def _load_for_change(
     session: AsyncSession, who: Principal, milestone_id: str, expected_version: int | None
 ) -> Milestone:
-    row = await _visible(
-        session, who, await repo.get_milestone(session, milestone_id), milestone_id
+    row = await repo.get_milestone(session, milestone_id)
+    orgs = set() if row is None else await mentor_orgs(session, row.mentor_id)
+    hide_unless(
+        row is not None and sees_mentor_records(who, row.mentor_id, orgs), "Milestone", milestone_id
     )
-    if not await may_manage(session, who, row.mentor_id):
+    assert row is not None
+    if not grades_mentor(who, row.mentor_id, orgs):
         raise Forbidden(
             "Only coordinators of the mentor's organisation and admins change milestones"
         )
@@ -267,7 +280,7 @@ async def update_milestone(
     changes: MilestoneChanges,
     *,
     expected_version: int | None = None,
-) -> Milestone:
+) -> MilestoneRecord:
     """A coordinator's correction. The result must be consistent: an achieved milestone
     has a value at its threshold or above and an ``achieved_at`` (now, if none is given);
     an in-progress one stays below its threshold and has no ``achieved_at``."""
@@ -304,7 +317,7 @@ async def update_milestone(
         row.achieved_at = None
     row.updated_at = now
     await session.flush()
-    return row
+    return MilestoneRecord.of(row)
 
 
 async def delete_milestone(
@@ -313,17 +326,17 @@ async def delete_milestone(
     milestone_id: str,
     *,
     expected_version: int | None = None,
-) -> Milestone:
+) -> MilestoneRecord:
     who = require_peer_support_role(principal)
     row = await _load_for_change(session, who, milestone_id, expected_version)
     row.deleted_at = row.updated_at = utcnow()
     await session.flush()
-    return row
+    return MilestoneRecord.of(row)
 
 
 async def restore_milestone(
     session: AsyncSession, principal: Principal | None, milestone_id: str
-) -> Milestone:
+) -> MilestoneRecord:
     require_role(principal, Role.ADMIN)
     row = await repo.get_milestone(session, milestone_id, include_deleted=True)
     hide_unless(row is not None, "Milestone", milestone_id)
@@ -331,4 +344,4 @@ async def restore_milestone(
     row.deleted_at = None
     row.updated_at = utcnow()
     await session.flush()
-    return row
+    return MilestoneRecord.of(row)

@@ -216,6 +216,35 @@ def hears_activity_event(
 
 # --- milestones ----------------------------------------------------------------------------
 # Predicates of the milestones domain follow.
+# Seeing a mentor's milestones is ``sees_mentor_records``; detecting, correcting and
+# deleting them ``grades_mentor``; restoring a deleted record and changing the catalogue
+# need the admin role (``require_role``); every signed-in caller reads the catalogue.
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneScope:
+    """Whose milestones a caller's lists show: ``org_ids`` limits them to the members of
+    those organisations and ``only_mentor`` to one mentor's (``None``: no limit)."""
+
+    org_ids: frozenset[str] | None = None
+    only_mentor: str | None = None
+
+
+def milestone_scope(principal: Principal) -> MilestoneScope:
+    """Admins list every mentor's milestones, coordinators those of their organisations'
+    members, anyone else (a peer mentor) their own."""
+    if principal.is_admin:
+        return MilestoneScope()
+    if principal.has(Role.COORDINATOR):
+        return MilestoneScope(org_ids=principal.orgs)
+    return MilestoneScope(only_mentor=principal.person_id)
+
+
+def hears_milestone_event(principal: Principal, mentor_id: str, org_ids: Iterable[str]) -> bool:
+    """May a subscriber hear a ``milestoneAchieved`` event? The rule that shows the
+    milestone (``sees_mentor_records``), with the mentor's organisations the event carries
+    (those at the time it was raised)."""
+    return sees_mentor_records(principal, mentor_id, org_ids)
 
 
 # --- editorial -----------------------------------------------------------------------------

@@ -1,11 +1,12 @@
-"""Milestone badge images: small PNGs drawn with the standard library, served at
-``/assets/badges/<name>.png`` from ``app/static/badges``.
+"""Draws the milestone badge images (build time): small PNGs made with the standard
+library, written to ``app/static/badges`` (``app.services.milestone_badges`` names them at
+run time).
 
 A badge is a coloured disc (one colour per milestone type, dark enough for white text at
 a contrast above 4.5:1) with the threshold in a 5x7 pixel font and a short type word
 under it. The PNGs are committed; regenerate them after changing the default catalogue::
 
-    python -m app.services.badge_images
+    python -m app.tools.badges
 
 ``tests/test_milestones_badges.py`` checks the committed files are exactly what this
 module draws, so the two cannot drift apart.
@@ -13,15 +14,12 @@ module draws, so the two cannot drift apart.
 
 from __future__ import annotations
 
-import re
 import struct
 import zlib
-from importlib.resources import files
-from pathlib import Path
 
-BADGE_DIR = Path(str(files("app") / "static" / "badges"))
-BADGE_URL = "/assets/badges/{}.png"
-BADGE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
+from app.services.milestone_badges import BADGE_DIR, GENERIC
+from app.services.milestone_catalogue import DEFAULT_CATALOGUE
+
 SIZE = 96
 
 # fill, ring, word under the number (per milestone type)
@@ -29,12 +27,6 @@ STYLES: dict[str, tuple[tuple[int, int, int], tuple[int, int, int], str]] = {
     "hours_logged": ((0x8A, 0x5A, 0x00), (0xE8, 0xB8, 0x4A), "HRS"),
     "contacts_helped": ((0x1F, 0x5A, 0x96), (0x8C, 0xBF, 0xEF), "PPL"),
     "activities_logged": ((0x1E, 0x6B, 0x3F), (0x8F, 0xD6, 0xA9), "ACT"),
-}
-# One generic badge per type, usable for any threshold an admin adds.
-GENERIC = {
-    "hours_logged": "hours",
-    "contacts_helped": "contacts",
-    "activities_logged": "activities",
 }
 
 _FONT = {
@@ -59,18 +51,6 @@ _FONT = {
 }
 
 Pixels = list[list[tuple[int, int, int, int]]]
-
-
-def badge_url(name: str) -> str:
-    return BADGE_URL.format(name)
-
-
-def badge_exists(name: str) -> bool:
-    return bool(BADGE_NAME.match(name)) and (BADGE_DIR / f"{name}.png").is_file()
-
-
-def available_badges() -> list[str]:
-    return sorted(path.stem for path in BADGE_DIR.glob("*.png"))
 
 
 def png(pixels: Pixels) -> bytes:
@@ -134,8 +114,6 @@ def draw(milestone_type: str, threshold: int | None) -> bytes:
 
 def expected_files() -> dict[str, bytes]:
     """Every badge file the default catalogue needs, by name."""
-    from app.services.milestone_catalogue import DEFAULT_CATALOGUE
-
     out = {name: draw(kind, None) for kind, name in GENERIC.items()}
     for entry in DEFAULT_CATALOGUE:
         out[entry.badge] = draw(entry.type, entry.threshold)
