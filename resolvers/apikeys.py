@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.models.apikeys import ApiKey
 from app.services import apikeys as service
+from app.services.apikeys import ApiKeyRecord
 from resolvers.context import Context
 
 
-async def api_keys(ctx: Context) -> list[ApiKey]:
+async def api_keys(ctx: Context) -> list[ApiKeyRecord]:
     async with ctx.read() as session:
         return await service.list_keys(session, ctx.who)
 
@@ -35,6 +35,6 @@ async def create_api_key(
         )
 
 
-async def revoke_api_key(ctx: Context, key_id: str) -> ApiKey:
+async def revoke_api_key(ctx: Context, key_id: str) -> ApiKeyRecord:
     async with ctx.write() as session:
         return await service.revoke_key(session, ctx.who, key_id)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from app.models.apikeys import ApiKey as ApiKeyRow
+from app.services.apikeys import ApiKeyRecord
 from resolvers import apikeys as resolve
 from resolvers.context import Info
 
@@ -24,7 +24,7 @@ class ApiKey:
     revoked_at: datetime | None = strawberry.field(description="When the key was revoked.")
 
     @classmethod
-    def from_row(cls, row: ApiKeyRow) -> ApiKey:
+    def from_row(cls, row: ApiKeyRecord) -> ApiKey:
         return cls(
             key_id=row.id,
             name=row.name,

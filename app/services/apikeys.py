@@ -23,8 +23,35 @@ from app.timeutil import utcnow
 
 
 @dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    """An API key as every door shows it (never its secret or digest)."""
+
+    id: str
+    name: str
+    person_id: str
+    role: str
+    orgs: tuple[str, ...]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ApiKey) -> ApiKeyRecord:
+        return cls(
+            id=row.id,
+            name=row.name,
+            person_id=row.person_id,
+            role=row.role,
+            orgs=tuple(row.orgs),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class IssuedKey:
-    row: ApiKey
+    row: ApiKeyRecord
     key: str
 
 
@@ -62,10 +89,12 @@ async def create_key(
     )
     session.add(row)
     await session.flush()
-    return IssuedKey(row, f"{API_KEY_PREFIX}{key_id}.{secret}")
+    return IssuedKey(ApiKeyRecord.of(row), f"{API_KEY_PREFIX}{key_id}.{secret}")
 
 
-async def revoke_key(session: AsyncSession, principal: Principal | None, key_id: str) -> ApiKey:
+async def revoke_key(
+    session: AsyncSession, principal: Principal | None, key_id: str
+) -> ApiKeyRecord:
     require_role(principal, Role.ADMIN)
     row = await session.get(ApiKey, key_id)
     if row is None:
@@ -73,9 +102,10 @@ async def revoke_key(session: AsyncSession, principal: Principal | None, key_id:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         await session.flush()
-    return row
+    return ApiKeyRecord.of(row)
 
 
-async def list_keys(session: AsyncSession, principal: Principal | None) -> list[ApiKey]:
+async def list_keys(session: AsyncSession, principal: Principal | None) -> list[ApiKeyRecord]:
     require_role(principal, Role.ADMIN)
-    return list((await session.scalars(select(ApiKey).order_by(ApiKey.created_at))).all())
+    rows = await session.scalars(select(ApiKey).order_by(ApiKey.created_at))
+    return [ApiKeyRecord.of(row) for row in rows.all()]
