@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.repositories.mentoring import Filters
+from app.services.mentoring_rules import Filters
 from resolvers import activities as activity_resolve
 from resolvers import hub
 from resolvers import mentoring as mentoring_resolve
@@ -73,7 +73,7 @@ class AssignmentRole(Enum):
 
 
 def _status(value: Enum | None) -> str | None:
-    """An ``AssignmentStatusFilter`` as the repository's filter (null: open)."""
+    """An ``AssignmentStatusFilter`` as the service's filter (null: open)."""
     if value is None:
         return "open"
     return None if value.value == "all" else str(value.value)
@@ -131,17 +131,17 @@ class PersonHub:
     ) -> Connection[AssignmentT]:
         from schema.mentoring_types import Assignment
 
-        paged = await hub.assignments(
+        paged = await mentoring_resolve.person_assignments(
             info.context, self.legacy_id, str(role.value), _status(status), first, after
         )
         await mentoring_resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Assignment.from_row)
+        return Connection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="How many open assignments the person mentors, of those the caller may see."
     )
     async def open_assignment_count(self, info: Info) -> int:
-        return await hub.open_assignment_count(info.context, self.legacy_id)
+        return await mentoring_resolve.person_open_count(info.context, self.legacy_id)
 
     @strawberry.field(
         description="The person's activities the caller may see (as `activities`), newest first."
@@ -338,8 +338,10 @@ class OrganisationHub:
             mentee_id=mentee_id,
             coordinator_id=coordinator_id,
         )
-        paged = await hub.org_assignments(info.context, self.legacy_id, first, after, filters)
-        return Connection.of(paged, Assignment.from_row)
+        paged = await mentoring_resolve.org_assignments(
+            info.context, self.legacy_id, first, after, filters
+        )
+        return Connection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="Open assignments with no contact since `cutoff` or for `days` days "
@@ -360,7 +362,7 @@ class OrganisationHub:
     ) -> Connection[AssignmentT]:
         from schema.mentoring_types import Assignment
 
-        paged = await hub.org_overdue(
+        paged = await mentoring_resolve.org_overdue(
             info.context,
             self.legacy_id,
             first,
@@ -369,7 +371,7 @@ class OrganisationHub:
             days=days,
             reminder_days=self.reminder_days,
         )
-        return Connection.of(paged, Assignment.from_row)
+        return Connection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="Follow-up notifications of the organisation's assignments the caller "
@@ -387,11 +389,11 @@ class OrganisationHub:
     ) -> Connection[NotificationT]:
         from schema.mentoring_types import Notification
 
-        paged = await hub.org_notifications(
+        paged = await mentoring_resolve.org_notifications(
             info.context,
             self.legacy_id,
             first,
             after,
             kind=None if kind is None else str(kind.value),
         )
-        return Connection.of(paged, Notification.from_row)
+        return Connection.of(paged, Notification.from_record)
