@@ -26,7 +26,7 @@ from app.models.mentoring import CLOSED, OPEN, Assignment, ContactEvent, StatusC
 from app.pagination import Paged, PageRequest
 from app.repositories import mentoring as repo
 from app.services import people as people_service
-from app.services.mentoring_reads import AssignmentRecord, assignment_page
+from app.services.mentoring_reads import AssignmentRecord, assignment_page, assignments_by_ids
 from app.services.mentoring_rules import (
     MAX_NOTES,
     MAX_REASON,
@@ -156,10 +156,10 @@ async def get_assignment(
     session: AsyncSession, principal: Principal | None, assignment_id: str
 ) -> AssignmentRecord:
     who = require_peer_support_role(principal)
-    row = (await repo.assignment_rows(session, [assignment_id]))[0]
-    seen = row is not None and sees_assignment(who, row.org_id, row.mentor_id)
-    hide_unless(seen, "Assignment", assignment_id)
-    return AssignmentRecord.of(row)
+    record = (await assignments_by_ids(session, who, [assignment_id]))[0]
+    hide_unless(record is not None, "Assignment", assignment_id)
+    assert record is not None
+    return record
 
 
 async def list_assignments(

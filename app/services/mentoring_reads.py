@@ -10,7 +10,7 @@ organisation's lists) are in ``app/services/mentoring_pages.py``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -220,14 +220,10 @@ async def notifications_by_ids(
     ]
 
 
-async def names_of(session: AsyncSession, person_ids: Collection[str]) -> dict[str, str]:
-    """Names of people (tombstoned ones too: an assignment keeps its mentee's name)."""
-    return await repo.names_of(session, person_ids)
-
-
 async def mentee_names(
     session: AsyncSession, records: Iterable[AssignmentRecord]
 ) -> dict[str, str]:
-    """The mentees' names of records the caller already may see (REST ``mentee_name``):
-    a name is what the directory card shows of anyone reached through a record."""
-    return await names_of(session, {record.mentee_id for record in records})
+    """The mentees' names of records the caller already may see (REST ``mentee_name``): a
+    name is what the directory card shows of anyone reached through a record; a tombstoned
+    mentee keeps their name on the assignment."""
+    return await repo.names_of(session, {record.mentee_id for record in records})

@@ -155,15 +155,10 @@ class Filters:
     org_id: str | None = None
 
 
-OWNER_ROLES = ("mentor", "mentee", "coordinator", "org")
-"""Whose assignments a hub list shows: a person's as mentor, mentee or coordinator, or an
-organisation's."""
-
-
 @dataclass(frozen=True, slots=True)
 class AssignmentList:
-    """The assignments of an owner (``owner_column``, one of ``OWNER_ROLES``) that ``scope``
-    lets the caller see, filtered: what a repository ranks per owner."""
+    """The assignments of an owner (``owner_column``: mentor, mentee, coordinator or org)
+    that ``scope`` lets the caller see, filtered: what a repository ranks per owner."""
 
     owner_column: str
     scope: AssignmentScope
@@ -180,7 +175,8 @@ class NotificationList:
 
 @dataclass(frozen=True, slots=True)
 class AssignmentsKey:
-    """A hub key: one page of ``owner``'s assignments as ``role`` (see ``OWNER_ROLES``)."""
+    """A hub key: one page of ``owner``'s assignments as ``role``: a person's as mentor,
+    mentee or coordinator, or an organisation's (``org``)."""
 
     owner: str
     role: str
