@@ -1,5 +1,7 @@
 """Resolvers for mentoring assignments: decode arguments, call the services, publish the
-change events after each committed write, and load relations through DataLoaders."""
+change events after each committed write, and load relations and hub lists through the
+read model's batch readers (``app/services/mentoring_reads.py``, ``mentoring_pages.py``),
+which apply the caller's visibility."""
 
 from __future__ import annotations
 
@@ -9,17 +11,25 @@ from typing import Any
 
 from app.errors import BadRequest
 from app.events import Event
-from app.models.mentoring import Assignment, ContactEvent, Notification, StatusChange
 from app.pagination import Paged
-from app.repositories import mentoring as repo
-from app.repositories.mentoring import Filters
 from app.services import followups, people_reads
 from app.services import mentoring as service
+from app.services import mentoring_pages as pages
+from app.services import mentoring_reads as reads
+from app.services.mentoring_reads import (
+    AssignmentRecord,
+    ContactRecord,
+    NotificationRecord,
+    StatusChangeRecord,
+)
 from app.services.mentoring_rules import (
     AssignmentPatch,
+    AssignmentsKey,
     FieldNames,
+    Filters,
     NewAssignment,
-    can_see,
+    NotificationsKey,
+    OverdueKey,
     change_event,
 )
 from app.timeutil import parse_date_or_datetime
@@ -47,28 +57,26 @@ def _publish(ctx: Context, event: Event) -> None:
     ctx.events.publish(event)
 
 
-async def assignment(ctx: Context, assignment_id: str) -> Assignment:
+async def assignment(ctx: Context, assignment_id: str) -> AssignmentRecord:
     async with ctx.read() as session:
         return await service.get_assignment(session, ctx.who, assignment_id)
 
 
-async def visible_assignment(ctx: Context, assignment_id: str) -> Assignment | None:
-    """The assignment if the caller may see it, else ``None`` (``node(id)``, subscriptions)."""
-    row = await assignment_by_id(ctx, assignment_id)
-    return row if row is not None and can_see(ctx.who, row) else None
+async def visible_assignment(ctx: Context, assignment_id: str) -> AssignmentRecord | None:
+    """The assignment if the caller may see it, else ``None`` (``node(id)``, subscriptions,
+    relations)."""
+    return await ctx.loaders.get(reads.assignments_by_ids).load(assignment_id)
 
 
-async def visible_notification(ctx: Context, notification_id: str) -> Notification | None:
-    """The notification if the caller may see its assignment, else ``None`` (``node(id)``)."""
-    row = await ctx.loaders.get(repo.notifications_by_ids).load(notification_id)
-    if row is None or await visible_assignment(ctx, row.assignment_id) is None:
-        return None
-    return row
+async def visible_notification(ctx: Context, notification_id: str) -> NotificationRecord | None:
+    """The notification if the caller may see its assignment, else ``None`` (``node(id)``,
+    subscriptions)."""
+    return await ctx.loaders.get(reads.notifications_by_ids).load(notification_id)
 
 
 async def assignments(
     ctx: Context, first: int | None, after: str | None, filters: Filters
-) -> Paged[Assignment]:
+) -> Paged[AssignmentRecord]:
     page = ctx.page(first, after)
     async with ctx.read() as session:
         return await service.list_assignments(session, ctx.who, filters, page)
@@ -82,7 +90,7 @@ async def overdue(
     cutoff: str | None,
     days: int | None,
     org_id: str | None,
-) -> Paged[Assignment]:
+) -> Paged[AssignmentRecord]:
     page = ctx.page(first, after)
     try:
         moment = None if cutoff is None else parse_date_or_datetime(cutoff)
@@ -96,7 +104,7 @@ async def overdue(
 
 async def mentor_assignments(
     ctx: Context, mentor_id: str, *, active: bool, first: int | None, after: str | None
-) -> Paged[Assignment]:
+) -> Paged[AssignmentRecord]:
     page = ctx.page(first, after)
     async with ctx.read() as session:
         return await service.mentor_assignments(session, ctx.who, mentor_id, page, active=active)
@@ -115,7 +123,7 @@ async def notifications(
     kind: str | None,
     assignment_id: str | None,
     recipient_id: str | None,
-) -> Paged[Notification]:
+) -> Paged[NotificationRecord]:
     page = ctx.page(first, after)
     async with ctx.read() as session:
         return await followups.list_notifications(
@@ -131,13 +139,9 @@ async def notifications(
 # --- relations (DataLoaders) ---------------------------------------------------------------
 
 
-async def assignment_by_id(ctx: Context, assignment_id: str) -> Assignment | None:
-    return await ctx.loaders.get(repo.assignments_by_ids).load(assignment_id)
-
-
-async def contacts(ctx: Context, assignment_id: str, last: int) -> list[ContactEvent]:
+async def contacts(ctx: Context, assignment_id: str, last: int) -> list[ContactRecord]:
     _check_last(last)
-    return await ctx.loaders.get(repo.latest_contacts).load((assignment_id, last))
+    return await ctx.loaders.get(reads.latest_contacts).load((assignment_id, last))
 
 
 def _check_last(last: int) -> None:
@@ -148,20 +152,20 @@ def _check_last(last: int) -> None:
 check_last = _check_last
 
 
-async def status_changes(ctx: Context, assignment_id: str, last: int) -> list[StatusChange]:
-    """The latest ``last`` status changes, oldest first (a history is short: the loader
+async def status_changes(ctx: Context, assignment_id: str, last: int) -> list[StatusChangeRecord]:
+    """The latest ``last`` status changes, oldest first (a history is short: the reader
     loads each whole and slices it)."""
     _check_last(last)
-    return (await ctx.loaders.get(repo.status_changes_of).load(assignment_id))[-last:]
+    return (await ctx.loaders.get(reads.status_histories).load(assignment_id))[-last:]
 
 
-async def notifications_of(ctx: Context, assignment_id: str, last: int) -> list[Notification]:
+async def notifications_of(ctx: Context, assignment_id: str, last: int) -> list[NotificationRecord]:
     """The latest ``last`` reminders and escalations (two per contact gap), oldest first."""
     _check_last(last)
-    return (await ctx.loaders.get(repo.notifications_of).load(assignment_id))[-last:]
+    return (await ctx.loaders.get(reads.notifications_of_assignments).load(assignment_id))[-last:]
 
 
-async def prefetch(ctx: Context, rows: Sequence[Assignment], wanted: ItemFields) -> None:
+async def prefetch(ctx: Context, rows: Sequence[AssignmentRecord], wanted: ItemFields) -> None:
     """Load the relations a page of assignments has selected (``wanted``, see
     ``resolvers.prefetch``) in one batch each, before the items resolve."""
     people = {
@@ -179,14 +183,80 @@ async def prefetch(ctx: Context, rows: Sequence[Assignment], wanted: ItemFields)
     for field in wanted.get("contacts", ()):
         last = field.arguments.get("last", 10)
         if isinstance(last, int) and 1 <= last <= MAX_CONTACTS:
-            loads.append((repo.latest_contacts, [(row.id, last) for row in rows]))
+            loads.append((reads.latest_contacts, [(row.id, last) for row in rows]))
     await prime(ctx, loads)
+
+
+# --- hubs: a person's and an organisation's lists (schema/hubs.py) -------------------------
+
+PERSON_ROLES = ("mentor", "mentee", "coordinator")
+
+
+async def person_assignments(
+    ctx: Context,
+    person_id: str,
+    role: str,
+    status: str | None,
+    first: int | None,
+    after: str | None,
+) -> Paged[AssignmentRecord]:
+    """The person's assignments as ``role`` (mentor, mentee or coordinator) that the caller
+    may see (``assignments(mentorId: ...)`` and so on)."""
+    if role not in PERSON_ROLES:
+        raise BadRequest(f"'role' must be one of {', '.join(PERSON_ROLES)}")
+    key = AssignmentsKey(person_id, role, Filters(status=status), ctx.page(first, after))
+    return await ctx.loaders.get(pages.assignment_pages).load(key)
+
+
+async def person_open_count(ctx: Context, person_id: str) -> int:
+    """Open assignments the person mentors, of those the caller may see."""
+    return await ctx.loaders.get(pages.open_counts).load(person_id)
+
+
+async def org_assignments(
+    ctx: Context, org_id: str, first: int | None, after: str | None, filters: Filters
+) -> Paged[AssignmentRecord]:
+    """The organisation's assignments the caller may see (``assignments(orgId: ...)``)."""
+    key = AssignmentsKey(org_id, "org", filters, ctx.page(first, after))
+    return await ctx.loaders.get(pages.assignment_pages).load(key)
+
+
+async def org_overdue(
+    ctx: Context,
+    org_id: str,
+    first: int | None,
+    after: str | None,
+    *,
+    cutoff: str | None,
+    days: int | None,
+    reminder_days: int,
+) -> Paged[AssignmentRecord]:
+    """``overdueAssignments(orgId: ...)``: without ``cutoff`` or ``days``, the
+    organisation's reminder threshold."""
+    page = ctx.page(first, after)
+    try:
+        moment = None if cutoff is None else parse_date_or_datetime(cutoff)
+    except ValueError as exc:
+        raise BadRequest(f"'cutoff' {exc}") from None
+    followups.check_overdue_args(moment, days)
+    if moment is None and days is None:
+        days = reminder_days
+    key = OverdueKey(org_id, page, cutoff=moment, days=days)
+    return await ctx.loaders.get(pages.overdue_pages).load(key)
+
+
+async def org_notifications(
+    ctx: Context, org_id: str, first: int | None, after: str | None, *, kind: str | None
+) -> Paged[NotificationRecord]:
+    """The follow-up notifications of the organisation's assignments the caller may see."""
+    key = NotificationsKey(org_id, ctx.page(first, after), kind)
+    return await ctx.loaders.get(pages.notification_pages).load(key)
 
 
 # --- mutations -----------------------------------------------------------------------------
 
 
-async def create(ctx: Context, new: NewAssignment) -> Assignment:
+async def create(ctx: Context, new: NewAssignment) -> AssignmentRecord:
     async with ctx.write() as session:
         row = await service.create_assignment(session, ctx.who, new, NAMES)
     _publish(ctx, change_event("created", row))
@@ -195,7 +265,7 @@ async def create(ctx: Context, new: NewAssignment) -> Assignment:
 
 async def update(
     ctx: Context, assignment_id: str, patch: AssignmentPatch, expected_version: int | None
-) -> Assignment:
+) -> AssignmentRecord:
     async with ctx.write() as session:
         row, previous = await service.update_assignment(
             session, ctx.who, assignment_id, patch, expected_version=expected_version, names=NAMES
@@ -211,7 +281,7 @@ async def record_contact(
     contact_type: str,
     contact_at: datetime | None,
     expected_version: int | None,
-) -> Assignment:
+) -> AssignmentRecord:
     async with ctx.write() as session:
         row = await service.record_contact(
             session,
@@ -233,7 +303,7 @@ async def change_status(
     status: str,
     reason: str | None,
     expected_version: int | None,
-) -> Assignment:
+) -> AssignmentRecord:
     async with ctx.write() as session:
         row = await service.change_status(
             session,
@@ -255,7 +325,7 @@ async def delete(ctx: Context, assignment_id: str, expected_version: int | None)
     _publish(ctx, change_event("deleted", row))
 
 
-async def restore(ctx: Context, assignment_id: str) -> Assignment:
+async def restore(ctx: Context, assignment_id: str) -> AssignmentRecord:
     async with ctx.write() as session:
         row = await service.restore_assignment(session, ctx.who, assignment_id)
     _publish(ctx, change_event("restored", row))

@@ -154,3 +154,18 @@ async def add_membership(ctx: Context, person_id: str, org_id: str, role: str) -
 async def remove_membership(ctx: Context, person_id: str, org_id: str) -> None:
     async with ctx.write() as session:
         await service.remove_membership(session, ctx.who, person_id, org_id)
+
+
+async def org_people(
+    ctx: Context,
+    org_id: str,
+    first: int | None,
+    after: str | None,
+    *,
+    search: str | None,
+    role: str | None,
+) -> Paged[PersonRecord]:
+    """The organisation's members the caller may see (``people(orgId: ...)``), by name: one
+    statement for a page of organisations (``people_reads.members_pages``)."""
+    key = reads.MembersPage(org_id, reads.PeopleList(search or None, role), ctx.page(first, after))
+    return await ctx.loaders.get(reads.members_pages).load(key)

@@ -3,8 +3,9 @@
 ``PersonHub`` and ``OrganisationHub`` are mixed into the types of ``schema/people_types.py``.
 The domains' types import ``Person``, so this module names them lazily
 (``strawberry.lazy``) and imports their classes inside the resolvers. Every list is its
-domain's own list field narrowed to the person or organisation (``resolvers/hub.py``):
-the same visibility, filters and order, batched for a whole page of owners.
+domain's own list field narrowed to the person or organisation, resolved by the domain's
+resolvers through its read model's page readers (``resolvers/<domain>.py``): the same
+visibility, filters and order, batched for a whole page of owners.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.repositories.mentoring import Filters
+from app.services.mentoring_rules import Filters
 from resolvers import activities as activity_resolve
-from resolvers import hub
 from resolvers import mentoring as mentoring_resolve
 from resolvers import milestones as milestones_resolve
+from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import item_fields
 from schema.base import After, Connection, First
@@ -75,7 +76,7 @@ class AssignmentRole(Enum):
 
 
 def _status(value: Enum | None) -> str | None:
-    """An ``AssignmentStatusFilter`` as the repository's filter (null: open)."""
+    """An ``AssignmentStatusFilter`` as the service's filter (null: open)."""
     if value is None:
         return "open"
     return None if value.value == "all" else str(value.value)
@@ -133,17 +134,17 @@ class PersonHub:
     ) -> Connection[AssignmentT]:
         from schema.mentoring_types import Assignment
 
-        paged = await hub.assignments(
+        paged = await mentoring_resolve.person_assignments(
             info.context, self.legacy_id, str(role.value), _status(status), first, after
         )
         await mentoring_resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Assignment.from_row)
+        return Connection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="How many open assignments the person mentors, of those the caller may see."
     )
     async def open_assignment_count(self, info: Info) -> int:
-        return await hub.open_assignment_count(info.context, self.legacy_id)
+        return await mentoring_resolve.person_open_count(info.context, self.legacy_id)
 
     @strawberry.field(
         description="The person's activities the caller may see (as `activities`), newest first."
@@ -307,7 +308,7 @@ class OrganisationHub:
     ) -> Connection[PersonT]:
         from schema.people_types import Person
 
-        paged = await hub.org_people(
+        paged = await people_resolve.org_people(
             info.context, self.legacy_id, first, after, search=search, role=role
         )
         return Connection.of(paged, Person.from_record)
@@ -342,8 +343,10 @@ class OrganisationHub:
             mentee_id=mentee_id,
             coordinator_id=coordinator_id,
         )
-        paged = await hub.org_assignments(info.context, self.legacy_id, first, after, filters)
-        return Connection.of(paged, Assignment.from_row)
+        paged = await mentoring_resolve.org_assignments(
+            info.context, self.legacy_id, first, after, filters
+        )
+        return Connection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="Open assignments with no contact since `cutoff` or for `days` days "
@@ -364,7 +367,7 @@ class OrganisationHub:
     ) -> Connection[AssignmentT]:
         from schema.mentoring_types import Assignment
 
-        paged = await hub.org_overdue(
+        paged = await mentoring_resolve.org_overdue(
             info.context,
             self.legacy_id,
             first,
@@ -373,7 +376,7 @@ class OrganisationHub:
             days=days,
             reminder_days=self.reminder_days,
         )
-        return Connection.of(paged, Assignment.from_row)
+        return Connection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="Follow-up notifications of the organisation's assignments the caller "
@@ -391,11 +394,11 @@ class OrganisationHub:
     ) -> Connection[NotificationT]:
         from schema.mentoring_types import Notification
 
-        paged = await hub.org_notifications(
+        paged = await mentoring_resolve.org_notifications(
             info.context,
             self.legacy_id,
             first,
             after,
             kind=None if kind is None else str(kind.value),
         )
-        return Connection.of(paged, Notification.from_row)
+        return Connection.of(paged, Notification.from_record)

@@ -9,19 +9,19 @@ from typing import Annotated, TypeVar
 
 import strawberry
 
-from app.models.mentoring import ESCALATION, REMINDER
-from app.repositories.mentoring import Filters
 from app.services.followups import NOTIFICATION_TOPIC
 from app.services.mentoring_rules import (
+    ESCALATION,
     MAX_NOTES,
     MAX_REASON,
+    REMINDER,
     UNSET,
     AssignmentPatch,
+    Filters,
     NewAssignment,
     Unset,
-    may_see_event,
-    require_assignment_role,
 )
+from app.services.policy import hears_assignment_event, require_peer_support_role
 from app.timeutil import as_utc
 from resolvers import mentoring as resolve
 from resolvers.context import Info
@@ -116,7 +116,7 @@ class AssignmentChange:
     @strawberry.field(description="The assignment now; null when deleted or no longer visible.")
     async def assignment(self, info: Info) -> Assignment | None:
         row = await resolve.visible_assignment(info.context, self.assignment_id)
-        return None if row is None else Assignment.from_row(row)
+        return None if row is None else Assignment.from_record(row)
 
 
 def _given(value: T) -> T | Unset:
@@ -153,7 +153,7 @@ class MentoringQuery:
     async def assignment(self, info: Info, id: AssignmentId) -> Assignment:
         row = await resolve.assignment(info.context, id)
         await resolve.prefetch(info.context, [row], object_fields(info))
-        return Assignment.from_row(row)
+        return Assignment.from_record(row)
 
     @strawberry.field(description="Assignments the caller may see, oldest first.")
     async def assignments(
@@ -178,7 +178,7 @@ class MentoringQuery:
         )
         paged = await resolve.assignments(info.context, first, after, filters)
         await resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Assignment.from_row)
+        return Connection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="Open assignments with no contact since `cutoff` (RFC 3339 date or "
@@ -202,7 +202,7 @@ class MentoringQuery:
             info.context, first, after, cutoff=cutoff, days=days, org_id=org_id
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Assignment.from_row)
+        return Connection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="A mentor's assignments: the open ones (`active`, oldest first) or the "
@@ -222,7 +222,7 @@ class MentoringQuery:
             info.context, mentor_id, active=active, first=first, after=after
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Assignment.from_row)
+        return Connection.of(paged, Assignment.from_record)
 
     @strawberry.field(description="How many open assignments a mentor has.")
     async def open_assignment_count(self, info: Info, mentor_id: MentorId) -> int:
@@ -252,7 +252,7 @@ class MentoringQuery:
             assignment_id=assignment_id,
             recipient_id=recipient_id,
         )
-        return Connection.of(paged, Notification.from_row)
+        return Connection.of(paged, Notification.from_record)
 
 
 @strawberry.type
@@ -273,7 +273,7 @@ class MentoringMutation:
             started_at=_moment(input.start_date),
             notes=input.notes,
         )
-        return Assignment.from_row(await resolve.create(info.context, new))
+        return Assignment.from_record(await resolve.create(info.context, new))
 
     @strawberry.mutation(
         description="Change an assignment. `expectedVersion`: refuse (CONFLICT) if it changed "
@@ -287,7 +287,7 @@ class MentoringMutation:
         expected_version: ExpectedVersion = None,
     ) -> Assignment:
         row = await resolve.update(info.context, id, _patch(input), expected_version)
-        return Assignment.from_row(row)
+        return Assignment.from_record(row)
 
     @strawberry.mutation(
         description="Record a contact (default: now; not in the future). The latest contact "
@@ -312,7 +312,7 @@ class MentoringMutation:
             contact_at=_moment(contact_at),
             expected_version=expected_version,
         )
-        return Assignment.from_row(row)
+        return Assignment.from_record(row)
 
     @strawberry.mutation(
         description="Close or reopen an assignment with a reason (at most 2,000 characters)."
@@ -330,7 +330,7 @@ class MentoringMutation:
         row = await resolve.change_status(
             info.context, id, status=_word(status), reason=reason, expected_version=expected_version
         )
-        return Assignment.from_row(row)
+        return Assignment.from_record(row)
 
     @strawberry.mutation(description="Delete an assignment (a tombstone an admin can restore).")
     async def delete_assignment(
@@ -341,7 +341,7 @@ class MentoringMutation:
 
     @strawberry.mutation(description="Restore a deleted assignment (admin).")
     async def restore_assignment(self, info: Info, id: AssignmentId) -> Assignment:
-        return Assignment.from_row(await resolve.restore(info.context, id))
+        return Assignment.from_record(await resolve.restore(info.context, id))
 
     @strawberry.mutation(description="Raise every due reminder and escalation now (admin).")
     async def run_follow_up_sweep(self, info: Info) -> FollowUpSweepResult:
@@ -349,7 +349,7 @@ class MentoringMutation:
         return FollowUpSweepResult(
             reminders=result.count(REMINDER),
             escalations=result.count(ESCALATION),
-            notifications=[Notification.from_row(row) for row in result.notifications],
+            notifications=[Notification.from_record(row) for row in result.notifications],
         )
 
 
@@ -361,11 +361,11 @@ class MentoringSubscription:
     )
     async def assignment_changed(self, info: Info) -> AsyncGenerator[AssignmentChange, None]:
         ctx = info.context
-        who = require_assignment_role(ctx.who)  # 403 for roles outside peer support
+        who = require_peer_support_role(ctx.who)  # 403 for roles outside peer support
         async with ctx.events.subscribe("assignment") as queue:
             while True:
                 event = await queue.get()
-                if may_see_event(who, event):
+                if hears_assignment_event(who, event.payload):
                     ctx.loaders.clear()  # each event is resolved against fresh data
                     yield AssignmentChange(kind=event.kind, assignment_id=event.key)
 
@@ -383,15 +383,15 @@ class MentoringSubscription:
         ] = None,
     ) -> AsyncGenerator[Notification, None]:
         ctx = info.context
-        who = require_assignment_role(ctx.who)  # 403 for roles outside peer support
+        who = require_peer_support_role(ctx.who)  # 403 for roles outside peer support
         async with ctx.events.subscribe(NOTIFICATION_TOPIC) as queue:
             while True:
                 event = await queue.get()
                 if kind is not None and event.kind != _word(kind):
                     continue
-                if not may_see_event(who, event):
+                if not hears_assignment_event(who, event.payload):
                     continue
                 ctx.loaders.clear()
                 row = await resolve.visible_notification(ctx, event.key)
                 if row is not None:
-                    yield Notification.from_row(row)
+                    yield Notification.from_record(row)

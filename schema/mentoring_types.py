@@ -8,10 +8,14 @@ from typing import Annotated, Any
 
 import strawberry
 
-from app.models import mentoring as models
-from app.repositories import mentoring as repo
 from app.services import followups, people_reads
-from app.services.mentoring_rules import status_word
+from app.services import mentoring_reads as reads
+from app.services.mentoring_reads import (
+    AssignmentRecord,
+    ContactRecord,
+    NotificationRecord,
+    StatusChangeRecord,
+)
 from app.timeutil import days_between, utcnow
 from resolvers import mentoring as resolve
 from resolvers import people as people_resolve
@@ -66,7 +70,7 @@ class AssignmentContact:
     recorded_at: datetime = strawberry.field(description="When it was recorded.")
 
     @classmethod
-    def from_row(cls, row: models.ContactEvent) -> AssignmentContact:
+    def from_record(cls, row: ContactRecord) -> AssignmentContact:
         return cls(
             contact_at=row.contact_at,
             contact_type=ContactType(row.contact_type),
@@ -84,7 +88,7 @@ class AssignmentStatusChange:
     changed_at: datetime = strawberry.field(description="When it changed.")
 
     @classmethod
-    def from_row(cls, row: models.StatusChange) -> AssignmentStatusChange:
+    def from_record(cls, row: StatusChangeRecord) -> AssignmentStatusChange:
         return cls(
             from_status=AssignmentStatus(row.from_status),
             to_status=AssignmentStatus(row.to_status),
@@ -126,12 +130,12 @@ class Assignment(Node):
     org_id: strawberry.Private[str | None]
 
     @classmethod
-    def from_row(cls, row: models.Assignment) -> Assignment:
+    def from_record(cls, row: AssignmentRecord) -> Assignment:
         return cls(
             id=to_global_id("Assignment", row.id),
             legacy_id=row.id,
             status=AssignmentStatus(row.status),
-            legacy_status=status_word(row),
+            legacy_status=row.status_word,
             notes=row.notes,
             start_date=row.started_at,
             last_contact_at=row.last_contact_at,
@@ -222,15 +226,15 @@ class Assignment(Node):
         resolve.check_last(last)
         return now_or_later(
             info.context,
-            repo.latest_contacts,
+            reads.latest_contacts,
             (self.legacy_id, last),
-            lambda rows: [AssignmentContact.from_row(row) for row in rows],
+            lambda rows: [AssignmentContact.from_record(row) for row in rows],
         )
 
     @strawberry.field(description="The latest status changes (at most `last`), oldest first.")
     async def status_changes(self, info: Info, last: Last = 20) -> list[AssignmentStatusChange]:
         rows = await resolve.status_changes(info.context, self.legacy_id, last)
-        return [AssignmentStatusChange.from_row(row) for row in rows]
+        return [AssignmentStatusChange.from_record(row) for row in rows]
 
     @strawberry.field(
         description="The latest reminders and escalations raised for it (at most `last`), "
@@ -238,7 +242,7 @@ class Assignment(Node):
     )
     async def notifications(self, info: Info, last: Last = 20) -> list[Notification]:
         rows = await resolve.notifications_of(info.context, self.legacy_id, last)
-        return [Notification.from_row(row) for row in rows]
+        return [Notification.from_record(row) for row in rows]
 
 
 @strawberry.type(description="A follow-up reminder or escalation in the notification outbox.")
@@ -256,7 +260,7 @@ class Notification(Node):
     recipient_id: strawberry.Private[str | None]
 
     @classmethod
-    def from_row(cls, row: models.Notification) -> Notification:
+    def from_record(cls, row: NotificationRecord) -> Notification:
         return cls(
             id=to_global_id("Notification", row.id),
             legacy_id=row.id,
@@ -279,18 +283,18 @@ class Notification(Node):
 
     @strawberry.field(description="The assignment it is about (null once deleted).")
     async def assignment(self, info: Info) -> Assignment | None:
-        row = await resolve.assignment_by_id(info.context, self.assignment_id)
-        return None if row is None else Assignment.from_row(row)
+        row = await resolve.visible_assignment(info.context, self.assignment_id)
+        return None if row is None else Assignment.from_record(row)
 
 
 async def _assignment_node(info: Info, key: str) -> Assignment | None:
     row = await resolve.visible_assignment(info.context, key)
-    return None if row is None else Assignment.from_row(row)
+    return None if row is None else Assignment.from_record(row)
 
 
 async def _notification_node(info: Info, key: str) -> Notification | None:
     row = await resolve.visible_notification(info.context, key)
-    return None if row is None else Notification.from_row(row)
+    return None if row is None else Notification.from_record(row)
 
 
 register_node("Assignment", _assignment_node)

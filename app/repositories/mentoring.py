@@ -1,16 +1,21 @@
-"""SQL for mentoring assignments: look-ups, filtered lists, overdue, and batch loaders."""
+"""SQL for mentoring assignments: look-ups, filtered lists, overdue, and batch loaders.
+
+Read paths select columns (``ASSIGNMENT_ROW`` and friends: Core rows, no ORM identity map)
+for the service's read model (``app/services/mentoring_reads.py``); the write paths load
+the entity (``get_assignment``). Scopes, filters and hub keys are the service's vocabulary
+(``app/services/policy.py``, ``app/services/mentoring_rules.py``), translated here to SQL.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Bundle, aliased
 
 from app.models.base import UTCDateTime
 from app.models.mentoring import OPEN, Assignment, ContactEvent, Notification, StatusChange
@@ -25,6 +30,8 @@ from app.repositories.grouped import (
     load_pages,
     pages_per_owner,
 )
+from app.services.mentoring_rules import AssignmentList, Filters, NotificationList, OverdueKey
+from app.services.policy import AssignmentScope
 from app.timeutil import utcnow
 
 # The start of the current contact gap: the latest contact, or the start when there was none.
@@ -33,33 +40,21 @@ contact_gap_start = func.coalesce(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Which assignments a caller may see: all, those of some organisations, and/or those
-    they mentor."""
-
-    everything: bool = False
-    orgs: frozenset[str] = frozenset()
-    mentor_id: str | None = None
-
-    def condition(self) -> ColumnElement[bool]:
-        if self.everything:
-            return true()
-        parts: list[ColumnElement[bool]] = []
-        if self.orgs:
-            parts.append(Assignment.org_id.in_(sorted(self.orgs)))
-        if self.mentor_id is not None:
-            parts.append(Assignment.mentor_id == self.mentor_id)
-        return or_(*parts) if parts else false()
+# Rows of the read paths: the columns of each table, as one Core row per record.
+ASSIGNMENT_ROW: Bundle[Any] = Bundle("assignment", *Assignment.__table__.c)
+NOTIFICATION_ROW: Bundle[Any] = Bundle("notification", *Notification.__table__.c)
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
-    status: str | None = OPEN  # "open", "closed" or None for all
-    mentor_id: str | None = None
-    mentee_id: str | None = None
-    coordinator_id: str | None = None
-    org_id: str | None = None
+def scope_condition(scope: AssignmentScope) -> ColumnElement[bool]:
+    """``scope`` as SQL over ``assignments`` (``AssignmentScope.covers`` for many)."""
+    if scope.everything:
+        return true()
+    parts: list[ColumnElement[bool]] = []
+    if scope.orgs:
+        parts.append(Assignment.org_id.in_(sorted(scope.orgs)))
+    if scope.mentor_id is not None:
+        parts.append(Assignment.mentor_id == scope.mentor_id)
+    return or_(*parts) if parts else false()
 
 
 def _live() -> ColumnElement[bool]:
@@ -69,7 +64,7 @@ def _live() -> ColumnElement[bool]:
 # Prebuilt hot-path statements (app/repositories/common.py).
 _ANY_ASSIGNMENT = select(Assignment).where(Assignment.id == bindparam("id"))
 _LIVE_ASSIGNMENT = _ANY_ASSIGNMENT.where(_live())
-_LIVE_ASSIGNMENTS = select(Assignment).where(
+_LIVE_ASSIGNMENTS = select(ASSIGNMENT_ROW).where(
     Assignment.id.in_(bindparam("ids", expanding=True)), _live()
 )
 
@@ -81,13 +76,14 @@ async def get_assignment(
     return await session.scalar(query, {"id": assignment_id})
 
 
-async def assignments_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Assignment | None]:
+async def assignment_rows(session: AsyncSession, ids: Sequence[str]) -> list[Any | None]:
+    """The live assignments of ``ids`` (rows of ``ASSIGNMENT_ROW``), one per id."""
     rows = (await session.scalars(_LIVE_ASSIGNMENTS, {"ids": list(ids)})).all()
     return by_key(rows, "id", ids)
 
 
-def assignment_query(scope: Scope, filters: Filters) -> Select[Assignment]:
-    query = select(Assignment).where(_live(), scope.condition())
+def assignment_query(scope: AssignmentScope, filters: Filters) -> Select[Any]:
+    query = select(ASSIGNMENT_ROW).where(_live(), scope_condition(scope))
     if filters.status is not None:
         query = query.where(Assignment.status == filters.status)
     for column, value in (
@@ -105,22 +101,22 @@ LIST_ORDER = (Assignment.created_at, Assignment.id)
 
 
 async def list_assignments(
-    session: AsyncSession, scope: Scope, filters: Filters, page: PageRequest
-) -> Paged[Assignment]:
+    session: AsyncSession, scope: AssignmentScope, filters: Filters, page: PageRequest
+) -> Paged[Any]:
     query = assignment_query(scope, filters).order_by(*LIST_ORDER)
     return await fetch_page(session, query, page)
 
 
 async def mentor_active(
-    session: AsyncSession, scope: Scope, mentor_id: str, page: PageRequest
-) -> Paged[Assignment]:
+    session: AsyncSession, scope: AssignmentScope, mentor_id: str, page: PageRequest
+) -> Paged[Any]:
     query = assignment_query(scope, Filters(status=OPEN, mentor_id=mentor_id))
     return await fetch_page(session, query.order_by(Assignment.started_at, Assignment.id), page)
 
 
 async def mentor_history(
-    session: AsyncSession, scope: Scope, mentor_id: str, page: PageRequest
-) -> Paged[Assignment]:
+    session: AsyncSession, scope: AssignmentScope, mentor_id: str, page: PageRequest
+) -> Paged[Any]:
     """Every assignment of the mentor, open or closed, newest first."""
     query = assignment_query(scope, Filters(status=None, mentor_id=mentor_id))
     return await fetch_page(
@@ -128,7 +124,7 @@ async def mentor_history(
     )
 
 
-async def count_open(session: AsyncSession, scope: Scope, mentor_id: str) -> int:
+async def count_open(session: AsyncSession, scope: AssignmentScope, mentor_id: str) -> int:
     query = assignment_query(scope, Filters(status=OPEN, mentor_id=mentor_id))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     return int(total or 0)
@@ -152,12 +148,12 @@ OVERDUE_ORDER = (contact_gap_start, Assignment.id)
 
 async def list_overdue(
     session: AsyncSession,
-    scope: Scope,
+    scope: AssignmentScope,
     due: ColumnElement[bool],
     page: PageRequest,
     *,
     org_id: str | None = None,
-) -> Paged[Assignment]:
+) -> Paged[Any]:
     """Open assignments matching ``due`` (see ``gap_before``), oldest contact first."""
     query = assignment_query(scope, Filters(status=OPEN, org_id=org_id)).where(due)
     return await fetch_page(session, query.order_by(*OVERDUE_ORDER), page)
@@ -198,7 +194,14 @@ async def shared_orgs(session: AsyncSession, person_ids: Sequence[str]) -> list[
     return [grouped.get(pid, set()) for pid in person_ids]
 
 
-def _latest_contacts_statement() -> Select[ContactEvent]:
+# The assignment's facts a visibility rule asks about, beside each history row.
+_OWNER_COLUMNS = (
+    Assignment.org_id.label("assignment_org_id"),
+    Assignment.mentor_id.label("assignment_mentor_id"),
+)
+
+
+def _latest_contacts_statement() -> Select[Any]:
     rank = (
         func.row_number()
         .over(
@@ -213,9 +216,10 @@ def _latest_contacts_statement() -> Select[ContactEvent]:
         .subquery()
     )
     return (
-        select(ContactEvent)
+        select(*ContactEvent.__table__.c, *_OWNER_COLUMNS)
         .join(ranked, ranked.c.id == ContactEvent.id)
-        .where(ranked.c.rank <= bindparam("limit"))
+        .join(Assignment, Assignment.id == ContactEvent.assignment_id)
+        .where(ranked.c.rank <= bindparam("limit"), _live())
         .order_by(ContactEvent.contact_at.desc(), ContactEvent.id.desc())
     )
 
@@ -223,63 +227,85 @@ def _latest_contacts_statement() -> Select[ContactEvent]:
 _LATEST_CONTACTS = _latest_contacts_statement()
 
 
-async def latest_contacts(
+async def latest_contact_rows(
     session: AsyncSession, keys: Sequence[tuple[str, int]]
-) -> list[list[ContactEvent]]:
-    """Batch loader: the newest ``n`` contacts of each ``(assignment_id, n)`` key, newest
-    first; one statement per distinct ``n`` (a window function ranks each history)."""
+) -> list[list[Any]]:
+    """The newest ``n`` contacts of each ``(assignment_id, n)`` key, newest first, with
+    their live assignment's ``assignment_org_id``/``assignment_mentor_id``; one statement
+    per distinct ``n`` (a window function ranks each history)."""
     by_limit: dict[int, set[str]] = defaultdict(set)
     for assignment_id, limit in keys:
         by_limit[limit].add(assignment_id)
-    found: dict[tuple[str, int], list[ContactEvent]] = defaultdict(list)
+    found: dict[tuple[str, int], list[Any]] = defaultdict(list)
     for limit, ids in by_limit.items():
-        rows = await session.scalars(_LATEST_CONTACTS, {"ids": sorted(ids), "limit": limit})
+        rows = await session.execute(_LATEST_CONTACTS, {"ids": sorted(ids), "limit": limit})
         for row in rows:
             found[(row.assignment_id, limit)].append(row)
     return [found.get(key, []) for key in keys]
 
 
-async def status_changes_of(
+_STATUS_CHANGES = (
+    select(*StatusChange.__table__.c, *_OWNER_COLUMNS)
+    .join(Assignment, Assignment.id == StatusChange.assignment_id)
+    .where(StatusChange.assignment_id.in_(bindparam("ids", expanding=True)), _live())
+    .order_by(StatusChange.changed_at, StatusChange.id)
+)
+
+
+async def status_change_rows(
     session: AsyncSession, assignment_ids: Sequence[str]
-) -> list[list[StatusChange]]:
-    rows = await session.scalars(
-        select(StatusChange)
-        .where(StatusChange.assignment_id.in_(assignment_ids))
-        .order_by(StatusChange.changed_at, StatusChange.id)
-    )
-    grouped: dict[str, list[StatusChange]] = defaultdict(list)
-    for row in rows:
+) -> list[list[Any]]:
+    """Each live assignment's status changes, oldest first (with the owner columns)."""
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for row in await session.execute(_STATUS_CHANGES, {"ids": list(assignment_ids)}):
         grouped[row.assignment_id].append(row)
     return [grouped.get(key, []) for key in assignment_ids]
 
 
-async def notifications_of(
+_NOTIFICATIONS_OF = (
+    select(*Notification.__table__.c, *_OWNER_COLUMNS)
+    .join(Assignment, Assignment.id == Notification.assignment_id)
+    .where(Notification.assignment_id.in_(bindparam("ids", expanding=True)), _live())
+    .order_by(Notification.created_at, Notification.id)
+)
+
+
+async def notification_rows_of(
     session: AsyncSession, assignment_ids: Sequence[str]
-) -> list[list[Notification]]:
-    rows = await session.scalars(
-        select(Notification)
-        .where(Notification.assignment_id.in_(assignment_ids))
-        .order_by(Notification.created_at, Notification.id)
-    )
-    grouped: dict[str, list[Notification]] = defaultdict(list)
-    for row in rows:
+) -> list[list[Any]]:
+    """Each live assignment's notifications, oldest first (with the owner columns)."""
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for row in await session.execute(_NOTIFICATIONS_OF, {"ids": list(assignment_ids)}):
         grouped[row.assignment_id].append(row)
     return [grouped.get(key, []) for key in assignment_ids]
+
+
+_NOTIFICATIONS = (
+    select(*Notification.__table__.c, *_OWNER_COLUMNS)
+    .join(Assignment, Assignment.id == Notification.assignment_id)
+    .where(Notification.id.in_(bindparam("ids", expanding=True)), _live())
+)
+
+
+async def notification_rows(session: AsyncSession, ids: Sequence[str]) -> list[Any | None]:
+    """The notifications of ``ids`` whose assignment is live (with the owner columns)."""
+    rows = (await session.execute(_NOTIFICATIONS, {"ids": list(ids)})).all()
+    return by_key(rows, "id", ids)
 
 
 NOTIFICATION_ORDER = (Notification.created_at.desc(), Notification.id.desc())
 
 
 def notifications_query(
-    scope: Scope,
+    scope: AssignmentScope,
     *,
     kind: str | None = None,
     assignment_id: str | None = None,
     recipient_id: str | None = None,
 ) -> Select[Any]:
     """The outbox entries of the live assignments ``scope`` covers, filtered (unordered)."""
-    visible = select(Assignment.id).where(_live(), scope.condition())
-    query: Select[Any] = select(Notification).where(Notification.assignment_id.in_(visible))
+    visible = select(Assignment.id).where(_live(), scope_condition(scope))
+    query: Select[Any] = select(NOTIFICATION_ROW).where(Notification.assignment_id.in_(visible))
     if kind is not None:
         query = query.where(Notification.kind == kind)
     if assignment_id is not None:
@@ -291,13 +317,13 @@ def notifications_query(
 
 async def list_notifications(
     session: AsyncSession,
-    scope: Scope,
+    scope: AssignmentScope,
     page: PageRequest,
     *,
     kind: str | None = None,
     assignment_id: str | None = None,
     recipient_id: str | None = None,
-) -> Paged[Notification]:
+) -> Paged[Any]:
     query = notifications_query(
         scope, kind=kind, assignment_id=assignment_id, recipient_id=recipient_id
     )
@@ -314,104 +340,69 @@ OWNER_COLUMNS: dict[str, Column] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class AssignmentList:
-    """A hub list: the assignments of an owner (``owner_column``: mentor, mentee,
-    coordinator or org) that ``scope`` lets the caller see, filtered."""
-
-    owner_column: str
-    scope: Scope
-    filters: Filters
-
-
 def _assignment_shape(spec: AssignmentList) -> ListShape:
     return ListShape(
         query=assignment_query(spec.scope, spec.filters),
         owner=OWNER_COLUMNS[spec.owner_column],
         order_by=LIST_ORDER,
         row_id=Assignment.id,
-        load=select(Assignment),
+        load=select(ASSIGNMENT_ROW),
     )
 
 
 async def assignment_pages(
     session: AsyncSession, keys: Sequence[OwnedPage[AssignmentList]]
-) -> list[Paged[Assignment]]:
-    """Batch loader: each owner's page of assignments (one statement per distinct list)."""
+) -> list[Paged[Any]]:
+    """Each owner's page of assignments (one statement per distinct list)."""
     return await load_pages(session, keys, _assignment_shape)
 
 
-async def open_counts(session: AsyncSession, keys: Sequence[tuple[str, Scope]]) -> list[int]:
-    """Batch loader: open assignments of each ``(mentor_id, scope)`` key."""
-    by_scope: dict[Scope, list[str]] = defaultdict(list)
-    for mentor_id, scope in keys:
-        by_scope[scope].append(mentor_id)
-    found: dict[tuple[str, Scope], int] = {}
-    for scope, mentors in by_scope.items():
-        query = assignment_query(scope, Filters(status=OPEN))
-        counts = await counts_per_owner(session, query, Assignment.mentor_id, mentors)
-        found.update({(mentor, scope): count for mentor, count in counts.items()})
-    return [found[key] for key in keys]
-
-
-@dataclass(frozen=True, slots=True)
-class OverdueKey:
-    """An organisation's page of overdue assignments: open ones whose contact gap is older
-    than ``cutoff`` (or ``days`` days before the batch runs)."""
-
-    org_id: str
-    scope: Scope
-    page: PageRequest
-    cutoff: datetime | None = None
-    days: int | None = None
+async def open_counts(
+    session: AsyncSession, scope: AssignmentScope, mentor_ids: Sequence[str]
+) -> list[int]:
+    """Open assignments ``scope`` covers of each mentor; one statement."""
+    query = assignment_query(scope, Filters(status=OPEN))
+    counts = await counts_per_owner(session, query, Assignment.mentor_id, mentor_ids)
+    return [counts[mentor] for mentor in mentor_ids]
 
 
 async def overdue_pages(
-    session: AsyncSession, keys: Sequence[OverdueKey]
-) -> list[Paged[Assignment]]:
-    """Batch loader: every organisation's page of ``list_overdue`` (oldest contact first).
-    One statement per scope and page: each organisation's own cutoff goes into one
-    ``gap_before`` condition (an organisation asked twice with different cutoffs, e.g.
-    under two aliases, goes into a second statement)."""
+    session: AsyncSession, scope: AssignmentScope, keys: Sequence[OverdueKey]
+) -> list[Paged[Any]]:
+    """Every organisation's page of ``list_overdue`` (oldest contact first). One statement
+    per page: each organisation's own cutoff goes into one ``gap_before`` condition (an
+    organisation asked twice with different cutoffs, e.g. under two aliases, goes into a
+    second statement)."""
     now = utcnow()
-    batches: list[tuple[Scope, PageRequest, dict[str, datetime]]] = []
+    batches: list[tuple[PageRequest, dict[str, datetime]]] = []
     batch_of: list[int] = []
     for key in keys:
         cutoff = key.cutoff if key.cutoff is not None else now - timedelta(days=key.days or 0)
         index = next(
             (
                 i
-                for i, (scope, page, cutoffs) in enumerate(batches)
-                if (scope, page) == (key.scope, key.page)
-                and cutoffs.get(key.org_id, cutoff) == cutoff
+                for i, (page, cutoffs) in enumerate(batches)
+                if page == key.page and cutoffs.get(key.org_id, cutoff) == cutoff
             ),
             len(batches),
         )
         if index == len(batches):
-            batches.append((key.scope, key.page, {}))
-        batches[index][2][key.org_id] = cutoff
+            batches.append((key.page, {}))
+        batches[index][1][key.org_id] = cutoff
         batch_of.append(index)
-    found: dict[tuple[int, str], Paged[Assignment]] = {}
-    for index, (scope, page, cutoffs) in enumerate(batches):
+    found: dict[tuple[int, str], Paged[Any]] = {}
+    for index, (page, cutoffs) in enumerate(batches):
         due = gap_before(cutoffs, min(cutoffs.values()))
         shape = ListShape(
             query=assignment_query(scope, Filters(status=OPEN)).where(due),
             owner=Assignment.org_id,
             order_by=OVERDUE_ORDER,
             row_id=Assignment.id,
-            load=select(Assignment),
+            load=select(ASSIGNMENT_ROW),
         )
         pages = await pages_per_owner(session, shape, list(cutoffs), page)
         found.update({(index, org): paged for org, paged in pages.items()})
     return [found[(index, key.org_id)] for index, key in zip(batch_of, keys, strict=True)]
-
-
-@dataclass(frozen=True, slots=True)
-class NotificationList:
-    """A hub list: an organisation's outbox entries that ``scope`` lets the caller see."""
-
-    scope: Scope
-    kind: str | None = None
 
 
 def _notification_shape(spec: NotificationList) -> ListShape:
@@ -423,19 +414,12 @@ def _notification_shape(spec: NotificationList) -> ListShape:
         owner=owner.org_id,
         order_by=NOTIFICATION_ORDER,
         row_id=Notification.id,
-        load=select(Notification),
+        load=select(NOTIFICATION_ROW),
     )
 
 
 async def notification_pages(
     session: AsyncSession, keys: Sequence[OwnedPage[NotificationList]]
-) -> list[Paged[Notification]]:
-    """Batch loader: each organisation's page of notifications, newest first."""
+) -> list[Paged[Any]]:
+    """Each organisation's page of notifications, newest first."""
     return await load_pages(session, keys, _notification_shape)
-
-
-async def notifications_by_ids(
-    session: AsyncSession, ids: Sequence[str]
-) -> list[Notification | None]:
-    rows = (await session.scalars(select(Notification).where(Notification.id.in_(ids)))).all()
-    return by_key(rows, "id", ids)

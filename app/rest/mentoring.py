@@ -16,16 +16,16 @@ from starlette.responses import Response
 
 from app.errors import BadRequest
 from app.events import Event
-from app.models.mentoring import Assignment
-from app.repositories.mentoring import Filters
 from app.rest import mentoring_bodies as io
 from app.rest.http import json_response, text_schema
 from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
 from app.services import followups
 from app.services import mentoring as service
+from app.services.mentoring_reads import AssignmentRecord, mentee_names
 from app.services.mentoring_rules import (
     MAX_DAYS,
     FieldNames,
+    Filters,
     change_event,
     parse_status,
     parse_status_filter,
@@ -44,11 +44,11 @@ def _if_match(call: Call) -> int | None:
     return parse_if_match(call.request.headers.get("if-match"))
 
 
-async def _render(session: AsyncSession, row: Assignment) -> dict[str, Any]:
-    return io.assignment_json(row, await service.mentee_names(session, [row]))
+async def _render(session: AsyncSession, row: AssignmentRecord) -> dict[str, Any]:
+    return io.assignment_json(row, await mentee_names(session, [row]))
 
 
-def _single(body: dict[str, Any], row: Assignment, status: int = 200) -> Response:
+def _single(body: dict[str, Any], row: AssignmentRecord, status: int = 200) -> Response:
     return json_response(body, status, headers={"ETag": etag(row.version)})
 
 
@@ -64,7 +64,7 @@ async def list_assignments(call: Call) -> dict[str, Any]:
     )
     async with call.db.read() as session:
         paged = await service.list_assignments(session, call.principal, filters, page)
-        names = await service.mentee_names(session, paged.items)
+        names = await mentee_names(session, paged.items)
     return paged.rest_body(lambda row: io.assignment_json(row, names))
 
 
@@ -169,7 +169,7 @@ async def overdue(call: Call) -> dict[str, Any]:
             days=days,
             org_id=call.query_param("org_id"),
         )
-        names = await service.mentee_names(session, paged.items)
+        names = await mentee_names(session, paged.items)
     return paged.rest_body(lambda row: io.assignment_json(row, names))
 
 
@@ -179,7 +179,7 @@ async def _mentor_list(call: Call, *, active: bool) -> dict[str, Any]:
         paged = await service.mentor_assignments(
             session, call.principal, call.path["mentor_id"], page, active=active
         )
-        names = await service.mentee_names(session, paged.items)
+        names = await mentee_names(session, paged.items)
     return paged.rest_body(lambda row: io.assignment_json(row, names))
 
 

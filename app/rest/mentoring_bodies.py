@@ -16,19 +16,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import BadRequest, FieldError, InvalidInput
 from app.ids import MAX_ID_LENGTH
-from app.models.mentoring import VIA_CASEWORK, VIA_FOLLOWUP, Assignment
 from app.rest.http import text
+from app.services.mentoring_reads import AssignmentRecord
 from app.services.mentoring_rules import (
     CONTACT_TYPES,
     MAX_NOTES,
     MAX_REASON,
     STATUS_WORDS,
     UNSET,
+    VIA_CASEWORK,
+    VIA_FOLLOWUP,
     AssignmentPatch,
     FieldNames,
     NewAssignment,
     parse_status,
-    status_word,
 )
 from app.timeutil import (
     as_utc,
@@ -156,7 +157,7 @@ class OpenCountOut(BaseModel):
     open_assignment_count: int
 
 
-def assignment_json(row: Assignment, names: Mapping[str, str]) -> dict[str, Any]:
+def assignment_json(row: AssignmentRecord, names: Mapping[str, str]) -> dict[str, Any]:
     name = names.get(row.mentee_id)
     last = row.last_contact_at
     return {
@@ -169,7 +170,7 @@ def assignment_json(row: Assignment, names: Mapping[str, str]) -> dict[str, Any]
         "mentor_id": row.mentor_id,
         "coordinator_id": row.coordinator_id,
         "org_id": row.org_id,
-        "status": status_word(row),
+        "status": row.status_word,
         "notes": row.notes,
         "start_date": format_date(as_utc(row.started_at).date()),
         "assigned_date": format_datetime(row.started_at),

@@ -26,14 +26,20 @@ from app.errors import BadRequest
 from app.events import Event, EventBroker
 from app.ids import new_id
 from app.leases import lease
-from app.models.mentoring import ESCALATION, REMINDER, Assignment, Notification
+from app.models.mentoring import Notification
 from app.models.people import Organisation
 from app.pagination import Paged, PageRequest
 from app.repositories import followups as repo
 from app.repositories import mentoring as assignments_repo
-from app.services.mentoring_rules import MAX_DAYS, require_assignment_role, scope_of
-from app.services.people import thresholds_for
-from app.services.policy import require_role
+from app.services.mentoring_reads import (
+    AssignmentRecord,
+    NotificationRecord,
+    assignment_page,
+    notification_page,
+)
+from app.services.mentoring_rules import ESCALATION, MAX_DAYS, REMINDER
+from app.services.people import HasThresholds, thresholds_for
+from app.services.policy import assignment_scope, require_peer_support_role, require_role
 from app.settings import Settings
 from app.timeutil import days_between, utcnow
 
@@ -45,7 +51,7 @@ NOTIFICATION_TOPIC = "notification"
 
 @dataclass(slots=True)
 class SweepResult:
-    notifications: list[Notification] = field(default_factory=list)
+    notifications: list[NotificationRecord] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
@@ -70,7 +76,7 @@ def is_overdue(
     *,
     is_open: bool,
     gap_start: datetime,
-    org: Organisation | None,
+    org: HasThresholds | None,
     settings: Settings,
     now: datetime | None = None,
 ) -> bool:
@@ -99,10 +105,10 @@ async def overdue(
     cutoff: datetime | None = None,
     days: int | None = None,
     org_id: str | None = None,
-) -> Paged[Assignment]:
+) -> Paged[AssignmentRecord]:
     """Open assignments whose gap started before ``cutoff`` (or ``days`` ago; with neither,
     their organisation's reminder threshold ago), oldest contact first."""
-    who = require_assignment_role(principal)
+    who = require_peer_support_role(principal)
     check_overdue_args(cutoff, days)
     now = utcnow()
     if cutoff is None and days is None:
@@ -110,7 +116,10 @@ async def overdue(
     else:
         cutoffs, default = {}, cutoff if cutoff is not None else now - timedelta(days=days or 0)
     due = assignments_repo.gap_before(cutoffs, default)
-    return await assignments_repo.list_overdue(session, scope_of(who), due, page, org_id=org_id)
+    scope = assignment_scope(who)
+    return assignment_page(
+        await assignments_repo.list_overdue(session, scope, due, page, org_id=org_id)
+    )
 
 
 async def sweep(
@@ -140,7 +149,7 @@ async def sweep(
             for row in claimed
         ]
         inserted = await repo.insert_outbox(session, outbox)
-        result.notifications += [n for n in outbox if n.id in inserted]
+        result.notifications += [NotificationRecord.of(n) for n in outbox if n.id in inserted]
         result.events += [
             Event(
                 "assignment",
@@ -185,17 +194,18 @@ async def list_notifications(
     kind: str | None = None,
     assignment_id: str | None = None,
     recipient_id: str | None = None,
-) -> Paged[Notification]:
+) -> Paged[NotificationRecord]:
     """The outbox entries of the assignments the caller may see, newest first."""
-    who = require_assignment_role(principal)
-    return await assignments_repo.list_notifications(
+    who = require_peer_support_role(principal)
+    paged = await assignments_repo.list_notifications(
         session,
-        scope_of(who),
+        assignment_scope(who),
         page,
         kind=kind,
         assignment_id=assignment_id,
         recipient_id=recipient_id,
     )
+    return notification_page(paged)
 
 
 # --- running the sweep outside a request -------------------------------------------------

@@ -1,6 +1,8 @@
 """Mentoring assignments: validation, authorization and the lifecycle both doors call.
 
-Rules (see ``app.services.mentoring_rules`` for vocabularies and who may do what):
+Every use case returns records of the read model (``app.services.mentoring_reads``), never
+an ORM object. Who may do what: ``app.services.policy``; vocabularies:
+``app.services.mentoring_rules``. Rules:
 - A mentor and a mentee that exist in the directory (and that the caller may see) are
   required; coordinator and organisation must exist when given. Without an organisation,
   the one mentor and mentee share is taken (else the mentor's), so its coordinators see it.
@@ -12,7 +14,6 @@ Rules (see ``app.services.mentoring_rules`` for vocabularies and who may do what
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +25,8 @@ from app.ids import new_id
 from app.models.mentoring import CLOSED, OPEN, Assignment, ContactEvent, StatusChange
 from app.pagination import Paged, PageRequest
 from app.repositories import mentoring as repo
-from app.repositories.mentoring import Filters
 from app.services import people as people_service
+from app.services.mentoring_reads import AssignmentRecord, assignment_page, assignments_by_ids
 from app.services.mentoring_rules import (
     MAX_NOTES,
     MAX_REASON,
@@ -33,15 +34,20 @@ from app.services.mentoring_rules import (
     UNSET,
     AssignmentPatch,
     FieldNames,
+    Filters,
     NewAssignment,
     Unset,
-    can_manage,
-    can_see,
     check_contact_type,
-    require_assignment_role,
-    scope_of,
 )
-from app.services.policy import coordinates, hide_unless, require_role
+from app.services.policy import (
+    assignment_scope,
+    coordinates,
+    hide_unless,
+    manages_assignment,
+    require_peer_support_role,
+    require_role,
+    sees_assignment,
+)
 from app.timeutil import start_of_day, utcnow
 from app.versioning import check_version
 
@@ -60,7 +66,8 @@ async def _flush(session: AsyncSession) -> None:
 
 async def _visible(session: AsyncSession, who: Principal, assignment_id: str) -> Assignment:
     row = await repo.get_assignment(session, assignment_id)
-    hide_unless(row is not None and can_see(who, row), "Assignment", assignment_id)
+    seen = row is not None and sees_assignment(who, row.org_id, row.mentor_id)
+    hide_unless(seen, "Assignment", assignment_id)
     assert row is not None
     return row
 
@@ -147,15 +154,21 @@ def _check_contact_date(when: datetime, field: str) -> None:
 
 async def get_assignment(
     session: AsyncSession, principal: Principal | None, assignment_id: str
-) -> Assignment:
-    return await _visible(session, require_assignment_role(principal), assignment_id)
+) -> AssignmentRecord:
+    who = require_peer_support_role(principal)
+    record = (await assignments_by_ids(session, who, [assignment_id]))[0]
+    hide_unless(record is not None, "Assignment", assignment_id)
+    assert record is not None
+    return record
 
 
 async def list_assignments(
     session: AsyncSession, principal: Principal | None, filters: Filters, page: PageRequest
-) -> Paged[Assignment]:
-    who = require_assignment_role(principal)
-    return await repo.list_assignments(session, scope_of(who), filters, page)
+) -> Paged[AssignmentRecord]:
+    who = require_peer_support_role(principal)
+    return assignment_page(
+        await repo.list_assignments(session, assignment_scope(who), filters, page)
+    )
 
 
 async def create_assignment(
@@ -163,7 +176,7 @@ async def create_assignment(
     principal: Principal | None,
     new: NewAssignment,
     names: FieldNames = FieldNames(),
-) -> Assignment:
+) -> AssignmentRecord:
     who = require_role(principal, Role.COORDINATOR)
     errors: list[FieldError] = []
     _check_notes(errors, names("notes"), new.notes)
@@ -197,7 +210,7 @@ async def create_assignment(
     await _ensure_no_open_duplicate(session, row)
     session.add(row)
     await _flush(session)
-    return row
+    return AssignmentRecord.of(row)
 
 
 def _changed_fields(row: Assignment, patch: AssignmentPatch) -> set[str]:
@@ -219,16 +232,16 @@ async def update_assignment(
     *,
     expected_version: int | None = None,
     names: FieldNames = FieldNames(),
-) -> tuple[Assignment, tuple[str | None, str]]:
-    """Change what the patch sets; returns the row and its (organisation, mentor) before.
+) -> tuple[AssignmentRecord, tuple[str | None, str]]:
+    """Change what the patch sets; returns the record and its (organisation, mentor) before.
 
     Peer mentors may change only notes and record contacts (``last_contact_at``) on their
     own assignments; a ``last_contact_at`` other than the current one records a contact."""
-    who = require_assignment_role(principal)
+    who = require_peer_support_role(principal)
     row = await _visible(session, who, assignment_id)
     check_version("Assignment", row.id, row.version, expected_version)
     changed = _changed_fields(row, patch)
-    if not can_manage(who, row) and changed - _MENTOR_MAY_CHANGE:
+    if not manages_assignment(who, row.org_id) and changed - _MENTOR_MAY_CHANGE:
         raise Forbidden("Peer mentors may only change notes and record contacts")
     errors = [
         FieldError(names(key), "may not be null")
@@ -267,7 +280,7 @@ async def update_assignment(
     if changed & {"mentor_id", "mentee_id", "status"}:
         await _ensure_no_open_duplicate(session, row)
     await _flush(session)
-    return row, previous
+    return AssignmentRecord.of(row), previous
 
 
 async def record_contact(
@@ -279,8 +292,8 @@ async def record_contact(
     contact_at: datetime | None = None,
     expected_version: int | None = None,
     names: FieldNames = FieldNames(),
-) -> Assignment:
-    who = require_assignment_role(principal)
+) -> AssignmentRecord:
+    who = require_peer_support_role(principal)
     row = await _visible(session, who, assignment_id)
     check_version("Assignment", row.id, row.version, expected_version)
     check_contact_type(contact_type, names("contact_type"))
@@ -288,7 +301,7 @@ async def record_contact(
     _check_contact_date(when, names("contact_at"))
     session.add(_contact(row, when, contact_type, who.person_id))
     await _flush(session)
-    return row
+    return AssignmentRecord.of(row)
 
 
 async def change_status(
@@ -299,11 +312,11 @@ async def change_status(
     status: str,
     reason: str | None = None,
     expected_version: int | None = None,
-) -> Assignment:
+) -> AssignmentRecord:
     """Close or reopen (``status`` canonical). Setting the current status changes nothing."""
-    who = require_assignment_role(principal)
+    who = require_peer_support_role(principal)
     row = await _visible(session, who, assignment_id)
-    if not can_manage(who, row):
+    if not manages_assignment(who, row.org_id):
         raise Forbidden("Only the organisation's coordinators may change an assignment's status")
     check_version("Assignment", row.id, row.version, expected_version)
     if reason is not None and len(reason) > MAX_REASON:
@@ -313,7 +326,7 @@ async def change_status(
         session.add(change)
         await _ensure_no_open_duplicate(session, row)
         await _flush(session)
-    return row
+    return AssignmentRecord.of(row)
 
 
 async def delete_assignment(
@@ -322,21 +335,21 @@ async def delete_assignment(
     assignment_id: str,
     *,
     expected_version: int | None = None,
-) -> Assignment:
+) -> AssignmentRecord:
     """Tombstone: the record answers 404 afterwards and leaves every list."""
-    who = require_assignment_role(principal)
+    who = require_peer_support_role(principal)
     row = await _visible(session, who, assignment_id)
-    if not can_manage(who, row):
+    if not manages_assignment(who, row.org_id):
         raise Forbidden("Only the organisation's coordinators may delete an assignment")
     check_version("Assignment", row.id, row.version, expected_version)
     row.deleted_at = utcnow()
     await _flush(session)
-    return row
+    return AssignmentRecord.of(row)
 
 
 async def restore_assignment(
     session: AsyncSession, principal: Principal | None, assignment_id: str
-) -> Assignment:
+) -> AssignmentRecord:
     """Bring a tombstoned assignment back (admin)."""
     require_role(principal, Role.ADMIN)
     row = await repo.get_assignment(session, assignment_id, include_deleted=True)
@@ -345,14 +358,14 @@ async def restore_assignment(
     await _ensure_no_open_duplicate(session, row)
     row.deleted_at = None
     await _flush(session)
-    return row
+    return AssignmentRecord.of(row)
 
 
 async def require_visible_mentor(
     session: AsyncSession, principal: Principal | None, mentor_id: str
 ) -> Principal:
     """The mentor routes: 404 for people unknown to, or hidden from, the caller."""
-    who = require_assignment_role(principal)
+    who = require_peer_support_role(principal)
     found = await people_service.can_see_person(session, who, mentor_id)
     hide_unless(found and bool(await repo.names_of(session, [mentor_id])), "Mentor", mentor_id)
     return who
@@ -365,19 +378,15 @@ async def mentor_assignments(
     page: PageRequest,
     *,
     active: bool,
-) -> Paged[Assignment]:
+) -> Paged[AssignmentRecord]:
     """``active``: the open ones (oldest first); otherwise the whole history, newest first."""
     who = await require_visible_mentor(session, principal, mentor_id)
+    scope = assignment_scope(who)
     if active:
-        return await repo.mentor_active(session, scope_of(who), mentor_id, page)
-    return await repo.mentor_history(session, scope_of(who), mentor_id, page)
+        return assignment_page(await repo.mentor_active(session, scope, mentor_id, page))
+    return assignment_page(await repo.mentor_history(session, scope, mentor_id, page))
 
 
 async def open_count(session: AsyncSession, principal: Principal | None, mentor_id: str) -> int:
     who = await require_visible_mentor(session, principal, mentor_id)
-    return await repo.count_open(session, scope_of(who), mentor_id)
-
-
-async def mentee_names(session: AsyncSession, rows: Sequence[Assignment]) -> dict[str, str]:
-    """Names of the mentees of rows the caller already may see (for REST bodies)."""
-    return await repo.names_of(session, {row.mentee_id for row in rows})
+    return await repo.count_open(session, assignment_scope(who), mentor_id)

@@ -1,9 +1,10 @@
-"""The rules of mentoring assignments that both doors share: the two status vocabularies,
-contact types, input shapes, and who may see or change an assignment.
+"""The rules of mentoring assignments that both doors share: the status vocabularies,
+contact types, input shapes, and the vocabulary of lists (filters, hub keys).
 
-Authorization: admins everything; a coordinator the assignments of their organisations;
-a peer mentor reads their own assignments and records contacts (and notes) on them, but
-cannot create, reassign, change status or delete; every other role nothing. Assignments the
+Who may see or change an assignment is decided in ``app/services/policy.py`` (its mentoring
+section): admins everything; a coordinator the assignments of their organisations; a peer
+mentor reads their own assignments and records contacts (and notes) on them, but cannot
+create, reassign, change status or delete; every other role nothing. Assignments the
 caller may not see answer NotFound, as if they did not exist.
 """
 
@@ -12,14 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
-from app.auth import Principal, Role
 from app.errors import BadRequest, InvalidInput
 from app.events import Event
-from app.models.mentoring import CLOSED, OPEN, VIA_FOLLOWUP, Assignment
-from app.repositories.mentoring import Scope
-from app.services.policy import coordinates, require_role
+from app.models.mentoring import CLOSED as CLOSED
+from app.models.mentoring import ESCALATION as ESCALATION
+from app.models.mentoring import OPEN as OPEN
+from app.models.mentoring import REMINDER as REMINDER
+from app.models.mentoring import VIA_CASEWORK as VIA_CASEWORK
+from app.models.mentoring import VIA_FOLLOWUP as VIA_FOLLOWUP
+from app.models.mentoring import VIA_GRAPHQL as VIA_GRAPHQL
+from app.pagination import PageRequest
+from app.services.policy import AssignmentScope
 
 # Input accepts both contracts' words; a record answers in its creating contract's words.
 STATUS_WORDS: dict[str, str] = {"open": OPEN, "active": OPEN, "closed": CLOSED, "completed": CLOSED}
@@ -101,7 +107,23 @@ def parse_status_filter(word: str | None) -> str | None:
     return STATUS_WORDS[word]
 
 
-def status_word(row: Assignment) -> str:
+class _Worded(Protocol):
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_via(self) -> str: ...
+
+
+class _Owned(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def org_id(self) -> str | None: ...
+    @property
+    def mentor_id(self) -> str: ...
+
+
+def status_word(row: _Worded) -> str:
     """The record's status in the vocabulary of the contract that created it."""
     return _FOLLOWUP_WORDS[row.status] if row.created_via == VIA_FOLLOWUP else row.status
 
@@ -112,36 +134,7 @@ def check_contact_type(value: str, field_name: str = "contact_type") -> str:
     return value
 
 
-def require_assignment_role(principal: Principal | None) -> Principal:
-    """Only admins, coordinators and peer mentors deal with assignments at all."""
-    return require_role(principal, Role.COORDINATOR, Role.PEER_MENTOR)
-
-
-def scope_of(principal: Principal) -> Scope:
-    if principal.is_admin:
-        return Scope(everything=True)
-    return Scope(
-        orgs=principal.orgs if principal.has(Role.COORDINATOR) else frozenset(),
-        mentor_id=principal.person_id if principal.has(Role.PEER_MENTOR) else None,
-    )
-
-
-def can_manage(principal: Principal, row: Assignment) -> bool:
-    """Create, reassign, change status, delete: admins and the organisation's coordinators."""
-    return principal.is_admin or coordinates(principal, row.org_id)
-
-
-def is_own(principal: Principal, row: Assignment) -> bool:
-    return principal.has(Role.PEER_MENTOR) and row.mentor_id == principal.person_id
-
-
-def can_see(principal: Principal, row: Assignment) -> bool:
-    return can_manage(principal, row) or is_own(principal, row)
-
-
-def change_event(
-    kind: str, row: Assignment, previous: tuple[str | None, str] | None = None
-) -> Event:
+def change_event(kind: str, row: _Owned, previous: tuple[str | None, str] | None = None) -> Event:
     """The ``assignment`` event published after a change (``previous`` = the org and mentor
     before a reassignment, so those who lost sight of it still hear about it)."""
     payload: dict[str, Any] = {"org_id": row.org_id, "mentor_id": row.mentor_id}
@@ -150,13 +143,62 @@ def change_event(
     return Event("assignment", kind, row.id, payload)
 
 
-def may_see_event(principal: Principal, event: Event) -> bool:
-    """The same visibility rule, applied to an event's payload (for subscriptions)."""
-    if principal.is_admin:
-        return True
-    payload = event.payload
-    orgs = {payload.get("org_id"), payload.get("previous_org_id")} - {None}
-    mentors = {payload.get("mentor_id"), payload.get("previous_mentor_id")} - {None}
-    if principal.has(Role.COORDINATOR) and not principal.orgs.isdisjoint(orgs):
-        return True
-    return principal.has(Role.PEER_MENTOR) and principal.person_id in mentors
+# --- lists: filters and hub keys -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    status: str | None = OPEN  # "open", "closed" or None for all
+    mentor_id: str | None = None
+    mentee_id: str | None = None
+    coordinator_id: str | None = None
+    org_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentList:
+    """The assignments of an owner (``owner_column``: mentor, mentee, coordinator or org)
+    that ``scope`` lets the caller see, filtered: what a repository ranks per owner."""
+
+    owner_column: str
+    scope: AssignmentScope
+    filters: Filters
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationList:
+    """An organisation's outbox entries that ``scope`` lets the caller see."""
+
+    scope: AssignmentScope
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentsKey:
+    """A hub key: one page of ``owner``'s assignments as ``role``: a person's as mentor,
+    mentee or coordinator, or an organisation's (``org``)."""
+
+    owner: str
+    role: str
+    filters: Filters
+    page: PageRequest
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationsKey:
+    """A hub key: one page of an organisation's notifications (of ``kind``, or both)."""
+
+    org_id: str
+    page: PageRequest
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueKey:
+    """A hub key: an organisation's page of overdue assignments, open ones whose contact
+    gap is older than ``cutoff`` (or ``days`` days before the batch runs)."""
+
+    org_id: str
+    page: PageRequest
+    cutoff: datetime | None = None
+    days: int | None = None

@@ -179,6 +179,57 @@ def changes_organisation(principal: Principal, org_id: str, *, renames: bool) ->
 # Predicates of the mentoring domain follow.
 
 
+@dataclass(frozen=True, slots=True)
+class AssignmentScope:
+    """Which assignments a caller sees: all, those of some organisations, and/or those
+    they mentor (repositories translate it to SQL; ``covers`` is the same rule for one)."""
+
+    everything: bool = False
+    orgs: frozenset[str] = frozenset()
+    mentor_id: str | None = None
+
+    def covers(self, org_id: str | None, mentor_id: str) -> bool:
+        if self.everything:
+            return True
+        if org_id is not None and org_id in self.orgs:
+            return True
+        return self.mentor_id is not None and mentor_id == self.mentor_id
+
+
+def assignment_scope(principal: Principal) -> AssignmentScope:
+    """Who sees which assignments (and their contacts, status changes and notifications):
+    admins all; coordinators their organisations'; peer mentors their own."""
+    if principal.is_admin:
+        return AssignmentScope(everything=True)
+    return AssignmentScope(
+        orgs=principal.orgs if principal.has(Role.COORDINATOR) else frozenset(),
+        mentor_id=principal.person_id if principal.has(Role.PEER_MENTOR) else None,
+    )
+
+
+def sees_assignment(principal: Principal, org_id: str | None, mentor_id: str) -> bool:
+    """May the caller see the assignment of ``org_id`` mentored by ``mentor_id``?"""
+    return assignment_scope(principal).covers(org_id, mentor_id)
+
+
+def manages_assignment(principal: Principal, org_id: str | None) -> bool:
+    """May the caller create, reassign, close or reopen, or delete an assignment of
+    ``org_id``? Admins and the organisation's coordinators."""
+    return principal.is_admin or coordinates(principal, org_id)
+
+
+def hears_assignment_event(principal: Principal, payload: dict[str, object]) -> bool:
+    """May the caller hear of a change to an assignment (``payload``: its ``org_id`` and
+    ``mentor_id``, and before a reassignment ``previous_org_id``/``previous_mentor_id``, so
+    those who lost sight of it still hear about it)? ``sees_assignment`` for either."""
+    scope = assignment_scope(principal)
+    orgs = {payload.get("org_id"), payload.get("previous_org_id")} - {None}
+    mentors = {payload.get("mentor_id"), payload.get("previous_mentor_id")} - {None}
+    if scope.everything or not scope.orgs.isdisjoint(orgs):
+        return True
+    return scope.mentor_id is not None and scope.mentor_id in mentors
+
+
 # --- activities ----------------------------------------------------------------------------
 # Predicates of the activities domain follow.
 
