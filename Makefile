@@ -65,7 +65,7 @@ redis-up:
 test-postgres: $(STAMP) pg-up redis-up browser
 	GATEWAY_TEST_DATABASE=postgres GATEWAY_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q
 
-test: lint typecheck test-sqlite test-postgres
+test: lint contracts typecheck test-sqlite test-postgres
 
 # Performance (not part of `make test`): the gateway against a hand-written baseline on
 # SQLite and PostgreSQL (docs/performance.md); results in bench/results/.
