@@ -23,7 +23,7 @@ from app.ids import is_valid_external_id
 from app.models.activities import Activity
 from app.repositories import activities as repo
 from app.repositories import people as people_repo
-from app.services.policy import coordinates_mentor
+from app.services.policy import logs_activities_for
 from app.timeutil import parse_date, utcnow
 
 LOCAL_ID = re.compile(r"^[\x21-\x7e]{1,64}\Z")
@@ -160,11 +160,7 @@ async def require_mentor(session: AsyncSession, who: Principal, mentor_id: str) 
         raise InvalidInput.field("peer_mentor_id", f"unknown peer mentor {mentor_id!r}")
     if "peer_mentor" not in person.roles:
         raise InvalidInput.field("peer_mentor_id", f"{mentor_id!r} is not a peer mentor")
-    if (
-        mentor_id != who.person_id
-        and not who.is_admin
-        and not coordinates_mentor(who, await mentor_orgs(session, who, mentor_id))
-    ):
+    if not logs_activities_for(who, mentor_id, await mentor_orgs(session, who, mentor_id)):
         raise Forbidden(f"{mentor_id!r} is not a mentor of your organisations")
 
 

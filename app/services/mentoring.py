@@ -41,7 +41,6 @@ from app.services.mentoring_rules import (
 )
 from app.services.policy import (
     assignment_scope,
-    coordinates,
     hide_unless,
     manages_assignment,
     require_peer_support_role,
@@ -83,8 +82,6 @@ async def _check_people(
     """422 for people unknown to the directory, or that the caller may not see (the same
     answer, so other organisations' people are not revealed)."""
     await people_service.require_people(session, fields)
-    if who.is_admin:
-        return
     errors = [
         FieldError(field, f"unknown person {value!r}")
         for field, value in fields.items()
@@ -95,7 +92,7 @@ async def _check_people(
 
 async def _check_org(session: AsyncSession, who: Principal, field: str, org_id: str | None) -> None:
     await people_service.require_org(session, field, org_id)
-    if org_id is not None and not who.is_admin and not coordinates(who, org_id):
+    if org_id is not None and not manages_assignment(who, org_id):
         raise Forbidden(f"You coordinate no organisation {org_id!r}")
 
 
@@ -103,7 +100,7 @@ async def _derive_org(
     session: AsyncSession, who: Principal, mentor: str, mentee: str
 ) -> str | None:
     mentor_orgs, mentee_orgs = await repo.shared_orgs(session, [mentor, mentee])
-    allowed = mentor_orgs if who.is_admin else mentor_orgs & who.orgs
+    allowed = {org for org in mentor_orgs if manages_assignment(who, org)}
     for candidates in (allowed & mentee_orgs, allowed):
         if candidates:
             return sorted(candidates)[0]
@@ -194,7 +191,7 @@ async def create_assignment(
     )
     await _check_org(session, who, names("org_id"), new.org_id)
     org_id = new.org_id or await _derive_org(session, who, new.mentor_id, new.mentee_id)
-    if not who.is_admin and org_id is None:
+    if org_id is None and not manages_assignment(who, None):
         raise Forbidden("Name an organisation you coordinate (org_id) for this assignment")
     row = Assignment(
         id=new_id("asgn"),
@@ -260,7 +257,7 @@ async def update_assignment(
     await _check_people(session, who, people)
     if "org_id" in changed:
         new_org = None if isinstance(patch.org_id, Unset) else patch.org_id
-        if new_org is None and not who.is_admin:
+        if new_org is None and not manages_assignment(who, None):
             raise Forbidden("Only admins may take an assignment out of every organisation")
         await _check_org(session, who, names("org_id"), new_org)
     previous = (row.org_id, row.mentor_id)

@@ -214,7 +214,8 @@ def sees_assignment(principal: Principal, org_id: str | None, mentor_id: str) ->
 
 def manages_assignment(principal: Principal, org_id: str | None) -> bool:
     """May the caller create, reassign, close or reopen, or delete an assignment of
-    ``org_id``? Admins and the organisation's coordinators."""
+    ``org_id`` (or place one there)? Admins and the organisation's coordinators; an
+    assignment of no organisation (``None``), admins only."""
     return principal.is_admin or coordinates(principal, org_id)
 
 
@@ -232,6 +233,14 @@ def hears_assignment_event(principal: Principal, payload: dict[str, object]) -> 
 
 # --- activities ----------------------------------------------------------------------------
 # Predicates of the activities domain follow.
+
+
+def logs_activities_for(principal: Principal, mentor_id: str, mentor_orgs: Iterable[str]) -> bool:
+    """May the caller log (or sync) activities for the mentor? Themselves, admins, and the
+    coordinators of one of the mentor's organisations."""
+    if principal.is_admin or principal.person_id == mentor_id:
+        return True
+    return coordinates_mentor(principal, mentor_orgs)
 
 
 @dataclass(frozen=True, slots=True)
