@@ -348,6 +348,38 @@ async def test_rest_shows_what_graphql_shows(
         assert code is None, f"{where} answers {code}"
 
 
+# --- lists: a root list and its REST list show the same records ---------------------------
+
+# root field -> (its arguments, the REST list route, the list's key in the body, the id's key)
+LISTS: dict[str, tuple[str, str, str, str]] = {
+    "people": ("first: 100", "/api/v1/people?limit=100", "data", "id"),
+    "assignments": ("first: 100, status: ALL", "/api/v1/assignments?status=all&limit=100", "data",
+                    "assignment_id"),
+    "overdueAssignments": ('first: 100, cutoff: "2099-01-01"',
+                           "/api/v1/assignments/overdue?cutoff=2099-01-01&limit=100", "data",
+                           "assignment_id"),
+    "activities": ("first: 100", "/api/v1/activities?limit=100", "data", "id"),
+    "milestones": ("first: 100", "/api/v1/milestones?limit=100", "data", "id"),
+    "editorialAssignments": ("first: 100", "/v3/assignment?per_page=100", "items", "uuid"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "root"), [_param(r, t) for r in SIGNED_IN for t in LISTS])
+async def test_root_lists_show_what_rest_lists_show(parity: Parity, role: str, root: str):
+    args, route, items, key = LISTS[root]
+    world = parity.world
+    response = await world.client.get(route, headers=world.headers[role])
+    body = await _post(world, role, f"{{ {root}({args}) {{ nodes {{ legacyId }} }} }}")
+    codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+    if response.status_code != 200:
+        assert codes == [CODE_OF_STATUS[response.status_code]], (response.status_code, codes)
+        return
+    assert not codes, codes
+    rest = sorted(str(item[key]) for item in response.json()[items])
+    graphql = sorted(node["legacyId"] for node in body["data"][root]["nodes"])
+    assert graphql == rest
+
+
 # --- anonymous -----------------------------------------------------------------------------
 
 
