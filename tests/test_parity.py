@@ -91,7 +91,8 @@ RAISED_LIMITS = {
 MEMBERSHIPS = {person: {(o, r) for o, r in orgs.items()} for person, _n, _r, orgs in PEOPLE}
 
 # Disagreements between the doors found by this suite, each a strict xfail: (role, relation
-# field) of the walk, or (role, record name, door) of the by-id direction.
+# field) of the walk, (role, type, record name) of the by-id direction, or (role, root field)
+# of the error and list checks.
 _ORG_SEEN = (
     "an organisation reached through a person's memberships is shown (people_reads.orgs_by_ids "
     "applies no visibility rule), while /api/v1/organisations/{id} answers 404 to a "
@@ -245,7 +246,7 @@ async def test_the_admins_walk_meets_every_record_and_record_type(parity: Parity
 # --- GraphQL shows it: REST shows it too (the directory card aside) ------------------------
 
 
-def _private_nulls(seen: Seen) -> list[str]:
+def _private_shown(seen: Seen) -> list[str]:
     return [name for name in PRIVATE if seen.value(name) is not None]
 
 
@@ -276,7 +277,7 @@ async def _disagreements(parity: Parity, role: str, seen: Seen) -> list[str]:
     card = seen.edge not in ROOT_PERSON_EDGES and status == 404
     if not card:
         return [f"{where}: GraphQL shows the person, REST answers {status}"]
-    leaked = _private_nulls(seen)
+    leaked = _private_shown(seen)
     return [f"{where}: REST answers 404, GraphQL shows private {leaked}"] if leaked else []
 
 
