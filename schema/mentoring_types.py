@@ -215,7 +215,7 @@ class Assignment(Node):
             info.context,
             people_reads.orgs_by_ids,
             self.org_id,
-            lambda row: None if row is None else Organisation.from_row(row, info),
+            lambda row: Organisation.if_seen(row, info),
         )
 
     @strawberry.field(

@@ -4,7 +4,6 @@ the inputs of its mutations (the root fields are in ``schema/people_roots.py``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
@@ -53,12 +52,6 @@ class Person(Node, PersonHub):
         )
 
     @classmethod
-    def from_row(cls, row: Any) -> Person:
-        """A person row the caller may see in full (another domain's ORM view of a person,
-        until that domain reads people through ``people_reads``)."""
-        return cls.from_record(PersonRecord.of(row))
-
-    @classmethod
     def from_optional(cls, record: PersonRecord | None) -> Person | None:
         """A relation's person, in full or as a directory card (``None``: no one)."""
         return None if record is None else cls.from_record(record)
@@ -85,6 +78,12 @@ class Organisation(Node, OrganisationHub):
     created_at: datetime = strawberry.field(description="When the organisation was added.")
 
     @classmethod
+    def if_seen(cls, row: OrgRecord | None, info: Info) -> Organisation | None:
+        """A relation's organisation: ``None`` when there is none, or when the caller may
+        not open it (docs/decisions.md, "People seen through a relation")."""
+        return None if row is None or not row.seen else cls.from_row(row, info)
+
+    @classmethod
     def from_row(cls, row: OrgRecord, info: Info) -> Organisation:
         limits = service.thresholds_for(row, info.context.settings)
         return cls(
@@ -108,8 +107,7 @@ class Membership:
 
     @strawberry.field(description="The organisation.")
     async def organisation(self, info: Info) -> Organisation | None:
-        row = await resolve.org_by_id(info.context, self.org_id)
-        return None if row is None else Organisation.from_row(row, info)
+        return Organisation.if_seen(await resolve.org_by_id(info.context, self.org_id), info)
 
 
 _REMINDER_HELP = "Days without contact before the mentor is reminded, 1-365 (null: default)."

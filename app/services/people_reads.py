@@ -70,11 +70,16 @@ class PersonRecord:
 
 @dataclass(frozen=True, slots=True)
 class OrgRecord:
+    """An organisation; ``seen`` is False when the caller reached it through a relation
+    but may not open it (``policy.sees_organisation``): the doors then show no
+    organisation, while its thresholds still drive the referring record's follow-up rule."""
+
     id: str
     name: str
     reminder_days: int | None
     escalation_days: int | None
     created_at: datetime
+    seen: bool = True
 
     @classmethod
     def of(cls, row: Any) -> OrgRecord:
@@ -122,9 +127,12 @@ async def people_by_ids(
 async def orgs_by_ids(
     session: AsyncSession, who: Principal, ids: Sequence[str]
 ) -> list[OrgRecord | None]:
-    """Organisations reached through a relation (an assignment's, a membership's): their
-    name and thresholds are not private."""
-    found = {row.id: OrgRecord.of(row) for row in await repo.org_rows(session, ids)}
+    """Organisations reached through a relation (an assignment's, a membership's), each
+    marked ``seen`` as ``who`` may open it at its own route (one statement either way)."""
+    found = {
+        row.id: replace(OrgRecord.of(row), seen=sees_organisation(who, row.id))
+        for row in await repo.org_rows(session, ids)
+    }
     return [found.get(org_id) for org_id in ids]
 
 
