@@ -55,6 +55,8 @@ FenceMaker = Callable[[World], Awaitable[Fence]]
 
 
 def _fence(ends: dict[str, str], *marks: str) -> Fence:
+    """A fence; a caller without an end of its own (one expected to be refused) waits for
+    the admin's, the last fence event."""
     return Fence(ends | {who: ends["admin"] for who in ROLES if who not in ends}, frozenset(marks))
 
 

@@ -101,7 +101,7 @@ def _refused(body: dict[str, Any], message: str) -> None:
 
 @examples
 @given(data=st.data(), span=st.integers(0, 45))
-@example(data=None, span=0)  # the leap day of the demo's range, below
+@example(data=None, span=0)  # 2028-02-29: a leap day is a day (no demo activity then)
 async def test_date_filters_count_exactly_what_lies_between(
     client: httpx.AsyncClient, demo_activities: Demo, data: st.DataObject | None, span: int
 ):
