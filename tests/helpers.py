@@ -224,7 +224,7 @@ def serve_in_thread(app: Starlette) -> Iterator[str]:
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
+        time.sleep(0.02)  # poll interval: uvicorn offers no "started" event
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield f"127.0.0.1:{port}"
