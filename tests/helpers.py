@@ -162,6 +162,18 @@ async def wait_for_subscribers(app: Starlette, count: int, within: float = 10) -
         await asyncio.sleep(0.01)  # poll interval: the broker has no "subscribed" event
 
 
+async def wait_for_unsubscribed(app: Starlette, count: int, within: float = 10) -> None:
+    """Until ``app``'s event broker holds at most ``count`` subscriptions again: what a test
+    that closed its sockets waits for, so the next test's count starts from a settled one
+    (the server drops a subscription after the socket closed). ``within`` bounds a failure."""
+    deadline = time.monotonic() + within
+    while app.state.events.subscriber_count > count:
+        assert time.monotonic() < deadline, (
+            f"{app.state.events.subscriber_count} subscriptions registered, expected {count}"
+        )
+        await asyncio.sleep(0.01)  # poll interval: the broker has no "unsubscribed" event
+
+
 @contextmanager
 def writer_waits(db: Database) -> Iterator[Callable[[], Awaitable[None]]]:
     """Yields ``wait``: awaiting it returns once a write unit begun after entering is
@@ -212,7 +224,7 @@ def serve_in_thread(app: Starlette) -> Iterator[str]:
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
+        time.sleep(0.02)  # poll interval: uvicorn offers no "started" event
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield f"127.0.0.1:{port}"

@@ -18,11 +18,7 @@ database.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -35,64 +31,16 @@ from app.migrate import upgrade
 from app.models.activities import Activity
 from app.seed import seed_demo
 from app.settings import Settings
-from tests.helpers import Auth
+from tests.helpers import Auth, Served, gateway_serve
 
 MENTOR = "mentor_4b8c21"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def _server(database_url: str, secret: str, workdir: Path) -> AsyncIterator[tuple[Any, str]]:
-    """A ``gateway serve`` subprocess; yields (process, base URL) once it is ready."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "GATEWAY_DATABASE_URL": database_url,
-        "GATEWAY_JWT_SECRET": secret,
-        "GATEWAY_ENV": "development",
-        "GATEWAY_RATE_LIMIT_ENABLED": "false",
-        "GATEWAY_DB_POOL_SIZE": "5",
-        "GATEWAY_DB_MAX_OVERFLOW": "5",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        cwd=workdir,  # no stray .env from the checkout
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=5) as http:
-            for _ in range(300):
-                if process.returncode is not None:
-                    raise RuntimeError(f"gateway serve exited with {process.returncode}")
-                try:
-                    if (await http.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError("gateway serve did not become ready")
-        yield process, url
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+def _server(database_url: str, secret: str) -> AbstractContextManager[Served]:
+    """A ``gateway serve`` subprocess on ``database_url``, once it is ready (in an empty
+    directory: no stray ``.env`` from the checkout)."""
+    settings = Settings(database_url=database_url, jwt_secret=secret, _env_file=None)
+    return gateway_serve(settings, "--log-level", "warning")
 
 
 def _body(n: int) -> dict[str, Any]:
@@ -111,11 +59,11 @@ SYNC = """mutation($items: [LogActivityInput!]!) {
 }"""
 
 
-async def _crash_and_recover(database_url: str, secret: str, workdir: Path, auth: Auth) -> None:
+async def _crash_and_recover(database_url: str, secret: str, auth: Auth) -> None:
     headers = auth.mentor(MENTOR)
     acknowledged: dict[str, dict[str, Any]] = {}
-    async with _server(database_url, secret, workdir) as (process, url):
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+    with _server(database_url, secret) as served:
+        async with httpx.AsyncClient(base_url=f"http://{served.base}", timeout=30) as http:
             responses = await asyncio.gather(
                 *(
                     http.post("/api/v1/activities", json=_body(n), headers=headers)
@@ -135,8 +83,8 @@ async def _crash_and_recover(database_url: str, secret: str, workdir: Path, auth
                 "/graphql", json={"query": SYNC, "variables": {"items": batch}}, headers=headers
             )
             # SIGKILL right after the last acknowledgement: no shutdown, no flush.
-            process.kill()
-            await process.wait()
+            served.process.kill()
+            await asyncio.to_thread(served.process.wait)
         assert [r.status_code for r in responses] == [201] * 24, [r.text for r in responses]
         for response in responses:
             acknowledged[response.json()["id"]] = response.json()
@@ -151,18 +99,16 @@ async def _crash_and_recover(database_url: str, secret: str, workdir: Path, auth
         assert wal_size > 0
 
     # A new server process on the same database answers every acknowledged record.
-    async with (
-        _server(database_url, secret, workdir) as (_process, url),
-        httpx.AsyncClient(base_url=url, timeout=30) as http,
-    ):
-        for activity_id, body in acknowledged.items():
-            response = await http.get(f"/api/v1/activities/{activity_id}", headers=headers)
-            assert response.status_code == 200, (activity_id, response.text)
-            if body:
-                assert response.json() == body
-        # Retrying the acknowledged inserts after the crash creates nothing new.
-        replay = await http.post("/api/v1/activities", json=_body(0), headers=headers)
-        assert replay.status_code == 200
+    with _server(database_url, secret) as served:
+        async with httpx.AsyncClient(base_url=f"http://{served.base}", timeout=30) as http:
+            for activity_id, body in acknowledged.items():
+                response = await http.get(f"/api/v1/activities/{activity_id}", headers=headers)
+                assert response.status_code == 200, (activity_id, response.text)
+                if body:
+                    assert response.json() == body
+            # Retrying the acknowledged inserts after the crash creates nothing new.
+            replay = await http.post("/api/v1/activities", json=_body(0), headers=headers)
+            assert replay.status_code == 200
 
 
 async def _count_crash_rows(database_url: str) -> int:
@@ -181,6 +127,8 @@ async def _count_crash_rows(database_url: str) -> int:
 async def test_guarantee_6_acknowledged_writes_survive_sigkill(
     settings: Settings, auth: Auth, tmp_path: Path
 ):
+    """Fails if a write is answered before its transaction commits (the killed server's
+    acknowledged records would then be missing from the new one)."""
     assert settings.jwt_secret is not None
     secret = settings.jwt_secret.get_secret_value()
     if settings.is_sqlite:
@@ -195,7 +143,7 @@ async def test_guarantee_6_acknowledged_writes_survive_sigkill(
     finally:
         await db.dispose()
     try:
-        await _crash_and_recover(database_url, secret, tmp_path, auth)
+        await _crash_and_recover(database_url, secret, auth)
         assert await _count_crash_rows(database_url) == 32
     finally:
         if not settings.is_sqlite:

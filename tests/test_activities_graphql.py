@@ -8,7 +8,6 @@ import json
 from datetime import date
 
 import httpx
-import pytest
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
@@ -389,6 +388,9 @@ async def _subscribe(url: str, headers: dict[str, str]):
 async def test_status_changes_reach_the_mentor_and_not_others(
     live_server: LiveServer, demo, auth: Auth
 ):
+    """The mentor hears the rejection of their activity; org_05's coordinator does not
+    (the next event they hear is a later change of an org_05 activity). Fails if
+    ``may_see_event`` lets every coordinator through, or drops the mentor's own."""
     live_url = live_server.url
     before = live_server.app.state.events.subscriber_count
     mentor_ws = await _subscribe(live_url, auth.mentor("mentor_4b8c21"))
@@ -402,17 +404,33 @@ async def test_status_changes_reach_the_mentor_and_not_others(
                 headers=auth.coordinator,
             )
             assert response.status_code == 200, response.text
-        event = json.loads(await asyncio.wait_for(mentor_ws.recv(), timeout=5))
-        assert event["type"] == "next"
-        assert event["payload"]["data"]["activityStatusChanged"] == {
-            "activityId": "act_9f3a12bc",
-            "peerMentorId": "mentor_4b8c21",
-            "status": "REJECTED",
-            "previousStatus": "CONFIRMED",
-            "rejectionReason": "Logged twice",
-        }
-        with pytest.raises(TimeoutError):
-            await asyncio.wait_for(other_ws.recv(), timeout=0.5)
+            event = json.loads(await asyncio.wait_for(mentor_ws.recv(), timeout=5))
+            assert event["type"] == "next"
+            assert event["payload"]["data"]["activityStatusChanged"] == {
+                "activityId": "act_9f3a12bc",
+                "peerMentorId": "mentor_4b8c21",
+                "status": "REJECTED",
+                "previousStatus": "CONFIRMED",
+                "rejectionReason": "Logged twice",
+            }
+            body = {
+                "local_id": "org05_fence",
+                "peer_mentor_id": "user_202",
+                "activity_type_id": "type_call",
+                "date": "2026-11-03",
+                "duration_minutes": 30,
+            }
+            created = await http.post("/api/v1/activities", json=body, headers=auth.admin)
+            assert created.status_code == 201, created.text
+            fence = created.json()["id"]
+            decided = await http.put(
+                f"/api/v1/activities/{fence}",
+                json={"status": "rejected", "rejection_reason": "Fence"},
+                headers=auth.other_coordinator,
+            )
+            assert decided.status_code == 200, decided.text
+        event = json.loads(await asyncio.wait_for(other_ws.recv(), timeout=5))
+        assert event["payload"]["data"]["activityStatusChanged"]["activityId"] == fence, event
     finally:
         await mentor_ws.close()
         await other_ws.close()

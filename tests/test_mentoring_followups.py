@@ -203,7 +203,7 @@ async def test_periodic_sweep_inside_serve(demo, db, settings: Settings):
         for _ in range(100):
             if len(await outbox(db)) > 1:
                 break
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)  # poll interval until the rows are visible (10 s bound)
     assert len(await outbox(db)) > 1
     off = create_app(settings)
     async with off.router.lifespan_context(off):

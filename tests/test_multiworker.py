@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO
 
 import httpx
 import pytest
@@ -28,54 +23,18 @@ from websockets.typing import Subprotocol
 from app.db import Database
 from app.models.mentoring import Notification
 from app.settings import Settings
-from tests.helpers import Auth
+from tests.authz_support import World, role_headers
+from tests.helpers import Auth, Served, gateway_serve
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _start(
-    settings: Settings, env_extra: dict[str, str], log: IO[bytes], *serve_args: str
-) -> tuple[subprocess.Popen[bytes], str]:
-    """``gateway serve`` (with ``serve_args``) on the test database; waits until ready."""
-    port = _free_port()
-    assert settings.jwt_secret is not None
-    env = {
-        **os.environ,
-        "GATEWAY_DATABASE_URL": settings.database_url,
-        "GATEWAY_JWT_SECRET": settings.jwt_secret.get_secret_value(),
-        "GATEWAY_RATE_LIMIT_ENABLED": "false",
-        "GATEWAY_DB_POOL_SIZE": "5",
-        "GATEWAY_DB_MAX_OVERFLOW": "5",
-        "GATEWAY_LOG_LEVEL": "warning",
-        **env_extra,
-    }
-    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--log-level", "warning", *serve_args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(log.read().decode())
-        try:
-            if httpx.get(f"http://{base}/readyz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("gateway did not become ready")
+def _serve(
+    settings: Settings, env: dict[str, str], *serve_args: str
+) -> AbstractContextManager[Served]:
+    """``gateway serve`` (with ``serve_args``) on the test database, once it is ready."""
+    quiet = {"GATEWAY_LOG_LEVEL": "warning", **env}
+    return gateway_serve(settings, "--log-level", "warning", *serve_args, env=quiet)
 
 
 @pytest.fixture
@@ -94,15 +53,8 @@ def two_workers(settings: Settings, demo, worker_env: dict[str, str]) -> Iterato
     else:
         extra = {"GATEWAY_EVENTS_BACKEND": "postgres"}
     extra.update(worker_env)
-    with tempfile.TemporaryFile() as log_a, tempfile.TemporaryFile() as log_b:
-        first, a = _start(settings, extra, log_a)
-        second, b = _start(settings, extra, log_b)
-        try:
-            yield a, b
-        finally:
-            for process in (first, second):
-                process.terminate()
-                process.wait(timeout=30)
+    with _serve(settings, extra) as first, _serve(settings, extra) as second:
+        yield first.base, second.base
 
 
 async def _until_subscribed(worker: str, count: int) -> None:
@@ -169,37 +121,49 @@ async def test_metrics_on_each_worker(two_workers: tuple[str, str], auth: Auth):
             assert "gateway_active_subscriptions" in text
 
 
+async def _notifications(db: Database) -> list[tuple[str, str, int]]:
+    """(assignment, kind, how many) of every notification raised so far."""
+    async with db.read() as session:
+        counted = select(Notification.assignment_id, Notification.kind, func.count())
+        grouped = counted.group_by(Notification.assignment_id, Notification.kind)
+        return [(r[0], r[1], r[2]) for r in await session.execute(grouped)]
+
+
+async def _until_raised(db: Database, assignment: str | None) -> None:
+    """Until a reminder and an escalation of ``assignment`` (None: of any assignment) are
+    visible; 20 s (both workers tick every second) is the failure bound."""
+    deadline = time.monotonic() + 20
+    while True:
+        kinds = {kind for key, kind, _ in await _notifications(db) if assignment in (None, key)}
+        if kinds == {"reminder", "escalation"}:
+            return
+        assert time.monotonic() < deadline, f"the sweep raised only {kinds} of {assignment}"
+        await asyncio.sleep(0.05)  # poll interval: another process, no event to await
+
+
+FENCES = 3  # later sweeps waited for, each of them a second or more after the one before
+
+
 @pytest.mark.parametrize("worker_env", [{"GATEWAY_FOLLOWUP_INTERVAL_SECONDS": "1"}])
 async def test_two_sweeping_workers_raise_each_notification_once(
-    two_workers: tuple[str, str], db: Database
+    two_workers: tuple[str, str], db: Database, auth: Auth
 ):
-    # Both workers run the periodic follow-up sweep every second on the demo data, whose
-    # assignments are long overdue.
-    deadline = time.monotonic() + 20
-    rows: list[tuple[str, str, int]] = []
-    while time.monotonic() < deadline:
-        await asyncio.sleep(1)
-        async with db.read() as session:
-            rows = [
-                (r[0], r[1], r[2])
-                for r in await session.execute(
-                    select(Notification.assignment_id, Notification.kind, func.count()).group_by(
-                        Notification.assignment_id, Notification.kind
-                    )
-                )
-            ]
-        if rows and len(rows) >= 2:
-            break
-    await asyncio.sleep(2.5)  # more ticks on both workers
-    async with db.read() as session:
-        counts = (
-            await session.execute(
-                select(Notification.assignment_id, Notification.kind, func.count()).group_by(
-                    Notification.assignment_id, Notification.kind
-                )
-            )
-        ).all()
-    assert counts, "the sweep raised nothing"
+    """Both workers run the periodic follow-up sweep every second on the demo data, whose
+    assignments are long overdue. Once the demo's notifications are raised, assignments
+    made due one after another (each once the previous one's notifications are visible)
+    prove that later sweeps ran, on both workers' ticks, meanwhile; every notification is
+    still raised once (the database's unique (assignment, kind, gap) backs that up). Fails
+    if the sweeps stop raising (a periodic sweep that ends after its first tick, or one
+    that fails once ``claim_due`` lost its ``sent`` check and ``insert_outbox`` its skip
+    of the conflict: the later notifications are never raised)."""
+    await _until_raised(db, None)
+    async with httpx.AsyncClient(base_url=f"http://{two_workers[0]}") as http:
+        world = World(http, auth, role_headers(auth))
+        for _ in range(FENCES):
+            fence = await world.new_assignment("org_03")
+            await world.ok("PUT", f"/api/v1/assignments/{fence}", body={"start_date": "2026-01-01"})
+            await _until_raised(db, fence)
+    counts = await _notifications(db)
     assert {kind for _, kind, _ in counts} == {"reminder", "escalation"}
     assert all(count == 1 for _, _, count in counts), counts
 
@@ -232,7 +196,7 @@ async def _until_counted(directory: Path, route: str, total: int) -> dict[str, f
     deadline = time.monotonic() + 10
     while sum((counts := _per_worker(directory, route)).values()) < total:
         assert time.monotonic() < deadline, counts
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.02)  # poll interval: another process's files, no event
     return counts
 
 
@@ -261,16 +225,12 @@ async def _until_both_workers_answer(
 @pytest.fixture
 def two_worker_server(settings: Settings, demo, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """One ``gateway serve --workers 2``, and the metrics directory it made for them (with
-    tempfile, under TMPDIR)."""
-    with tempfile.TemporaryFile() as log:
-        process, base = _start(settings, {"TMPDIR": str(tmp_path)}, log, "--workers", "2")
-        try:
-            made = list(tmp_path.glob("gateway-metrics-*"))
-            assert len(made) == 1, "serve --workers 2 made no shared metrics directory"
-            yield base, made[0]
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    tempfile, under TMPDIR): the newest one, as a start that lost its port to another
+    process (and was started again on a new one) left its own behind."""
+    with _serve(settings, {"TMPDIR": str(tmp_path)}, "--workers", "2") as served:
+        made = list(tmp_path.glob("gateway-metrics-*"))
+        assert made, "serve --workers 2 made no shared metrics directory"
+        yield served.base, max(made, key=lambda path: path.stat().st_mtime_ns)
 
 
 async def test_metrics_under_workers_report_the_sum_over_workers(

@@ -1,23 +1,46 @@
 """Property tests for the parsers every door relies on: dates, date-times, cursors, pages,
 ids, ETags and strict JSON. Whatever the input, they answer a value or a clear client
-error (ValueError / BadRequest), never anything else."""
+error (ValueError / BadRequest), never anything else; valid and boundary inputs (leap
+days, every accepted date-time form, page sizes around the configured maximum, real and
+tampered cursors) get exactly the right value or the exact refusal. The doors' side of
+the same inputs: tests/test_door_properties.py."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app.errors import BadRequest
 from app.ids import is_valid_external_id, new_id
 from app.pagination import decode_cursor, encode_cursor, graphql_page, rest_page
 from app.rest.http import parse_json
+from app.settings import Settings
 from app.timeutil import format_datetime, parse_date, parse_date_or_datetime, parse_datetime
 from app.versioning import etag, parse_if_match
+from tests.property_support import (
+    Tamper,
+    around,
+    impossible_dates,
+    json_values,
+    leap_days,
+    moments,
+    offset_of,
+    safe_text,
+    separators,
+    tamper,
+    tampers,
+    written,
+    zero_fractions,
+    zones,
+    zulus,
+)
+
+MAX = Settings(_env_file=None).max_page_size  # the configured bound of both doors
 
 aware = st.datetimes(
     min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
@@ -25,6 +48,7 @@ aware = st.datetimes(
 offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(lambda m: timedelta(minutes=m))
 
 
+@settings(deadline=None)
 @given(aware)
 def test_formatted_datetimes_parse_back_to_the_same_second(moment: datetime):
     text = format_datetime(moment)
@@ -33,6 +57,7 @@ def test_formatted_datetimes_parse_back_to_the_same_second(moment: datetime):
     assert parse_datetime(text) == moment.replace(microsecond=0)
 
 
+@settings(deadline=None)
 @given(aware, offsets)
 def test_any_offset_is_stored_as_the_same_instant(moment: datetime, offset: timedelta):
     local = moment.astimezone(timezone(offset)).replace(microsecond=0)
@@ -41,6 +66,7 @@ def test_any_offset_is_stored_as_the_same_instant(moment: datetime, offset: time
     assert parsed.utcoffset() == timedelta(0)
 
 
+@settings(deadline=None)
 @given(st.text(max_size=40))
 def test_date_and_datetime_parsers_fail_only_with_value_error(text: str):
     for parser in (parse_date, parse_datetime, parse_date_or_datetime):
@@ -48,23 +74,27 @@ def test_date_and_datetime_parsers_fail_only_with_value_error(text: str):
             parser(text)
 
 
+@settings(deadline=None)
 @given(st.dates())
 def test_dates_round_trip(day):
     assert parse_date(day.isoformat()) == day
     assert parse_date_or_datetime(day.isoformat()).date() == day
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=10**9))
 def test_cursors_round_trip(offset: int):
     assert decode_cursor(encode_cursor(offset)) == offset
 
 
+@settings(deadline=None)
 @given(st.text(max_size=60))
 def test_bad_cursors_are_bad_requests(text: str):
     with contextlib.suppress(BadRequest):
         decode_cursor(text)
 
 
+@settings(deadline=None)
 @given(st.one_of(st.none(), st.text(max_size=12)), st.one_of(st.none(), st.text(max_size=12)))
 def test_rest_pages_are_in_range_or_refused(page: str | None, limit: str | None):
     try:
@@ -76,6 +106,7 @@ def test_rest_pages_are_in_range_or_refused(page: str | None, limit: str | None)
     assert request.page >= 1
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=-1000, max_value=1000))
 def test_graphql_page_sizes_outside_0_to_100_are_refused(first: int):
     try:
@@ -86,6 +117,7 @@ def test_graphql_page_sizes_outside_0_to_100_are_refused(first: int):
     assert request.limit == first
 
 
+@settings(deadline=None)
 @given(st.text(max_size=80))
 def test_external_ids_are_printable_keys(text: str):
     if is_valid_external_id(text):
@@ -94,6 +126,7 @@ def test_external_ids_are_printable_keys(text: str):
         assert not any(c.isspace() for c in text)
 
 
+@settings(deadline=None)
 @given(st.sampled_from(["asgn", "act", "ms", "key"]))
 def test_new_ids_carry_their_prefix_and_are_valid(prefix: str):
     value = new_id(prefix)
@@ -101,12 +134,14 @@ def test_new_ids_carry_their_prefix_and_are_valid(prefix: str):
     assert is_valid_external_id(value)
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=1, max_value=10**12))
 def test_etags_round_trip(version: int):
     assert parse_if_match(etag(version)) == version
     assert parse_if_match("W/" + etag(version)) == version
 
 
+@settings(deadline=None)
 @given(st.text(max_size=30))
 def test_if_match_is_a_version_none_or_bad_request(text: str):
     try:
@@ -116,31 +151,113 @@ def test_if_match_is_a_version_none_or_bad_request(text: str):
     assert result is None or result >= 0
 
 
-# JSON text the gateway accepts: no NUL characters, no unpaired surrogates (both refused).
-safe_text = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"))
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | safe_text,
-    lambda children: st.lists(children) | st.dictionaries(safe_text, children),
-    max_leaves=20,
-)
-
-
+@settings(deadline=None)
 @given(json_values)
 def test_strict_json_reads_what_json_writes(value):
     assert parse_json(json.dumps(value)) == value
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=200))
 def test_strict_json_refuses_garbage_with_bad_request(raw: bytes):
     with contextlib.suppress(BadRequest):
         parse_json(raw)
 
 
+@settings(deadline=None)
 @given(safe_text, safe_text)
 def test_strict_json_refuses_nul_characters(before: str, after: str):
     with pytest.raises(BadRequest):
         parse_json(json.dumps({"value": before + "\x00" + after}))
+
+
+# --- valid and boundary inputs ---------------------------------------------------------------
+
+
+@settings(deadline=None)
+@given(leap_days)
+@example(date(2000, 2, 29))  # divisible by 400: a leap year
+def test_leap_days_are_dates(day: date):
+    """Fails if February 29 is refused in a leap year."""
+    assert parse_date(day.isoformat()) == day
+    assert parse_date_or_datetime(day.isoformat()) == datetime(day.year, 2, 29, tzinfo=UTC)
+
+
+@settings(deadline=None)
+@given(impossible_dates)
+@example("1900-02-29")  # divisible by 100, not by 400: a common year
+@example("2100-02-29")
+def test_impossible_dates_are_refused_exactly(text: str):
+    """February 29 of a common year, April 31, day 0 ...: refused, as dates and as the
+    midnight of that day. Fails if a parser rolls over or clamps to a real day."""
+    for parser in (parse_date, parse_date_or_datetime):
+        with pytest.raises(ValueError, match=r"^is not a valid calendar date$"):
+            parser(text)
+    with pytest.raises(ValueError, match=r"^is not a valid date-time$"):
+        parse_datetime(f"{text}T00:00:00Z")
+
+
+@settings(deadline=None)
+@given(moments, zones, separators, zero_fractions, zulus)
+def test_every_accepted_form_is_the_same_instant(
+    moment: datetime, zone: timezone, separator: str, fraction: str, zulu: str
+):
+    """Any offset, ``T``/``t``/space, ``Z``/``z``/``+00:00`` and a zero fraction of up to
+    nine digits: the same instant. Fails if the offset is ignored or a form refused."""
+    assert parse_datetime(written(moment, zone, separator, fraction, zulu)) == moment
+    assert parse_date_or_datetime(written(moment, zone, separator, fraction, zulu)) == moment
+
+
+@settings(deadline=None)
+@given(around(MAX), st.one_of(st.sampled_from([0, 1, 2, 10**6, 10**6 + 1]), st.integers(0, 10**7)))
+def test_rest_page_bounds_are_exact(limit: int, page: int):
+    """``limit`` 1..max and ``page`` 1..10**6 give that exact window; anything else is the
+    exact refusal naming the parameter. Fails if a bound is off by one or clamped."""
+    raw_limit, raw_page = str(limit), str(page)
+    if limit < 0:
+        refusal = "Query parameter 'limit' must be a positive whole number"
+    elif not 1 <= page <= 10**6:
+        refusal = "Query parameter 'page' must be between 1 and 1000000"
+    elif not 1 <= limit <= MAX:
+        refusal = f"Query parameter 'limit' must be between 1 and {MAX}"
+    else:
+        request = rest_page(raw_page, raw_limit, max_limit=MAX)
+        assert (request.offset, request.limit, request.page) == ((page - 1) * limit, limit, page)
+        return
+    with pytest.raises(BadRequest) as refused:
+        rest_page(raw_page, raw_limit, max_limit=MAX)
+    assert refused.value.detail == refusal
+
+
+@settings(deadline=None)
+@given(around(MAX), st.one_of(st.none(), st.integers(0, 10**6)))
+def test_graphql_page_bounds_are_exact(first: int, after: int | None):
+    """``first`` 0..max continues right after the cursor's row; anything else is the exact
+    refusal naming ``first``. Fails if a bound is off by one or clamped, or ``after`` is
+    read off by one."""
+    cursor = None if after is None else encode_cursor(after)
+    if not 0 <= first <= MAX:
+        with pytest.raises(BadRequest) as refused:
+            graphql_page(first, cursor, max_limit=MAX)
+        assert refused.value.detail == f"'first' must be between 0 and {MAX}"
+        return
+    request = graphql_page(first, cursor, max_limit=MAX)
+    assert (request.offset, request.limit) == (0 if after is None else after + 1, first)
+
+
+@settings(deadline=None)
+@given(st.integers(min_value=0, max_value=10**9), st.lists(tampers, min_size=1, max_size=3))
+def test_tampered_cursors_name_an_offset_or_are_refused(offset: int, changes: list[Tamper]):
+    """A real cursor with characters replaced, cut or appended: either it still names an
+    offset by the contract (URL-safe base64 of ``offset:<n>``) and decodes to exactly
+    that, or it is refused naming the cursor. Fails if a malformed cursor decodes."""
+    cursor = encode_cursor(offset)
+    for how in changes:
+        cursor = tamper(cursor, how) or cursor
+    named = offset_of(cursor)
+    if named is None:
+        with pytest.raises(BadRequest) as refused:
+            decode_cursor(cursor)
+        assert refused.value.detail == f"Invalid cursor {cursor!r}"
+    else:
+        assert decode_cursor(cursor) == named

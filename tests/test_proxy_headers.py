@@ -11,7 +11,6 @@ Mutations: ``cmd_serve`` with ``proxy_headers=False`` fails the trusted-proxy te
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
@@ -19,7 +18,7 @@ from typing import IO
 import httpx
 
 from app.settings import Settings
-from tests.test_multiworker import _start
+from tests.helpers import gateway_serve
 
 LIMITED = {"GATEWAY_RATE_LIMIT_ENABLED": "true", "GATEWAY_RATE_LIMIT_PER_IP": "3/minute"}
 REFUSED = re.compile(r"rate limited limit=ip ip=(\S+)")
@@ -29,14 +28,13 @@ ROUTE = "/openapi.json"  # public, and rate limited like every route but the pro
 @contextmanager
 def served(settings: Settings, allowed: str) -> Iterator[tuple[httpx.Client, IO[bytes]]]:
     """``gateway serve --forwarded-allow-ips <allowed>``: a client of it, and its log."""
-    with tempfile.TemporaryFile() as log:
-        process, base = _start(settings, LIMITED, log, "--forwarded-allow-ips", allowed)
-        try:
-            with httpx.Client(base_url=f"http://{base}") as client:
-                yield client, log
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    env = {**LIMITED, "GATEWAY_LOG_LEVEL": "warning"}
+    args = ("--log-level", "warning", "--forwarded-allow-ips", allowed)
+    with (
+        gateway_serve(settings, *args, env=env) as server,
+        httpx.Client(base_url=f"http://{server.base}") as client,
+    ):
+        yield client, server.stderr
 
 
 def status(client: httpx.Client, forwarded_for: str | None) -> int:
