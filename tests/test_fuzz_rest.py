@@ -4,8 +4,12 @@ admin token and without one.
 Checks: no server error (5xx); status code, content type and body as the OpenAPI document
 says (the document is generated from the ``Endpoint`` records, so a failure here means a
 route or its declared models are wrong); data that violates the document (negative mode)
-is refused with a 4xx; reads the document allows (positive mode) are not refused. Seeded and small (``GATEWAY_FUZZ_EXAMPLES`` examples per operation
-and mode, 15 by default) so the suite stays quick.
+is refused with a 4xx; reads the document allows (positive mode) are not refused.
+
+The admin runs are fed ids that exist (``tests/fuzz_rest_support.py``) and every operation
+runs its written success cases too, so the run must reach every operation's 2xx answer
+(and check its body) and give every operation a negative case; both are asserted. The
+seed and the number of examples: ``tests/fuzz_support.py``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from app.rest.openapi import openapi_document
 from app.settings import Settings
 from tests.fuzz_rest_support import Pools, explicit_cases, fed_strategy, harvest, preconditions
 from tests.fuzz_support import (
+    CROSS_FIELD,
+    NO_NEGATIVE_CASE,
     REPLAY,
     Case,
     Tally,
@@ -77,11 +83,6 @@ def _json(response: Response) -> Any:
     except ValueError:
         return None  # 304, or a refusal that is not JSON (the checks judged it)
 
-
-# Operations whose negative space is empty, and why (every other one must get a case).
-NO_NEGATIVE_CASE = {
-    "GET /api/v1/me": "no parameter and no body: there is nothing to make invalid",
-}
 
 # What the admin runs reached (filled by test_admin, asserted by the tests after it).
 RUNS: dict[GenerationMode, Tally] = {}
@@ -150,11 +151,6 @@ def test_every_operation_got_a_negative_case(gateway: Starlette):
     assert unlisted == [], f"no negative case generated: {unlisted} ({REPLAY})"
     stale = [label for label in NO_NEGATIVE_CASE if label not in empty]
     assert stale == [], f"listed as having no negative case, but got some: {stale}"
-
-
-# How the document states a rule across parameters (JSON Schema cannot): such a read may
-# refuse values each valid on its own, so it is left out of the acceptance check below.
-CROSS_FIELD = ("`to`", "`from`", "not with", "must agree", "give start_date", "give end_date")
 
 
 def _cross_field_paths(settings: Settings) -> list[str]:
