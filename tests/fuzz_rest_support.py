@@ -47,6 +47,8 @@ FIELDS = {
     "activity_type_id": "activity_types",
     "srn": "srns",
 }
+# Two names of one field (mentoring's two contracts); the document says they must agree.
+ALIASES = (("mentor_id", "peer_mentor_id"), ("mentee_id", "contact_id"))
 # Read before the run: list routes and the query that makes them answer many records.
 HARVEST = (
     ("/api/v1/people", {"limit": 100}),
@@ -166,6 +168,9 @@ def fed_strategy(
                         picked = _pick(draw, pools.ids.get(FIELDS.get(key, ""), []))
                         if picked is not None:
                             container[key] = picked
+                    for name, alias in ALIASES:  # the document: both names must agree
+                        if container.get(name) is not None and container.get(alias) is not None:
+                            container[alias] = container[name]
             return case
 
         return fed()
