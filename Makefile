@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test lint contracts typecheck test-sqlite test-postgres pg-up redis-up browser schema clean bench soak profile lock upgrade
+.PHONY: setup run test lint contracts typecheck test-sqlite test-postgres pg-up redis-up browser schema clean bench soak profile lock upgrade fuzz
 
 setup: $(STAMP)
 
@@ -66,6 +66,16 @@ test-postgres: $(STAMP) pg-up redis-up browser
 	GATEWAY_TEST_DATABASE=postgres GATEWAY_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q
 
 test: lint contracts typecheck test-sqlite test-postgres
+
+# The fuzz stage alone and deeper (the nightly run; not part of `make test`): a new seed
+# each run, printed; GATEWAY_FUZZ_SEED=<n> replays one. No per-test timeout at this depth.
+FUZZ_EXAMPLES ?= 200
+FUZZ_TESTS := tests/test_fuzz_rest.py tests/test_fuzz_graphql.py
+fuzz: $(STAMP) pg-up redis-up
+	GATEWAY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) GATEWAY_TEST_DATABASE=sqlite \
+		$(BIN)/pytest -q --timeout 0 $(FUZZ_TESTS)
+	GATEWAY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) GATEWAY_TEST_DATABASE=postgres \
+		GATEWAY_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q --timeout 0 $(FUZZ_TESTS)
 
 # Performance (not part of `make test`): the gateway against a hand-written baseline on
 # SQLite and PostgreSQL (docs/performance.md); results in bench/results/.
