@@ -73,9 +73,9 @@ FUZZ_EXAMPLES ?= 200
 FUZZ_TESTS := tests/test_fuzz_rest.py tests/test_fuzz_graphql.py
 fuzz: $(STAMP) pg-up redis-up
 	GATEWAY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) GATEWAY_TEST_DATABASE=sqlite \
-		$(BIN)/pytest -q --timeout 0 $(FUZZ_TESTS)
+		$(BIN)/pytest -q --timeout 1800 $(FUZZ_TESTS)
 	GATEWAY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) GATEWAY_TEST_DATABASE=postgres \
-		GATEWAY_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q --timeout 0 $(FUZZ_TESTS)
+		GATEWAY_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q --timeout 1800 $(FUZZ_TESTS)
 
 # Performance (not part of `make test`): the gateway against a hand-written baseline on
 # SQLite and PostgreSQL (docs/performance.md); results in bench/results/.

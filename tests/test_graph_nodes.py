@@ -151,6 +151,14 @@ async def test_nodes_keep_order_and_hide_what_the_caller_may_not_see(client, dem
     ]
 
 
+@pytest.mark.parametrize("ids", [[], [to_global_id("Person", "user_042")]])
+async def test_nodes_without_a_token_is_unauthenticated_even_for_no_ids(client, demo, ids):
+    """Fails if ``nodes`` answers an anonymous caller (an empty list used to pass)."""
+    body = await gql(client, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+    assert error_codes(body) == ["UNAUTHENTICATED"]
+    assert body["data"] is None
+
+
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
