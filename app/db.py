@@ -10,14 +10,16 @@ acknowledged write survives a crash of the process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar, Token
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import Select, event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -27,14 +29,21 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import sqlite_driver
 from app.errors import Conflict, ServiceUnavailable
+from app.models.base import Versioned
 from app.settings import Settings
 
 _WRITE = "gateway_write"
 log = logging.getLogger("gateway.db")
+T = TypeVar("T")
+
+# PostgreSQL's answers to two transactions racing for the same rows: serialization_failure
+# and deadlock_detected. The loser's work is rolled back whole, so it can run again.
+_RACE_SQLSTATES = frozenset({"40001", "40P01"})
 
 # When the database cannot serve a request: 503, with this Retry-After (seconds).
 RETRY_AFTER_SECONDS = 5
@@ -143,6 +152,59 @@ def unavailable_reason(exc: BaseException) -> str | None:
     return None
 
 
+class WriteRace(Conflict):
+    """A unit of work lost a race with another one that changed the same record at the same
+    moment (the version it read was gone when it wrote, or the database chose it as the
+    loser of a serialization conflict or a deadlock). Nothing of it was committed.
+    ``retry_races`` runs such a use case again; unretried, it is the 409 it always was."""
+
+
+def is_write_race(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database refusing a write because of a concurrent one."""
+    if isinstance(exc, StaleDataError):
+        return True
+    return isinstance(exc, DBAPIError) and (
+        str(getattr(exc.orig, "sqlstate", "")) in _RACE_SQLSTATES
+    )
+
+
+# Units of work committed so far by the use case ``retry_races`` is running (a list, so
+# the tasks a use case gathers count into it too).
+_committed: ContextVar[list[int] | None] = ContextVar("committed_writes", default=None)
+
+
+async def retry_races(
+    run: Callable[[], Awaitable[T]], *, attempts: int, base_delay: float = 0.01
+) -> T:
+    """Run a write use case, again when it lost a race (``WriteRace``) before it committed
+    anything, up to ``attempts`` times in all, with a growing, jittered pause between.
+
+    So a write that states no precondition never fails because another request changed
+    the record at the same moment; one that does (``If-Match``, ``expectedVersion``) runs
+    again, finds the record changed and is refused as stale (412 / ``CONFLICT``), on both
+    databases. A use case that committed a unit of work before losing a race in a later
+    one is not run again (its first effect would repeat): that race stays a 409. When every
+    attempt loses, the answer is 503 with ``Retry-After``."""
+    for attempt in range(1, attempts + 1):
+        committed: list[int] = [0]
+        token = _committed.set(committed)
+        try:
+            return await run()
+        except WriteRace:
+            if committed[0]:
+                raise
+            if attempt == attempts:
+                break
+        finally:
+            _committed.reset(token)
+        await asyncio.sleep(random.uniform(0, base_delay * 2**attempt))  # noqa: S311 (jitter)
+    log.warning("a write lost %d races in a row; answering 503", attempts)
+    raise ServiceUnavailable(
+        "The record is being changed by many requests at once; retry later",
+        retry_after_seconds=1,
+    )
+
+
 class OutageLog:
     """Logs the database being unavailable at most once per ``interval`` seconds (with
     how many requests were refused in between), not once per refused request."""
@@ -167,13 +229,43 @@ class OutageLog:
         self._unreported = 0
 
 
+class _WriteSession(Session):
+    """The session of a write unit (``Database.write``)."""
+
+
+@event.listens_for(_WriteSession, "do_orm_execute")
+def _lock_what_a_write_reads(state: ORMExecuteState) -> None:
+    """On PostgreSQL, a write unit's select of versioned records locks them (``FOR UPDATE
+    OF`` their table) until it commits: concurrent changes of one record then queue on the
+    row, as SQLite's ``BEGIN IMMEDIATE`` queues every writer, instead of racing on its
+    version. (Races that remain, e.g. deadlocks, are run again by ``retry_races``.)"""
+    statement = state.statement
+    if (
+        not state.is_select
+        or state.is_relationship_load
+        or state.session.get_bind().dialect.name != "postgresql"
+        or not isinstance(statement, Select)
+        or statement._for_update_arg is not None
+        or statement._group_by_clauses
+        or statement._distinct
+    ):
+        return
+    described = statement.column_descriptions
+    entity = described[0].get("entity") if len(described) == 1 else None
+    if isinstance(entity, type) and issubclass(entity, Versioned):
+        state.statement = statement.with_for_update(of=entity)
+
+
 class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.outages = OutageLog()
         self._reader = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._writer = async_sessionmaker(
-            engine.execution_options(**{_WRITE: True}), expire_on_commit=False, autoflush=True
+            engine.execution_options(**{_WRITE: True}),
+            expire_on_commit=False,
+            autoflush=True,
+            sync_session_class=_WriteSession,
         )
 
     @classmethod
@@ -207,10 +299,15 @@ class Database:
         try:
             async with self._available(), self._writer() as session, session.begin():
                 yield session
-        except StaleDataError:
-            raise Conflict(
+        except (StaleDataError, DBAPIError) as exc:
+            if not is_write_race(exc):
+                raise
+            raise WriteRace(
                 "The record was changed by another request; fetch it and retry"
             ) from None
+        committed = _committed.get()
+        if committed is not None:
+            committed[0] += 1
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

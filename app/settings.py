@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
     db_statement_timeout_ms: int = Field(default=15_000, ge=0)  # PostgreSQL; 0 = none
     db_echo: bool = False
+    # A write that loses a race with a concurrent one runs again, this many times in all,
+    # before it answers 503 (app/db.py, retry_races).
+    write_attempts: int = Field(default=8, ge=1, le=50)
     # Benchmark switch: false loads every relation key on its own (shows the N+1 cost).
     dataloader_batching: bool = True
 

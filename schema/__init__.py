@@ -37,6 +37,7 @@ from schema.persisted import AllowListOnly, load_allowlist
 from schema.scalars import SCALAR_MAP
 from schema.text import SafeText, state_bounds
 from schema.validation import QuietExecutor, Validation
+from schema.write_races import retry_write_races
 
 
 @strawberry.type
@@ -93,6 +94,7 @@ SUBSCRIPTIONS: tuple[type, ...] = (
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)
 Subscription = merge_types("Subscription", SUBSCRIPTIONS)
+retry_write_races(Mutation)
 for _root, _description in (
     (Query, "Reads across every domain; start from `me`, a person or an organisation."),
     (Mutation, "Changes; each is authorized as its REST counterpart is."),

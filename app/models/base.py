@@ -51,8 +51,9 @@ class Timestamps:
 
 class Versioned:
     """An integer ``version`` the ORM bumps on every UPDATE (and checks: an UPDATE that
-    finds another version raises, which ``Database.write`` turns into a Conflict). It is
-    the record's ETag on REST and its ``version`` in GraphQL."""
+    finds another version raises, which ``Database.write`` turns into a ``WriteRace``, run
+    again by ``retry_races``). It is the record's ETag on REST and its ``version`` in
+    GraphQL."""
 
     version: Mapped[int] = mapped_column(default=1)
 

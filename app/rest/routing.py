@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.auth import Principal, authenticate_connection
-from app.db import Database
+from app.db import Database, retry_races
 from app.errors import BadRequest, InvalidInput
 from app.pagination import DEFAULT_LIMIT, MAX_PAGE, PageRequest, rest_page
 from app.rest.http import (
@@ -237,6 +237,9 @@ def _by_method(endpoints: Mapping[str, Endpoint]) -> Callable[[Request], Awaitab
     return run
 
 
+_READS = frozenset({"GET", "HEAD"})
+
+
 def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         state = request.app.state
@@ -249,7 +252,11 @@ def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         call = Call(request, principal, state.db, state.settings)
         if endpoint.body is not None:
             call.body = await read_json_object(request)
-        result = await endpoint.handler(call)
+        if request.method in _READS:
+            result = await endpoint.handler(call)
+        else:
+            attempts = call.settings.write_attempts
+            result = await retry_races(lambda: endpoint.handler(call), attempts=attempts)
         if isinstance(result, Response):
             return _conditional(request, result)
         return json_response(result, endpoint.status)

@@ -8,8 +8,9 @@ an activity's mentor, an editorial item's users) sees only the **directory card*
 and the name, as the REST shim's ``mentee_name`` does (docs/decisions.md).
 
 Readers: ``people_by_ids`` (relations: in full or a card), ``people_in_full`` (``node(id)``
-and the person's own route: ``None`` for a card), ``orgs_by_ids`` (relations),
-``orgs_seen_by_ids`` (``node(id)``, the organisation's own route), ``memberships_of_people``;
+and the person's own route: ``None`` for a card), ``orgs_by_ids`` (relations: each marked
+``seen`` or not), ``orgs_seen_by_ids`` (``node(id)``, the organisation's own route),
+``memberships_of_people``;
 pages: ``people_page`` (``people``, ``/api/v1/people``), ``members_pages`` (an
 organisation's ``people``), ``orgs_page``. Lists apply ``policy.listed_people`` and
 ``policy.listed_organisations``; every record leaves as a frozen record, never an ORM object.
