@@ -23,6 +23,7 @@ from schemathesis.schemas import BaseSchema
 
 from tests.fuzz_support import SEED, Case, Operation
 
+_EDITORIAL_SRN = "srn:tsn:ceo-core/assignment:"
 _DOUBLED = re.compile(r"^(/api/v1/[a-z]+)\1")
 _PATH_PARAM = re.compile(r"{(\w+)}")
 
@@ -92,9 +93,13 @@ class Pools:
             self.created.setdefault(kind, []).append(str(value))
 
     def drop(self, kind: str, value: str) -> None:
+        gone = [(kind, value)]
+        if kind == "editorial":  # a deleted assignment's SRN names nothing any more
+            gone.append(("srns", f"{_EDITORIAL_SRN}{value}"))
         for table in (self.ids, self.created):
-            if value in table.get(kind, []):
-                table[kind].remove(value)
+            for name, item in gone:
+                if item in table.get(name, []):
+                    table[name].remove(item)
 
     def some(self, kind: str, n: int = 3, *, created_first: bool = False) -> list[str]:
         """Up to ``n`` ids of a kind (the run's own newest creations first if asked)."""
@@ -127,7 +132,7 @@ class Pools:
         elif isinstance(value, dict):
             for key, item in value.items():
                 if key in FIELDS and isinstance(item, str):
-                    if key != "srn" or item.startswith("srn:tsn:ceo-core/assignment:"):
+                    if key != "srn" or item.startswith(_EDITORIAL_SRN):
                         self.add(FIELDS[key], item)
                 else:
                     self._references(item)
@@ -198,7 +203,7 @@ def preconditions(schema: BaseSchema, case: Case, headers: dict[str, str]) -> di
         if etag:
             extra["If-Match"] = etag[0] if isinstance(etag, list) else etag
     if "423" in responses and isinstance(parameters.get("uuid"), str):
-        srn = f"srn:tsn:ceo-core/assignment:{parameters['uuid']}"
+        srn = f"{_EDITORIAL_SRN}{parameters['uuid']}"
         schema["/v3/lock-request"]["POST"].Case(body={"srn": srn}).call(headers=headers)
     return extra
 
@@ -262,7 +267,10 @@ def _create_assignment(pools: Pools) -> list[dict[str, Any]]:
 
 
 def _lock(pools: Pools) -> list[dict[str, Any]]:
-    return [{"body": {"srn": srn}} for srn in pools.some("srns")]
+    """Locks on live editorial assignments (the run's own first): an SRN learnt earlier may
+    name one the run has deleted since."""
+    live = pools.some("editorial", created_first=True)
+    return [{"body": {"srn": f"{_EDITORIAL_SRN}{uuid}"}} for uuid in live]
 
 
 def _status(pools: Pools) -> list[dict[str, Any]]:
