@@ -144,7 +144,18 @@ def run_operations(
     what the run has learnt so far): they run first, through the same check, until one
     answers 2xx."""
     tally = tally if tally is not None else Tally()
-    for index, operation in enumerate(operations(schema)):
+    # Deletes last, in reverse order: a delete drawn from the pools removes records that
+    # later operations would find gone (an editorial lock needs a live assignment; deleting
+    # the assignment deletes its lock, so the lock's own delete goes first).
+    found = operations(schema)
+    ordered = sorted(
+        found,
+        key=lambda op: (
+            op.method.upper() == "DELETE",
+            -found.index(op) if op.method.upper() == "DELETE" else 0,
+        ),
+    )
+    for index, operation in enumerate(ordered):
         label = operation.label
         try:
             for case in explicit(operation) if explicit is not None else ():
