@@ -155,15 +155,17 @@ def cmd_openapi(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_followups(_args: argparse.Namespace, settings: Settings) -> int:
-    """One follow-up sweep (reminders and escalations into the outbox); prints a summary."""
+    """One follow-up sweep (reminders and escalations into the outbox); prints a summary.
+    Its change events wait in the event outbox for a serving gateway's relay to publish."""
     from app.db import Database
     from app.models.mentoring import ESCALATION, REMINDER
     from app.services.followups import sweep_once
+    from app.services.work import Work
 
     async def run() -> int:
         db = Database.from_settings(settings)
         try:
-            result = await sweep_once(db, settings)
+            result = await sweep_once(Work(db, settings, None))
         finally:
             await db.dispose()
         summary = {"reminders": result.count(REMINDER), "escalations": result.count(ESCALATION)}

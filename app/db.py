@@ -2,10 +2,14 @@
 
 One ``Database`` per app, built in the lifespan. A unit of work is one ``async with``:
 ``db.read()`` for queries, ``db.write()`` for changes (committed on success, rolled back
-on error). On SQLite, write units begin with ``BEGIN IMMEDIATE`` so concurrent writers
-queue on the database lock instead of failing on a read-to-write upgrade; the database
-runs in WAL mode with foreign keys on and synchronous writes (``synchronous=FULL``), so an
-acknowledged write survives a crash of the process.
+on error). Inside ``db.ambient()`` (the unit of work of ``app/services/work.py``) every
+read and write of the task, and of the tasks it starts, joins that one transaction: a
+write as a savepoint, a read on the same session, so they see what it wrote.
+
+On SQLite, write units begin with ``BEGIN IMMEDIATE`` so concurrent writers queue on the
+database lock instead of failing on a read-to-write upgrade; the database runs in WAL mode
+with foreign keys on and synchronous writes (``synchronous=FULL``), so an acknowledged
+write survives a crash of the process.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, event, make_url, text
@@ -256,6 +261,54 @@ def _lock_what_a_write_reads(state: ORMExecuteState) -> None:
         state.statement = statement.with_for_update(of=entity)
 
 
+@asynccontextmanager
+async def _races_refused() -> AsyncIterator[None]:
+    """The database refusing a write because of a concurrent one, as a ``WriteRace``."""
+    try:
+        yield
+    except (StaleDataError, DBAPIError) as exc:
+        if not is_write_race(exc):
+            raise
+        raise WriteRace("The record was changed by another request; fetch it and retry") from None
+
+
+class _TaskLock:
+    """A lock the task holding it may take again (a read inside a write of one task)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        async with self._lock:
+            self._owner, self._depth = task, 1
+            try:
+                yield
+            finally:
+                self._owner, self._depth = None, 0
+
+
+@dataclass(slots=True)
+class _Ambient:
+    db: Database
+    session: AsyncSession
+    # One statement at a time on the session (a request's loaders run concurrently).
+    lock: _TaskLock = field(default_factory=_TaskLock)
+
+
+_ambient: ContextVar[_Ambient | None] = ContextVar("ambient_unit", default=None)
+
+
 class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -288,23 +341,48 @@ class Database:
                 retry_after_seconds=RETRY_AFTER_SECONDS,
             ) from exc
 
+    def _joined(self) -> _Ambient | None:
+        ambient = _ambient.get()
+        return ambient if ambient is not None and ambient.db is self else None
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
+        ambient = self._joined()
+        if ambient is not None:
+            async with ambient.lock.hold():
+                yield ambient.session
+            return
         async with self._available(), self._reader() as session:
             yield session
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success, roll back on any error."""
-        try:
-            async with self._available(), self._writer() as session, session.begin():
+    async def ambient(self) -> AsyncIterator[AsyncSession]:
+        """A write unit that the reads and writes of this task (and the tasks it starts)
+        join until it ends; committed on success, rolled back on any error."""
+        async with self.write() as session:
+            token = _ambient.set(_Ambient(self, session))
+            try:
                 yield session
-        except (StaleDataError, DBAPIError) as exc:
-            if not is_write_race(exc):
-                raise
-            raise WriteRace(
-                "The record was changed by another request; fetch it and retry"
-            ) from None
+            finally:
+                _ambient.reset(token)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success, roll back on any error. Inside
+        ``ambient()``, a savepoint of that unit instead (released on success, rolled back
+        on error, committed with the unit)."""
+        ambient = self._joined()
+        if ambient is not None:
+            async with _races_refused(), ambient.lock.hold(), ambient.session.begin_nested():
+                yield ambient.session
+            return
+        async with (
+            _races_refused(),
+            self._available(),
+            self._writer() as session,
+            session.begin(),
+        ):
+            yield session
         committed = _committed.get()
         if committed is not None:
             committed[0] += 1

@@ -1,8 +1,11 @@
 """Publish/subscribe for GraphQL subscriptions, across workers.
 
-Topics are strings (``"person"``, ``"assignment"`` ...); a subscriber gets every event
-published after it subscribed, through a bounded queue (a slow subscriber loses its oldest
-events rather than growing memory without bound).
+Every change event is one of ``EventKind`` (a topic such as ``"assignment"`` and an action
+such as ``"created"``); a subscriber gets every event published on its topics after it
+subscribed, through a bounded queue (a slow subscriber loses its oldest events rather than
+growing memory without bound). Events come from the outbox (``app/services/work.py``): each
+carries the outbox entry's ``id``, and a broker delivers an id once, however many times a
+relay happens to publish it.
 
 ``GATEWAY_EVENTS_BACKEND``: ``memory`` delivers within the process; ``postgres``
 (LISTEN/NOTIFY on the gateway's database) and ``redis`` (pub/sub on ``GATEWAY_REDIS_URL``)
@@ -14,10 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Protocol
 
 import orjson
@@ -27,20 +31,70 @@ from app.metrics import ACTIVE_SUBSCRIPTIONS
 log = logging.getLogger("gateway.events")
 
 
+class EventKind(Enum):
+    """Every change event the gateway publishes: ``topic/action``."""
+
+    PERSON_CREATED = "person/created"
+    PERSON_UPDATED = "person/updated"
+    PERSON_DELETED = "person/deleted"
+    ASSIGNMENT_CREATED = "assignment/created"
+    ASSIGNMENT_UPDATED = "assignment/updated"
+    ASSIGNMENT_DELETED = "assignment/deleted"
+    ASSIGNMENT_RESTORED = "assignment/restored"
+    ASSIGNMENT_CONTACTED = "assignment/contacted"
+    ASSIGNMENT_STATUS_CHANGED = "assignment/status_changed"
+    ASSIGNMENT_REMINDED = "assignment/reminded"
+    ASSIGNMENT_ESCALATED = "assignment/escalated"
+    NOTIFICATION_REMINDER = "notification/reminder"
+    NOTIFICATION_ESCALATION = "notification/escalation"
+    ACTIVITY_CREATED = "activity/created"
+    ACTIVITY_UPDATED = "activity/updated"
+    ACTIVITY_STATUS_CHANGED = "activity/status_changed"
+    ACTIVITY_DELETED = "activity/deleted"
+    ACTIVITY_RESTORED = "activity/restored"
+    MILESTONE_ACHIEVED = "milestone/achieved"
+    LOCK_ACQUIRED = "editorial.lock/acquired"
+    LOCK_RENEWED = "editorial.lock/renewed"
+    LOCK_RELEASED = "editorial.lock/released"
+    LOCK_BROKEN = "editorial.lock/broken"
+
+    @property
+    def topic(self) -> str:
+        return self.value.partition("/")[0]
+
+    @property
+    def action(self) -> str:
+        return self.value.partition("/")[2]
+
+    @classmethod
+    def of(cls, topic: str, action: str) -> EventKind:
+        """The kind for ``topic`` and ``action``; ``ValueError`` for one that is not."""
+        return cls(f"{topic}/{action}")
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
-    topic: str
-    kind: str
+    kind: EventKind
     key: str
     payload: dict[str, Any]
+    # The outbox entry's id once the event is recorded (None before).
+    id: int | None = None
+
+    @property
+    def topic(self) -> str:
+        return self.kind.topic
+
+    @property
+    def action(self) -> str:
+        return self.kind.action
 
     def encode(self) -> bytes:
-        return orjson.dumps([self.topic, self.kind, self.key, self.payload])
+        return orjson.dumps([self.kind.value, self.key, self.payload, self.id])
 
     @classmethod
     def decode(cls, raw: bytes | str) -> Event:
-        topic, kind, key, payload = orjson.loads(raw)
-        return cls(topic, kind, key, payload)
+        kind, key, payload, event_id = orjson.loads(raw)
+        return cls(EventKind(kind), key, payload, event_id)
 
 
 class Transport(Protocol):
@@ -54,8 +108,12 @@ class Transport(Protocol):
 
 
 class EventBroker:
+    # How many recent event ids a broker remembers to deliver each one once.
+    REMEMBERED = 4096
+
     def __init__(self, queue_size: int = 256, transport: Transport | None = None) -> None:
         self._queue_size = queue_size
+        self._delivered: OrderedDict[int, None] = OrderedDict()
         self._subscribers: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
         self._transport = transport
         self._sending: set[asyncio.Task[None]] = set()
@@ -71,7 +129,8 @@ class EventBroker:
             await self._transport.stop()
 
     def publish(self, event: Event) -> None:
-        """Publish after the change is committed; never blocks the caller."""
+        """Publish after the change is committed; never blocks the caller. Only the unit
+        of work (``app/services/work.py``) publishes."""
         if self._transport is None:
             self.deliver(event)
             return
@@ -84,12 +143,16 @@ class EventBroker:
         try:
             await self._transport.send(event)
         except Exception:
-            log.exception(
-                "could not publish %s/%s; delivering locally only", event.topic, event.kind
-            )
+            log.exception("could not publish %s; delivering locally only", event.kind.value)
             self.deliver(event)
 
     def deliver(self, event: Event) -> None:
+        if event.id is not None:
+            if event.id in self._delivered:
+                return
+            self._delivered[event.id] = None
+            if len(self._delivered) > self.REMEMBERED:
+                self._delivered.popitem(last=False)
         for queue in list(self._subscribers.get(event.topic, ())):
             if queue.full():
                 queue.get_nowait()

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     # A write that loses a race with a concurrent one runs again, this many times in all,
     # before it answers 503 (app/db.py, retry_races).
     write_attempts: int = Field(default=8, ge=1, le=50)
+    # Idempotency-Key: how long a stored outcome is replayed (then purged).
+    idempotency_ttl_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    # The outbox relay: how often it runs; how long a writer has to publish its own events
+    # before the relay publishes them; how long published events are kept.
+    outbox_relay_seconds: float = Field(default=1.0, gt=0, le=60)
+    outbox_lease_seconds: float = Field(default=10.0, gt=0, le=3600)
+    outbox_retention_seconds: int = Field(default=7 * 86_400, ge=60)
     # Benchmark switch: false loads every relation key on its own (shows the N+1 cost).
     dataloader_batching: bool = True
 

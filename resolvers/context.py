@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info as StrawberryInfo
@@ -15,8 +15,12 @@ from app.db import Database
 from app.errors import Unauthenticated
 from app.events import EventBroker
 from app.pagination import PageRequest, graphql_page
+from app.services.work import Unit, Work
 from app.settings import Settings
 from resolvers.loaders import Loaders
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -25,6 +29,7 @@ class Context:
     db: Database
     tokens: TokenService
     events: EventBroker
+    work: Work
     principal: Principal | None = None
     auth_error: Unauthenticated | None = None
     request: Any = None
@@ -58,11 +63,18 @@ class Context:
         async with self.db.read() as session:
             yield session
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        async with self.db.write() as session:
-            yield session
-        self.loaders.clear()
+    async def run(
+        self,
+        use_case: Callable[Concatenate[Unit, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """A write use case in its unit of work (``app/services/work.py``); what the
+        loaders cached before it is forgotten."""
+        try:
+            return await self.work.run(use_case, *args, **kwargs)
+        finally:
+            self.loaders.clear()
 
 
 Info = StrawberryInfo[Context, None]

@@ -35,7 +35,8 @@ from app.errors import (
     UnsupportedMediaType,
 )
 from app.requestid import current_request_id
-from app.rest.http import is_json_content_type, parse_json, problem_response
+from app.rest.http import is_json_content_type, parse_json, problem_response, replied
+from app.services import idempotency
 from resolvers.context import Context
 from schema.limits import QueryTooComplex
 from schema.persisted import PersistedQueries, PersistedQueryError
@@ -91,7 +92,7 @@ class GraphQLView(GraphQL[Context, None]):
             request = Request(scope, receive)
             try:
                 self._check_content_type(request)
-                response = await self.run(request)
+                response = await self._run_once(request)
             except StrawberryHTTPException as exc:
                 response = problem_response(self._http_error(exc), request.url.path)
             except DomainError as exc:
@@ -101,6 +102,29 @@ class GraphQLView(GraphQL[Context, None]):
             await response(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
+
+    async def _run_once(self, request: Request) -> Response:
+        """The request, run once per caller and ``Idempotency-Key`` when it carries one
+        (the whole request, every operation of a batch included, is one outcome)."""
+        key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
+        if key is None or request.method != "POST":
+            return await self.run(request)
+        principal = await authenticate_connection(
+            request, request.headers.get("authorization"), request.headers.get("x-api-key")
+        )
+        if principal is None:
+            return await self.run(request)  # refused as unauthenticated, nothing to store
+        claim = idempotency.Claim(
+            principal.person_id,
+            key,
+            idempotency.fingerprint("POST", request.url.path, parse_json(await request.body())),
+        )
+
+        async def answered() -> idempotency.Reply:
+            response = await self.run(request)
+            return idempotency.Reply(response.status_code, response.headers, bytes(response.body))
+
+        return replied(await idempotency.once(request.app.state.work, claim, answered))
 
     async def execute_single(
         self,
@@ -156,6 +180,7 @@ class GraphQLView(GraphQL[Context, None]):
             db=state.db,
             tokens=state.tokens,
             events=state.events,
+            work=state.work,
             request=request,
             response=response,
         )

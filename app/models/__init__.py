@@ -8,6 +8,7 @@ from app.models import apikeys as apikeys  # X-API-Key credentials
 from app.models import editorial as editorial  # CEO v3 assignments and locks (contract 004)
 from app.models import mentoring as mentoring  # assignments (contracts 000 + 001)
 from app.models import milestones as milestones  # milestone catalogue and records (003)
+from app.models import outbox as outbox  # change events and idempotent outcomes
 from app.models import people
 from app.models.base import Base
 

@@ -19,6 +19,7 @@ from app.errors import (
     InvalidInput,
     UnsupportedMediaType,
 )
+from app.services import idempotency
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -198,3 +199,12 @@ def validate_model(
                 message = item["msg"]
             errors.append(FieldError(_field_name(item["loc"]), message))
         raise InvalidInput.of(errors) from None
+
+
+def replied(reply: idempotency.Reply) -> Response:
+    """The HTTP answer of a (stored or replayed) idempotent request."""
+    headers = dict(reply.headers)
+    headers.pop("content-length", None)
+    if reply.replayed:
+        headers[idempotency.REPLAYED_HEADER] = "true"
+    return Response(reply.body, reply.status, headers=headers)

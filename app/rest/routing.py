@@ -28,10 +28,13 @@ from app.rest.http import (
     json_response,
     length_error,
     read_json_object,
+    replied,
     text_schema,
     validate_model,
 )
+from app.services import idempotency
 from app.services.policy import require_principal
+from app.services.work import Work
 from app.settings import Settings
 from app.versioning import none_match
 
@@ -46,6 +49,8 @@ class Call:
     principal: Principal
     db: Database
     settings: Settings
+    # The unit of work every write handler goes through (``app/services/work.py``).
+    work: Work
     body: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -240,6 +245,12 @@ def _by_method(endpoints: Mapping[str, Endpoint]) -> Callable[[Request], Awaitab
 _READS = frozenset({"GET", "HEAD"})
 
 
+def _answer(endpoint: Endpoint, request: Request, result: Any) -> Response:
+    if isinstance(result, Response):
+        return _conditional(request, result)
+    return json_response(result, endpoint.status)
+
+
 def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         state = request.app.state
@@ -249,17 +260,34 @@ def _wrap(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
             )
         )
         _check_query(endpoint, request)
-        call = Call(request, principal, state.db, state.settings)
+        call = Call(request, principal, state.db, state.settings, state.work)
         if endpoint.body is not None:
             call.body = await read_json_object(request)
         if request.method in _READS:
-            result = await endpoint.handler(call)
-        else:
-            attempts = call.settings.write_attempts
+            return _answer(endpoint, request, await endpoint.handler(call))
+        key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
+        attempts = call.settings.write_attempts
+        if key is None:
             result = await retry_races(lambda: endpoint.handler(call), attempts=attempts)
-        if isinstance(result, Response):
-            return _conditional(request, result)
-        return json_response(result, endpoint.status)
+            return _answer(endpoint, request, result)
+        claim = idempotency.Claim(
+            principal.person_id,
+            key,
+            idempotency.fingerprint(
+                request.method,
+                request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                call.body if endpoint.body is not None else None,
+            ),
+        )
+
+        async def answered() -> idempotency.Reply:
+            response = _answer(endpoint, request, await endpoint.handler(call))
+            return idempotency.Reply(response.status_code, response.headers, bytes(response.body))
+
+        reply = await retry_races(
+            lambda: idempotency.once(call.work, claim, answered), attempts=attempts
+        )
+        return replied(reply)
 
     run.__name__ = endpoint.operation_id or endpoint.handler.__name__
     return run

@@ -21,9 +21,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
-from app.db import Database
 from app.errors import BadRequest
-from app.events import Event, EventBroker
+from app.events import Event, EventKind
 from app.ids import new_id
 from app.leases import lease
 from app.models.mentoring import Notification
@@ -40,6 +39,7 @@ from app.services.mentoring_reads import (
 from app.services.mentoring_rules import ESCALATION, MAX_DAYS, REMINDER
 from app.services.people import HasThresholds, thresholds_for
 from app.services.policy import assignment_scope, require_peer_support_role, require_role
+from app.services.work import Unit, Work
 from app.settings import Settings
 from app.timeutil import days_between, utcnow
 
@@ -122,14 +122,17 @@ async def overdue(
     )
 
 
-async def sweep(
-    session: AsyncSession, settings: Settings, now: datetime | None = None
-) -> SweepResult:
-    """Raise every due reminder and escalation once (no authorization: the caller decides)."""
+async def sweep(unit: Unit, settings: Settings, now: datetime | None = None) -> SweepResult:
+    """Raise every due reminder and escalation once (no authorization: the caller decides);
+    their events are recorded in the unit."""
+    session = unit.session
     now = now or utcnow()
     result = SweepResult()
     coordinators = await repo.org_coordinators(session)
     for kind in KINDS:
+        raised = (
+            EventKind.ASSIGNMENT_REMINDED if kind == REMINDER else EventKind.ASSIGNMENT_ESCALATED
+        )
         cutoffs, default = await _cutoffs(session, settings, now, kind)
         claimed = await repo.claim_due(
             session, kind, assignments_repo.gap_before(cutoffs, default), now
@@ -152,8 +155,7 @@ async def sweep(
         result.notifications += [NotificationRecord.of(n) for n in outbox if n.id in inserted]
         result.events += [
             Event(
-                "assignment",
-                "reminded" if kind == REMINDER else "escalated",
+                raised,
                 row.id,
                 {"org_id": row.org_id, "mentor_id": row.mentor_id},
             )
@@ -163,8 +165,7 @@ async def sweep(
         claimed_by_id = {row.id: row for row in claimed}
         result.events += [
             Event(
-                NOTIFICATION_TOPIC,
-                n.kind,
+                EventKind.of(NOTIFICATION_TOPIC, n.kind),
                 n.id,
                 {
                     "org_id": claimed_by_id[n.assignment_id].org_id,
@@ -175,15 +176,14 @@ async def sweep(
             for n in outbox
             if n.id in inserted
         ]
+    unit.record_all(result.events)
     return result
 
 
-async def run_sweep(
-    session: AsyncSession, principal: Principal | None, settings: Settings
-) -> SweepResult:
+async def run_sweep(unit: Unit, principal: Principal | None, settings: Settings) -> SweepResult:
     """The sweep on demand (admin)."""
     require_role(principal, Role.ADMIN)
-    return await sweep(session, settings)
+    return await sweep(unit, settings)
 
 
 async def list_notifications(
@@ -211,28 +211,20 @@ async def list_notifications(
 # --- running the sweep outside a request -------------------------------------------------
 
 
-async def sweep_once(
-    db: Database, settings: Settings, events: EventBroker | None = None
-) -> SweepResult:
-    """One sweep in its own unit of work; publishes the change events after commit."""
-    async with db.write() as session:
-        result = await sweep(session, settings)
-    if events is not None:
-        for event in result.events:
-            events.publish(event)
-    return result
+async def sweep_once(work: Work) -> SweepResult:
+    """One sweep in its own unit of work; its events are published after commit (by the
+    relay of a serving process when ``work`` publishes none, as in the CLI)."""
+    return await work.run(sweep, work.settings)
 
 
-async def sweep_forever(
-    db: Database, settings: Settings, events: EventBroker, interval: float
-) -> None:
+async def sweep_forever(work: Work, interval: float) -> None:
     """Sweep every ``interval`` seconds until cancelled; a failed sweep is logged and retried
     at the next tick."""
     while True:
         try:
-            async with lease(db, settings, "followups") as leader:
+            async with lease(work.db, work.settings, "followups") as leader:
                 # One worker sweeps per tick; the others skip (the sweep is idempotent too).
-                result = await sweep_once(db, settings, events) if leader else SweepResult()
+                result = await sweep_once(work) if leader else SweepResult()
             if result.notifications:
                 log.info(
                     "follow-up sweep: %d reminders, %d escalations",
@@ -246,15 +238,13 @@ async def sweep_forever(
         await asyncio.sleep(interval)
 
 
-def start_periodic(
-    db: Database, settings: Settings, events: EventBroker
-) -> asyncio.Task[None] | None:
+def start_periodic(work: Work) -> asyncio.Task[None] | None:
     """The sweep as a background task of ``gateway serve`` when
     ``followup_interval_seconds`` is set (0: off)."""
-    interval = settings.followup_interval_seconds
+    interval = work.settings.followup_interval_seconds
     if interval <= 0:
         return None
-    return asyncio.create_task(sweep_forever(db, settings, events, interval), name="followups")
+    return asyncio.create_task(sweep_forever(work, interval), name="followups")
 
 
 async def stop_periodic(task: asyncio.Task[None] | None) -> None:

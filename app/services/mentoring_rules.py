@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from app.errors import BadRequest, InvalidInput
-from app.events import Event
+from app.events import Event, EventKind
 from app.models.mentoring import CLOSED as CLOSED
 from app.models.mentoring import ESCALATION as ESCALATION
 from app.models.mentoring import OPEN as OPEN
@@ -134,13 +134,15 @@ def check_contact_type(value: str, field_name: str = "contact_type") -> str:
     return value
 
 
-def change_event(kind: str, row: _Owned, previous: tuple[str | None, str] | None = None) -> Event:
+def change_event(
+    kind: EventKind, row: _Owned, previous: tuple[str | None, str] | None = None
+) -> Event:
     """The ``assignment`` event published after a change (``previous`` = the org and mentor
     before a reassignment, so those who lost sight of it still hear about it)."""
     payload: dict[str, Any] = {"org_id": row.org_id, "mentor_id": row.mentor_id}
     if previous is not None:
         payload["previous_org_id"], payload["previous_mentor_id"] = previous
-    return Event("assignment", kind, row.id, payload)
+    return Event(kind, row.id, payload)
 
 
 # --- lists: filters and hub keys -----------------------------------------------------------
