@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -31,9 +31,11 @@ class OutboxEntry(Base):
         Index(
             "ix_event_outbox_unpublished",
             "id",
-            postgresql_where="published_at IS NULL",
-            sqlite_where="published_at IS NULL",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
         ),
+        # Ids are never reused (a broker remembers the ids it delivered), also after a purge.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("claimed_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("published_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event_outbox")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("event_outbox", schema=None) as batch_op:
         batch_op.create_index(
@@ -45,8 +46,8 @@ def upgrade() -> None:
             "ix_event_outbox_unpublished",
             ["id"],
             unique=False,
-            postgresql_where="published_at IS NULL",
-            sqlite_where="published_at IS NULL",
+            postgresql_where=sa.text("published_at IS NULL"),
+            sqlite_where=sa.text("published_at IS NULL"),
         )
     op.create_table(
         "idempotency_keys",
