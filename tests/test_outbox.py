@@ -72,7 +72,8 @@ async def test_a_committed_unit_publishes_its_events_once_with_their_outbox_ids(
             {"n": "p1"},
             entry.id,
         )
-        assert entry.kind == "person/created" and entry.claimed_at is not None
+        assert entry.kind == "person/created"
+        assert entry.claimed_at is not None
         assert entry.published_at is None  # marked by the relay's next run
         await work.relay_once()
         [marked] = await _entries(db)
@@ -111,7 +112,8 @@ async def test_the_relay_publishes_what_a_process_without_a_broker_committed(
     cli = Work(db, settings, None)  # as `gateway followups run` does
     await cli.run(_created, "from-cli")
     [entry] = await _entries(db)
-    assert entry.claimed_at is None and entry.published_at is None
+    assert entry.claimed_at is None
+    assert entry.published_at is None
     assert work.broker is not None
     async with work.broker.subscribe("person") as queue:
         assert await work.relay_once() == 1
