@@ -1,10 +1,14 @@
 """Two gateway processes on one database: events cross workers (PostgreSQL LISTEN/NOTIFY on
-PostgreSQL, Redis pub/sub on SQLite), and /metrics answers on each."""
+PostgreSQL, Redis pub/sub on SQLite), /metrics answers on each, concurrent writes behave
+as on one worker (no spurious conflicts, one winner of an If-Match race, one effect per
+Idempotency-Key), and the CLI's events reach the serving gateway's subscribers."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -21,10 +25,11 @@ from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from app.db import Database
-from app.models.mentoring import Notification
+from app.models.mentoring import ContactEvent, Notification
 from app.settings import Settings
 from tests.authz_support import World, role_headers
-from tests.helpers import Auth, Served, gateway_serve
+from tests.conftest import BACKEND
+from tests.helpers import Auth, Served, gateway_env, gateway_serve
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 
@@ -259,3 +264,144 @@ async def test_metrics_under_workers_report_the_sum_over_workers(
             assert _requests_served(families, "/api/v1/me") == sent
 
         await _until_both_workers_answer(http, directory, "/metrics", reports_the_sum)
+
+
+# --- writes across two workers ------------------------------------------------------------
+
+WRITERS = 8
+
+
+async def _version(http: httpx.AsyncClient, auth: Auth) -> int:
+    answer = await http.get("/api/v1/assignments/asgn_001", headers=auth.coordinator)
+    assert answer.status_code == 200, answer.text
+    return int(answer.headers["etag"].strip('"'))
+
+
+async def test_concurrent_writes_on_two_workers_without_preconditions_all_succeed(
+    two_workers: tuple[str, str], auth: Auth
+):
+    clients = [httpx.AsyncClient(base_url=f"http://{worker}") for worker in two_workers]
+    try:
+        before = await _version(clients[0], auth)
+        answers = await asyncio.gather(
+            *(
+                clients[i % 2].put(
+                    "/api/v1/assignments/asgn_001",
+                    json={"notes": f"writer {i}"},
+                    headers=auth.coordinator,
+                )
+                for i in range(WRITERS)
+            )
+        )
+        assert [a.status_code for a in answers] == [200] * WRITERS, [a.text for a in answers]
+        assert await _version(clients[1], auth) == before + WRITERS
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+async def test_an_if_match_race_on_two_workers_has_one_winner_and_412s(
+    two_workers: tuple[str, str], auth: Auth
+):
+    clients = [httpx.AsyncClient(base_url=f"http://{worker}") for worker in two_workers]
+    try:
+        version = await _version(clients[0], auth)
+        headers = {**auth.coordinator, "If-Match": f'"{version}"'}
+        answers = await asyncio.gather(
+            *(
+                clients[i % 2].put(
+                    "/api/v1/assignments/asgn_001", json={"notes": f"racer {i}"}, headers=headers
+                )
+                for i in range(WRITERS)
+            )
+        )
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses == [200] + [412] * (WRITERS - 1), [a.text for a in answers]
+        assert await _version(clients[1], auth) == version + 1
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+async def test_one_key_sent_to_two_workers_at_once_has_one_effect(
+    two_workers: tuple[str, str], db: Database, auth: Auth
+):
+    async def contacts() -> int:
+        async with db.read() as session:
+            found = await session.scalar(
+                select(func.count())
+                .select_from(ContactEvent)
+                .where(ContactEvent.assignment_id == "asgn_001")
+            )
+        return int(found or 0)
+
+    before = await contacts()
+    headers = {**auth.coordinator, "Idempotency-Key": "two-workers-one-key"}
+    clients = [httpx.AsyncClient(base_url=f"http://{worker}") for worker in two_workers]
+    try:
+        answers = await asyncio.gather(
+            *(
+                clients[i % 2].put(
+                    "/api/v1/assignments/asgn_001/last-contact",
+                    json={"contact_type": "call"},
+                    headers=headers,
+                )
+                for i in range(WRITERS)
+            )
+        )
+    finally:
+        for client in clients:
+            await client.aclose()
+    assert [a.status_code for a in answers] == [200] * WRITERS, [a.text for a in answers]
+    assert len({a.content for a in answers}) == 1
+    assert await contacts() == before + 1
+
+
+# --- the CLI's events reach subscribers -----------------------------------------------------
+
+_BACKENDS = ["redis"] if BACKEND == "sqlite" else ["redis", "postgres"]
+
+
+@pytest.mark.parametrize("backend", _BACKENDS)
+async def test_the_cli_sweeps_events_reach_a_subscriber_of_a_serving_gateway(
+    settings: Settings, demo, db: Database, auth: Auth, tmp_path: Path, backend: str
+):
+    """``gateway followups run`` publishes nothing itself: its notifications' events wait
+    in the outbox, and the relay of the serving gateway publishes each one once, through
+    the configured backend, to a subscriber connected to it."""
+    env = {
+        "GATEWAY_EVENTS_BACKEND": backend,
+        "GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "GATEWAY_REDIS_KEY_PREFIX": f"gateway-test-{uuid.uuid4().hex}",
+        "GATEWAY_OUTBOX_RELAY_SECONDS": "0.2",
+    }
+    with _serve(settings, env) as served:
+        async with connect(f"ws://{served.base}/graphql", subprotocols=[PROTOCOL]) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": auth.admin}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+            query = "subscription { notificationRaised { legacyId kind } }"
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+            await _until_subscribed(served.base, 1)
+            swept = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "app.cli", "followups", "run"],
+                env=gateway_env(settings, **env),
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert swept.returncode == 0, swept.stderr
+            summary = json.loads(swept.stdout)
+            raised = summary["reminders"] + summary["escalations"]
+            assert raised > 0  # the demo's assignments are long overdue
+            heard: list[str] = []
+            while len(heard) < raised:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                assert message["type"] == "next", message
+                heard.append(message["payload"]["data"]["notificationRaised"]["legacyId"])
+            with pytest.raises(TimeoutError):  # and nothing twice
+                await asyncio.wait_for(ws.recv(), 1.5)
+    async with db.read() as session:
+        ids = set(await session.scalars(select(Notification.id)))
+    assert sorted(heard) == sorted(ids)
