@@ -95,6 +95,28 @@ _IF_NONE_MATCH = {
 }
 
 
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes a retry safe (IETF httpapi Idempotency-Key draft): the first "
+    "request that changed something is run once per caller and key, its answer stored with "
+    "its effect and replayed to every retry with the same key (marked Idempotent-Replayed: "
+    "true) for 24 hours. The same key with another method, path or body is 422; a retry "
+    "sent while the first is running waits for it. A request refused or failed is not "
+    "stored: its retry runs. 1 to 255 printable ASCII characters, bare or in quotes (a UUID "
+    "is a good key).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+_REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": "true on an answer replayed for an Idempotency-Key already used.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def _edge_errors(endpoint: Endpoint, path: str) -> set[int]:
     """What the edge answers on any route before its handler runs: 401 without credentials,
     400 for an undeclared query parameter or a NUL, 422 for text over its bound."""
@@ -118,8 +140,11 @@ def _operation(
 ) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     success: dict[str, Any] = {"description": HTTPStatus(endpoint.status).phrase}
-    if endpoint.etag:
-        success["headers"] = _ETAG_HEADER
+    headers = {**(_ETAG_HEADER if endpoint.etag else {})}
+    if endpoint.method in _UNSAFE:
+        headers.update(_REPLAYED_HEADER)
+    if headers:
+        success["headers"] = headers
     if endpoint.response is not None:
         success["content"] = {
             "application/json": {"schema": schemas.ref(endpoint.response, "serialization")}
@@ -146,7 +171,10 @@ def _operation(
             "description": "Not Modified: If-None-Match holds the record's ETag (no body)",
             "headers": _ETAG_HEADER,
         }
-    for status in sorted(set(endpoint.errors) | _edge_errors(endpoint, path)):
+    errors = set(endpoint.errors) | _edge_errors(endpoint, path)
+    if endpoint.method in _UNSAFE:
+        errors |= {400, 422}  # a malformed Idempotency-Key; a key used for another request
+    for status in sorted(errors):
         responses[str(status)] = {
             "description": HTTPStatus(status).phrase,
             "content": {
@@ -166,6 +194,8 @@ def _operation(
     ] + [_parameter(param, "query", settings) for param in endpoint.query]
     if endpoint.etag and endpoint.method == "GET":
         parameters.append(_IF_NONE_MATCH)
+    if endpoint.method in _UNSAFE:
+        parameters.append(_IDEMPOTENCY_KEY)
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body is not None:
