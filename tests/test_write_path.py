@@ -54,6 +54,6 @@ def test_the_check_finds_a_door_that_writes(tmp_path: Path):
     )
     assert [o.rsplit(": ", 1)[1] for o in _offences(door, tmp_path)] == [
         "write(...)",
-        "publish(...)",
         "Event(...)",
+        "publish(...)",
     ]
