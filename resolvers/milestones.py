@@ -1,4 +1,5 @@
-"""Resolvers for milestones: decode arguments, call the services, publish events.
+"""Resolvers for milestones: decode arguments, call the services (a write runs its use case
+in a unit of work, ``ctx.run``, which publishes the events it records).
 
 Validation errors name the GraphQL arguments (camelCase, e.g. ``period.endDate``): the
 GraphQL error rendering renames the services' field names (``app.errors.graphql_field``).
@@ -112,19 +113,15 @@ async def detect(
     end_date: date | None,
     summary: dict[str, Any] | None,
 ) -> detection.Detection:
-    async with ctx.write() as session:
-        result = await detection.detect(
-            session,
-            ctx.who,
-            mentor_id=mentor_id,
-            year=year,
-            start_date=start_date,
-            end_date=end_date,
-            summary=summary,
-        )
-    for event in result.events:
-        ctx.events.publish(event)
-    return result
+    return await ctx.run(
+        detection.detect,
+        ctx.who,
+        mentor_id=mentor_id,
+        year=year,
+        start_date=start_date,
+        end_date=end_date,
+        summary=summary,
+    )
 
 
 async def update_milestone(
@@ -133,22 +130,19 @@ async def update_milestone(
     changes: service.MilestoneChanges,
     expected_version: int | None,
 ) -> MilestoneRecord:
-    async with ctx.write() as session:
-        return await service.update_milestone(
-            session, ctx.who, milestone_id, changes, expected_version=expected_version
-        )
+    return await ctx.run(
+        service.update_milestone, ctx.who, milestone_id, changes, expected_version=expected_version
+    )
 
 
 async def delete_milestone(ctx: Context, milestone_id: str, expected_version: int | None) -> None:
-    async with ctx.write() as session:
-        await service.delete_milestone(
-            session, ctx.who, milestone_id, expected_version=expected_version
-        )
+    await ctx.run(
+        service.delete_milestone, ctx.who, milestone_id, expected_version=expected_version
+    )
 
 
 async def restore_milestone(ctx: Context, milestone_id: str) -> MilestoneRecord:
-    async with ctx.write() as session:
-        return await service.restore_milestone(session, ctx.who, milestone_id)
+    return await ctx.run(service.restore_milestone, ctx.who, milestone_id)
 
 
 async def definition_by_id(ctx: Context, definition_id: str) -> MilestoneDefinitionRecord | None:
@@ -168,16 +162,15 @@ async def visible_definition(ctx: Context, definition_id: str) -> MilestoneDefin
 async def create_definition(
     ctx: Context, *, type: str, threshold: int, name: str, badge: str | None, active: bool
 ) -> MilestoneDefinitionRecord:
-    async with ctx.write() as session:
-        return await catalogue.create_definition(
-            session,
-            ctx.who,
-            type=type,
-            threshold=threshold,
-            name=name,
-            badge=badge,
-            active=active,
-        )
+    return await ctx.run(
+        catalogue.create_definition,
+        ctx.who,
+        type=type,
+        threshold=threshold,
+        name=name,
+        badge=badge,
+        active=active,
+    )
 
 
 async def update_definition(
@@ -188,10 +181,9 @@ async def update_definition(
     badge: str | None,
     active: bool | None,
 ) -> MilestoneDefinitionRecord:
-    async with ctx.write() as session:
-        return await catalogue.update_definition(
-            session, ctx.who, definition_id, name=name, badge=badge, active=active
-        )
+    return await ctx.run(
+        catalogue.update_definition, ctx.who, definition_id, name=name, badge=badge, active=active
+    )
 
 
 async def person_milestones(

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import strawberry
 
+from app.events import EventKind
 from app.services import milestones as service
-from app.services.milestone_detection import TOPIC
 from app.services.policy import hears_milestone_event, require_peer_support_role
 from resolvers import milestones as resolve
 from resolvers.context import Info
@@ -257,9 +257,11 @@ class MilestoneSubscription:
     ) -> AsyncGenerator[Milestone, None]:
         ctx = info.context
         who = require_peer_support_role(ctx.who)  # 403 for roles outside peer support
-        async with ctx.events.subscribe(TOPIC) as queue:
+        async with ctx.events.subscribe(EventKind.MILESTONE_ACHIEVED.topic) as queue:
             while True:
                 event = await queue.get()
+                if event.kind is not EventKind.MILESTONE_ACHIEVED:
+                    continue
                 mentor = str(event.payload.get("mentor_id"))
                 if mentor_id is not None and mentor != mentor_id:
                     continue

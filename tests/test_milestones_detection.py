@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.db import Database
 from app.ids import new_id
 from app.models.activities import Activity
 from app.models.mentoring import Assignment
+from app.models.outbox import OutboxEntry
 from app.models.people import Membership, Person
 from tests.helpers import Auth
 
@@ -319,6 +320,39 @@ async def test_detecting_again_with_fewer_contacts_keeps_the_earned_milestones(
     # ... and the one no longer next is tombstoned (in progress, not earned).
     gone = await client.get(f"{BASE}/{contacts[3]['id']}", headers=auth.coordinator)
     assert gone.status_code == 404
+
+
+async def _outbox(db: Database) -> list[tuple[str, str, dict[str, Any]]]:
+    async with db.read() as session:
+        rows = await session.execute(
+            select(OutboxEntry.kind, OutboxEntry.key, OutboxEntry.payload).order_by(OutboxEntry.id)
+        )
+    return [(kind, key, payload) for kind, key, payload in rows]
+
+
+async def test_detection_records_its_achievements_in_the_outbox(
+    client: httpx.AsyncClient, auth: Auth, demo, db: Database
+):
+    """Each newly achieved milestone is one ``milestone/achieved`` entry, written with the
+    records; detecting again achieves nothing new and records nothing; a refused detection
+    records nothing."""
+    await add_mentor(db, "mentor_t1", recorded_2024("mentor_t1"))
+    before = await _outbox(db)
+    first = (await _detect(client, auth, "mentor_t1")).json()["data"]
+    achieved = [i["id"] for i in first if i["status"] == "achieved"]
+    assert achieved
+    recorded = (await _outbox(db))[len(before) :]
+    assert [(kind, key) for kind, key, _ in recorded] == [
+        ("milestone/achieved", key) for key in achieved
+    ]
+    assert {payload["mentor_id"] for _, _, payload in recorded} == {"mentor_t1"}
+    assert {tuple(payload["org_ids"]) for _, _, payload in recorded} == {("org_03",)}
+    await _detect(client, auth, "mentor_t1")
+    refused = await client.post(
+        BASE, json={"mentor_id": "mentor_t1", "period": {"year": 1999}}, headers=auth.coordinator
+    )
+    assert refused.status_code == 422, refused.text
+    assert (await _outbox(db))[len(before) :] == recorded
 
 
 async def test_achievement_dates_are_kept_across_detections(

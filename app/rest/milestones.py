@@ -12,7 +12,6 @@ from typing import Any
 from starlette.responses import Response
 
 from app.errors import BadRequest
-from app.events import EventBroker
 from app.pagination import Paged
 from app.rest.http import json_response
 from app.rest.milestones_bodies import (
@@ -53,11 +52,6 @@ def _page(call: Call, paged: Paged[MilestoneRecord], *, in_progress_view: bool =
         lambda row: milestone_json(row, locale, in_progress_view=in_progress_view)
     )
     return _respond(call, body)
-
-
-def _events(call: Call) -> EventBroker:
-    events: EventBroker = call.request.app.state.events
-    return events
 
 
 def _status_param(call: Call) -> MilestoneStatus | None:
@@ -109,18 +103,15 @@ async def get_milestone(call: Call) -> Response:
 async def detect_milestones(call: Call) -> Response:
     body = call.parse(DetectIn)
     page = call.page()
-    async with call.db.write() as session:
-        result = await detection.detect(
-            session,
-            call.principal,
-            mentor_id=body.mentor_id,
-            year=body.period.year,
-            start_date=body.period.start_date,
-            end_date=body.period.end_date,
-            summary=body.summary.model_dump() if body.summary else None,
-        )
-    for event in result.events:
-        _events(call).publish(event)
+    result = await call.work.run(
+        detection.detect,
+        call.principal,
+        mentor_id=body.mentor_id,
+        year=body.period.year,
+        start_date=body.period.start_date,
+        end_date=body.period.end_date,
+        summary=body.summary.model_dump() if body.summary else None,
+    )
     items = result.milestones[page.offset : page.offset + page.limit]
     paged = Paged(items, len(result.milestones), page)
     locale = _locale(call)
@@ -135,19 +126,21 @@ async def update_milestone(call: Call) -> Response:
     body = call.parse(MilestoneUpdateIn, ignore=READ_ONLY)
     expected = parse_if_match(call.request.headers.get("if-match"))
     changes = service.MilestoneChanges(**body.model_dump())
-    async with call.db.write() as session:
-        row = await service.update_milestone(
-            session, call.principal, call.path["id"], changes, expected_version=expected
-        )
+    row = await call.work.run(
+        service.update_milestone,
+        call.principal,
+        call.path["id"],
+        changes,
+        expected_version=expected,
+    )
     return _respond(call, milestone_json(row, _locale(call)), etag_of=row)
 
 
 async def delete_milestone(call: Call) -> dict[str, Any]:
     expected = parse_if_match(call.request.headers.get("if-match"))
-    async with call.db.write() as session:
-        row = await service.delete_milestone(
-            session, call.principal, call.path["id"], expected_version=expected
-        )
+    row = await call.work.run(
+        service.delete_milestone, call.principal, call.path["id"], expected_version=expected
+    )
     return {"deleted": True, "id": row.id}
 
 

@@ -21,6 +21,7 @@ from app.repositories import milestones as repo
 from app.services.milestone_badges import GENERIC, available_badges, badge_exists
 from app.services.milestone_reads import MilestoneDefinitionRecord
 from app.services.policy import require_principal, require_role
+from app.services.work import Unit
 from app.timeutil import utcnow
 
 MAX_THRESHOLD = 1_000_000
@@ -108,7 +109,7 @@ async def _definition(session: AsyncSession, definition_id: str) -> MilestoneDef
 
 
 async def create_definition(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     *,
     type: str,
@@ -117,6 +118,7 @@ async def create_definition(
     badge: str | None = None,
     active: bool = True,
 ) -> MilestoneDefinitionRecord:
+    session = unit.session
     require_role(principal, Role.ADMIN)
     kind = parse_type("type", type)
     errors: list[FieldError] = []
@@ -146,7 +148,7 @@ async def create_definition(
 
 
 async def update_definition(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     definition_id: str,
     *,
@@ -154,6 +156,7 @@ async def update_definition(
     badge: str | None = None,
     active: bool | None = None,
 ) -> MilestoneDefinitionRecord:
+    session = unit.session
     require_role(principal, Role.ADMIN)
     row = await _definition(session, definition_id)
     errors: list[FieldError] = []

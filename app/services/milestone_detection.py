@@ -22,7 +22,7 @@ period's last second.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
 from app.errors import Forbidden, InvalidInput
-from app.events import Event
+from app.events import EventKind
 from app.ids import new_id
 from app.models.milestones import Milestone, MilestoneDefinition, MilestoneStatus, MilestoneType
 from app.repositories import milestones as repo
@@ -45,9 +45,9 @@ from app.services.milestone_rules import (
     check_summary,
 )
 from app.services.policy import grades_mentor, require_role, sees_mentor_records
+from app.services.work import Unit
 from app.timeutil import start_of_day, utcnow
 
-TOPIC = "milestone"
 PROVIDED = "provided"
 RECORDED = "recorded"
 
@@ -122,8 +122,7 @@ class Detection:
     source: str
     milestones: list[MilestoneRecord]
     created: int
-    newly_achieved: list[MilestoneRecord] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
+    newly_achieved: list[MilestoneRecord]
 
 
 async def gather_evidence(session: AsyncSession, mentor_id: str, period: Period) -> Evidence:
@@ -147,7 +146,7 @@ async def _check_mentor(session: AsyncSession, who: Principal, mentor_id: Any) -
 
 
 async def detect(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     *,
     mentor_id: Any,
@@ -156,7 +155,9 @@ async def detect(
     end_date: Any,
     summary: dict[str, Any] | None,
 ) -> Detection:
-    """Detect and persist the mentor's milestones of the period (see the module doc)."""
+    """Detect and persist the mentor's milestones of the period (see the module doc); each
+    newly achieved milestone records a ``milestone/achieved`` event in the unit."""
+    session = unit.session
     who = require_role(principal, Role.COORDINATOR)  # peer mentors never detect: 403
     mentor = await _check_mentor(session, who, mentor_id)
     period = check_period(year, start_date, end_date, longest=MAX_PERIOD_DAYS)
@@ -175,14 +176,13 @@ async def detect(
     source = PROVIDED if given is not None else RECORDED
     records = [MilestoneRecord.of(row) for row in live]
     achieved = [MilestoneRecord.of(row) for row in newly]
-    detection = Detection(mentor, period, totals, source, records, created, achieved)
-    if detection.newly_achieved:
+    if achieved:
         orgs = sorted(await mentor_orgs(session, mentor))
-        detection.events = [
-            Event(TOPIC, "achieved", row.id, {"mentor_id": mentor, "org_ids": orgs})
-            for row in detection.newly_achieved
-        ]
-    return detection
+        for row in achieved:
+            unit.record(
+                EventKind.MILESTONE_ACHIEVED, row.id, {"mentor_id": mentor, "org_ids": orgs}
+            )
+    return Detection(mentor, period, totals, source, records, created, achieved)
 
 
 async def _persist(

@@ -2,7 +2,8 @@
 are in ``app.services.policy``; detection is ``milestone_detection``).
 
 Records a caller may not see answer NOT_FOUND. Lists show live records only. Every use
-case answers records (``app.services.milestone_reads``).
+case answers records (``app.services.milestone_reads``); the writes take the unit of work
+they run in (``app.services.work``) and record no events (only detection does).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from app.services.policy import (
     require_role,
     sees_mentor_records,
 )
+from app.services.work import Unit
 from app.timeutil import parse_date, parse_datetime, start_of_day, utcnow
 from app.versioning import check_version
 
@@ -274,7 +276,7 @@ def _new_value(errors: list[FieldError], row: Milestone, changes: MilestoneChang
 
 
 async def update_milestone(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     milestone_id: str,
     changes: MilestoneChanges,
@@ -284,6 +286,7 @@ async def update_milestone(
     """A coordinator's correction. The result must be consistent: an achieved milestone
     has a value at its threshold or above and an ``achieved_at`` (now, if none is given);
     an in-progress one stays below its threshold and has no ``achieved_at``."""
+    session = unit.session
     who = require_peer_support_role(principal)
     row = await _load_for_change(session, who, milestone_id, expected_version)
     status = (
@@ -321,12 +324,13 @@ async def update_milestone(
 
 
 async def delete_milestone(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     milestone_id: str,
     *,
     expected_version: int | None = None,
 ) -> MilestoneRecord:
+    session = unit.session
     who = require_peer_support_role(principal)
     row = await _load_for_change(session, who, milestone_id, expected_version)
     row.deleted_at = row.updated_at = utcnow()
@@ -335,8 +339,9 @@ async def delete_milestone(
 
 
 async def restore_milestone(
-    session: AsyncSession, principal: Principal | None, milestone_id: str
+    unit: Unit, principal: Principal | None, milestone_id: str
 ) -> MilestoneRecord:
+    session = unit.session
     require_role(principal, Role.ADMIN)
     row = await repo.get_milestone(session, milestone_id, include_deleted=True)
     hide_unless(row is not None, "Milestone", milestone_id)
