@@ -1,4 +1,5 @@
-"""Resolvers for activities: decode arguments, call the services, publish events.
+"""Resolvers for activities: decode arguments, call the services (writes run as use cases
+in a unit of work, which records and publishes their events).
 
 Validation errors name the GraphQL arguments (camelCase): the GraphQL error rendering,
 and a sync item's error, rename the services' field names (``app.errors.graphql_field``).
@@ -11,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from app.errors import DomainError
-from app.events import Event
 from app.pagination import Paged
 from app.services import activities as service
 from app.services import activity_changes as changing
@@ -30,11 +30,6 @@ from app.services.activity_rules import NewActivity
 from resolvers.context import Context
 from resolvers.loaders import BatchFn
 from resolvers.prefetch import ItemFields, prime
-
-
-def _publish(ctx: Context, outbox: Sequence[Event]) -> None:
-    for event in outbox:
-        ctx.events.publish(event)
 
 
 async def activity(ctx: Context, activity_id: str) -> ActivityRecord:
@@ -127,42 +122,21 @@ async def mentor_totals(
 
 
 async def log_activity(ctx: Context, new: NewActivity) -> service.Logged:
-    outbox: list[Event] = []
-    async with ctx.write() as session:
-        logged = await service.log_activity(session, ctx.who, new, outbox=outbox)
-    _publish(ctx, outbox)
-    return logged
+    return await ctx.run(service.log_activity, ctx.who, new)
 
 
 async def sync_activities(ctx: Context, items: Sequence[NewActivity]) -> list[service.SyncResult]:
-    outbox: list[Event] = []
-    async with ctx.write() as session:
-        results = await service.sync_activities(
-            session,
-            ctx.who,
-            items,
-            max_items=ctx.settings.activity_sync_max_items,
-            outbox=outbox,
-        )
-    _publish(ctx, outbox)
-    return results
+    return await ctx.run(
+        service.sync_activities, ctx.who, items, max_items=ctx.settings.activity_sync_max_items
+    )
 
 
 async def update_activity(
     ctx: Context, activity_id: str, changes: changing.ActivityChanges, expected_version: int | None
 ) -> ActivityRecord:
-    outbox: list[Event] = []
-    async with ctx.write() as session:
-        row = await changing.update_activity(
-            session,
-            ctx.who,
-            activity_id,
-            changes,
-            expected_version=expected_version,
-            outbox=outbox,
-        )
-    _publish(ctx, outbox)
-    return row
+    return await ctx.run(
+        changing.update_activity, ctx.who, activity_id, changes, expected_version=expected_version
+    )
 
 
 async def decide(
@@ -172,45 +146,35 @@ async def decide(
     reason: str | None,
     expected_version: int | None,
 ) -> ActivityRecord:
-    outbox: list[Event] = []
-    async with ctx.write() as session:
-        row = await changing.decide(
-            session,
-            ctx.who,
-            activity_id,
-            target,
-            reason=reason,
-            expected_version=expected_version,
-            outbox=outbox,
-        )
-    _publish(ctx, outbox)
-    return row
+    return await ctx.run(
+        changing.decide,
+        ctx.who,
+        activity_id,
+        target,
+        reason=reason,
+        expected_version=expected_version,
+    )
 
 
 async def delete_activity(ctx: Context, activity_id: str, expected_version: int | None) -> None:
-    outbox: list[Event] = []
-    async with ctx.write() as session:
-        await changing.delete_activity(
-            session, ctx.who, activity_id, expected_version=expected_version, outbox=outbox
-        )
-    _publish(ctx, outbox)
+    await ctx.run(changing.delete_activity, ctx.who, activity_id, expected_version=expected_version)
 
 
 async def restore_activity(ctx: Context, activity_id: str) -> ActivityRecord:
-    outbox: list[Event] = []
-    async with ctx.write() as session:
-        row = await changing.restore_activity(session, ctx.who, activity_id, outbox=outbox)
-    _publish(ctx, outbox)
-    return row
+    return await ctx.run(changing.restore_activity, ctx.who, activity_id)
 
 
 async def create_activity_type(
     ctx: Context, type_id: str, name: str, description: str | None, active: bool
 ) -> ActivityTypeRecord:
-    async with ctx.write() as session:
-        return await types.create_type(
-            session, ctx.who, type_id=type_id, name=name, description=description, active=active
-        )
+    return await ctx.run(
+        types.create_type,
+        ctx.who,
+        type_id=type_id,
+        name=name,
+        description=description,
+        active=active,
+    )
 
 
 async def update_activity_type(
@@ -221,7 +185,6 @@ async def update_activity_type(
     description: str | object | None,
     active: bool | None,
 ) -> ActivityTypeRecord:
-    async with ctx.write() as session:
-        return await types.update_type(
-            session, ctx.who, type_id, name=name, description=description, active=active
-        )
+    return await ctx.run(
+        types.update_type, ctx.who, type_id, name=name, description=description, active=active
+    )

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from app.events import EventKind
 from app.services import activities as service
 from app.services import activity_types as types
 from app.services.activity_reads import ActivityStatus as ModelStatus
@@ -244,7 +245,9 @@ class ActivitySubscription:
         async with info.context.events.subscribe(service.TOPIC) as queue:
             while True:
                 event = await queue.get()
-                if event.kind != "status_changed" or not service.may_see_event(who, event):
+                if event.kind is not EventKind.ACTIVITY_STATUS_CHANGED:
+                    continue
+                if not service.may_see_event(who, event):
                     continue
                 payload = event.payload
                 if peer_mentor_id is not None and payload["peer_mentor_id"] != peer_mentor_id:

@@ -371,32 +371,75 @@ async def test_guarantee_5_graphql_inputs_have_no_server_fields(client, demo, au
     }
 
 
-async def test_guarantee_1_insert_race_between_open_transactions(demo, db):
+async def test_guarantee_1_insert_race_between_open_transactions(demo, app):
     """The second insert runs while the first one's row is not committed yet: on
     PostgreSQL its ON CONFLICT waits for the first commit, on SQLite its BEGIN IMMEDIATE
     does; either way it ends as a replay of the first."""
     from app.auth import Principal, Role
     from app.services import activities as service
     from app.services.activity_rules import NewActivity
+    from app.services.work import Unit, Work
 
+    work: Work = app.state.work
+    db = work.db
     who = Principal(MENTOR, frozenset({Role.PEER_MENTOR}), frozenset({"org_03"}))
     new = NewActivity("g1_tx", "type_running", "2026-11-02", 45, None, MENTOR)
     first_inserted = asyncio.Event()
 
+    async def log_then_hold(unit: Unit) -> service.Logged:
+        logged = await service.log_activity(unit, who, new)
+        with writer_waits(db) as blocked:
+            first_inserted.set()
+            await blocked()  # keep the row uncommitted until the second waits for it
+        return logged
+
     async def first() -> service.Logged:
-        async with db.write() as session:
-            logged = await service.log_activity(session, who, new)
-            with writer_waits(db) as blocked:
-                first_inserted.set()
-                await blocked()  # keep the row uncommitted until the second waits for it
-            return logged
+        return await work.run(log_then_hold)
 
     async def second() -> service.Logged:
         await first_inserted.wait()
-        async with db.write() as session:
-            return await service.log_activity(session, who, new)
+        return await work.run(service.log_activity, who, new)
 
     a, b = await asyncio.gather(first(), second())
     assert (a.created, b.created) == (True, False)
     assert a.activity.id == b.activity.id
     assert len(await rows_with(db, "g1_tx")) == 1
+
+
+async def test_a_batch_records_the_events_of_its_logged_items_in_its_one_unit(demo, db, settings):
+    """The items that were created, and only they, have their ``activity/created`` event
+    recorded in the batch's unit (and so in the outbox, with the batch's commit); a failed
+    item's savepoint takes its event with it, and a retried batch records none."""
+    from app.auth import Principal, Role
+    from app.events import Event, EventKind
+    from app.models.outbox import OutboxEntry
+    from app.services import activities as service
+    from app.services.activity_rules import NewActivity
+    from app.services.work import Unit, Work
+
+    who = Principal(MENTOR, frozenset({Role.PEER_MENTOR}), frozenset({"org_03"}))
+    items = [
+        NewActivity("g7_a", "type_running", "2026-11-02", 45, None, MENTOR),
+        NewActivity("g7_bad", "type_unknown", "2026-11-02", 45, None, MENTOR),
+        NewActivity("g7_b", "type_walking", "2026-11-03", 30, None, MENTOR),
+    ]
+
+    async def batch(unit: Unit) -> tuple[list[service.SyncResult], list[Event]]:
+        results = await service.sync_activities(unit, who, items, max_items=10)
+        return results, list(unit.events)
+
+    work = Work(db, settings, None)
+    results, events = await work.run(batch)
+    assert [r.created for r in results] == [True, False, True]
+    assert results[1].error is not None
+    created = [r.activity.id for r in results if r.activity is not None]
+    assert [(e.kind, e.key) for e in events] == [(EventKind.ACTIVITY_CREATED, i) for i in created]
+    assert all(e.payload["peer_mentor_id"] == MENTOR for e in events)
+    assert all(e.payload["org_ids"] and e.payload["status"] == "pending" for e in events)
+    async with db.read() as session:
+        stored = (await session.execute(select(OutboxEntry.kind, OutboxEntry.key))).all()
+    assert [tuple(row) for row in stored] == [("activity/created", i) for i in created]
+
+    again, replayed = await work.run(batch)
+    assert [r.created for r in again] == [False, False, False]
+    assert replayed == []

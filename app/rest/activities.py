@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.responses import Response
 
 from app.errors import BadRequest, FieldError, InvalidInput
-from app.events import Event
 from app.ids import MAX_ID_LENGTH
 from app.rest.http import json_pattern, json_response, not_null, text
 from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
@@ -122,11 +121,6 @@ def _one(row: ActivityRecord, status: int = 200) -> Response:
     return json_response(activity_json(row), status, headers={"ETag": etag(row.version)})
 
 
-def _publish(call: Call, outbox: list[Event]) -> None:
-    for event in outbox:
-        call.request.app.state.events.publish(event)
-
-
 def _date_param(call: Call, name: str) -> Any:
     raw = call.query_param(name)
     if raw is None or raw == "":
@@ -167,10 +161,7 @@ async def create_activity(call: Call) -> Response:
         notes=body.notes,
         peer_mentor_id=body.peer_mentor_id,
     )
-    outbox: list[Event] = []
-    async with call.db.write() as session:
-        logged = await service.log_activity(session, call.principal, new, outbox=outbox)
-    _publish(call, outbox)
+    logged = await call.work.run(service.log_activity, call.principal, new)
     return _one(logged.activity, 201 if logged.created else 200)
 
 
@@ -193,28 +184,21 @@ async def update_activity(call: Call) -> Response:
         peer_mentor_id=body.peer_mentor_id,
     )
     expected = parse_if_match(call.request.headers.get("if-match"))
-    outbox: list[Event] = []
-    async with call.db.write() as session:
-        row = await changing.update_activity(
-            session,
-            call.principal,
-            call.path["id"],
-            changes,
-            expected_version=expected,
-            outbox=outbox,
-        )
-    _publish(call, outbox)
+    row = await call.work.run(
+        changing.update_activity,
+        call.principal,
+        call.path["id"],
+        changes,
+        expected_version=expected,
+    )
     return _one(row)
 
 
 async def delete_activity(call: Call) -> dict[str, Any]:
     expected = parse_if_match(call.request.headers.get("if-match"))
-    outbox: list[Event] = []
-    async with call.db.write() as session:
-        row = await changing.delete_activity(
-            session, call.principal, call.path["id"], expected_version=expected, outbox=outbox
-        )
-    _publish(call, outbox)
+    row = await call.work.run(
+        changing.delete_activity, call.principal, call.path["id"], expected_version=expected
+    )
     return {"deleted": True, "id": row.id}
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
 from app.errors import BadRequest, Conflict, DomainError, InvalidInput
-from app.events import Event
+from app.events import Event, EventKind
 from app.ids import new_id
 from app.models.activities import Activity
 from app.pagination import Paged, PageRequest
@@ -46,10 +46,10 @@ from app.services.policy import (
     require_peer_support_role,
     require_role,
 )
+from app.services.work import Unit
 from app.timeutil import format_datetime, utcnow
 
-TOPIC = "activity"
-Outbox = list[Event]
+TOPIC = EventKind.ACTIVITY_CREATED.topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +67,10 @@ class SyncResult:
     error: DomainError | None = None
 
 
-async def record_event(
-    session: AsyncSession, outbox: Outbox | None, kind: str, row: Activity, previous: str
-) -> None:
-    if outbox is None:
-        return
-    orgs = sorted(await people_repo.org_ids_of(session, row.peer_mentor_id))
+async def record_event(unit: Unit, kind: EventKind, row: Activity, previous: str) -> None:
+    """Record ``kind`` for ``row`` in ``unit``: the mentor and their organisations (for
+    ``may_see_event``), the status and the one before the change."""
+    orgs = sorted(await people_repo.org_ids_of(unit.session, row.peer_mentor_id))
     payload = {
         "peer_mentor_id": row.peer_mentor_id,
         "org_ids": orgs,
@@ -81,7 +79,7 @@ async def record_event(
         "rejection_reason": row.rejection_reason,
         "at": format_datetime(utcnow()),
     }
-    outbox.append(Event(TOPIC, kind, row.id, payload))
+    unit.record(kind, row.id, payload)
 
 
 def parse_status(text: str) -> ActivityStatus:
@@ -135,19 +133,14 @@ def mentor_page_key(mentor_id: str, filters: ActivityFilters, page: PageRequest)
 # --- logging (idempotent insert) ------------------------------------------------------------
 
 
-async def log_activity(
-    session: AsyncSession,
-    principal: Principal | None,
-    new: NewActivity,
-    *,
-    outbox: Outbox | None = None,
-) -> Logged:
+async def log_activity(unit: Unit, principal: Principal | None, new: NewActivity) -> Logged:
     """Create a pending activity, or return the one this ``local_id`` already created.
 
     A replay (same mentor, ``local_id`` and payload) returns the original record even if
     it was edited or decided since, and even if its activity type was retired since.
     """
     who = require_role(principal, Role.PEER_MENTOR, Role.COORDINATOR)
+    session = unit.session
     day = rules.check_new(new)
     mentor_id = who.person_id if new.peer_mentor_id is None else new.peer_mentor_id
     await rules.require_mentor(session, who, mentor_id)
@@ -177,7 +170,7 @@ async def log_activity(
         existing = await repo.by_local_id(session, mentor_id, new.local_id)
         assert existing is not None
         if created:
-            await record_event(session, outbox, "created", existing, existing.status)
+            await record_event(unit, EventKind.ACTIVITY_CREATED, existing, existing.status)
             return Logged(ActivityRecord.of(existing), True)
     if existing.deleted_at is not None:
         raise Conflict(
@@ -194,28 +187,28 @@ async def log_activity(
 
 
 async def sync_activities(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     items: Sequence[NewActivity],
     *,
     max_items: int,
-    outbox: Outbox | None = None,
 ) -> list[SyncResult]:
     """Log many queued inserts; each item succeeds or fails on its own (a savepoint per
-    item), so one bad item does not sink the batch, and a retried batch changes nothing."""
+    item), so one bad item does not sink the batch, and a retried batch changes nothing.
+    The events of the items that were logged are recorded in ``unit``, in item order."""
     who = require_role(principal, Role.PEER_MENTOR, Role.COORDINATOR)
     if len(items) > max_items:
         raise BadRequest(f"A sync batch holds at most {max_items} items")
     results: list[SyncResult] = []
     for index, item in enumerate(items):
-        pending: Outbox = []
+        # The item's events join the batch's only once its savepoint is released.
+        pending = Unit(unit.session)
         try:
-            async with session.begin_nested():
-                logged = await log_activity(session, who, item, outbox=pending)
+            async with unit.session.begin_nested():
+                logged = await log_activity(pending, who, item)
         except DomainError as error:
             results.append(SyncResult(index, item, None, error=error))
             continue
-        if outbox is not None:
-            outbox.extend(pending)
+        unit.record_all(pending.events)
         results.append(SyncResult(index, item, logged.activity, created=logged.created))
     return results

@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
 from app.errors import FieldError, Forbidden, InvalidInput
+from app.events import EventKind
 from app.models.activities import Activity
 from app.repositories import activities as repo
 from app.services import activity_rules as rules
-from app.services.activities import Outbox, record_event
+from app.services.activities import record_event
 from app.services.activity_reads import ActivityRecord, ActivityStatus
 from app.services.activity_types import require_usable_type
 from app.services.policy import (
@@ -31,6 +32,7 @@ from app.services.policy import (
     require_role,
     sees_mentor_records,
 )
+from app.services.work import Unit
 from app.timeutil import utcnow
 from app.versioning import check_version
 
@@ -134,13 +136,12 @@ def _check_reason(
 
 
 async def update_activity(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     activity_id: str,
     changes: ActivityChanges,
     *,
     expected_version: int | None = None,
-    outbox: Outbox | None = None,
 ) -> ActivityRecord:
     """Change an activity (REST ``PUT``, GraphQL ``updateActivity``).
 
@@ -150,6 +151,7 @@ async def update_activity(
     (type, date, duration) sends it back to ``pending`` for a new decision.
     """
     who = require_principal(principal)
+    session = unit.session
     row, decider = await _editable(session, who, activity_id)
     day, target = _check_changes(row, changes)
     transition = target is not None and target.value != row.status
@@ -179,24 +181,25 @@ async def update_activity(
     elif counted and not decider and row.status != ActivityStatus.PENDING.value:
         _apply_decision(row, who, ActivityStatus.PENDING, None)
     await session.flush()
-    kind = "status_changed" if row.status != previous else "updated"
-    await record_event(session, outbox, kind, row, previous)
+    changed = row.status != previous
+    kind = EventKind.ACTIVITY_STATUS_CHANGED if changed else EventKind.ACTIVITY_UPDATED
+    await record_event(unit, kind, row, previous)
     return ActivityRecord.of(row)
 
 
 async def decide(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     activity_id: str,
     target: ActivityStatus,
     *,
     reason: str | None = None,
     expected_version: int | None = None,
-    outbox: Outbox | None = None,
 ) -> ActivityRecord:
     """Confirm or reject (with a reason) an activity: a coordinator of the mentor's
     organisation or an admin. Confirming a confirmed activity changes nothing."""
     who = require_principal(principal)
+    session = unit.session
     row, decider = await _editable(session, who, activity_id)
     if not decider:
         raise Forbidden("Confirming or rejecting needs a coordinator of the mentor's organisation")
@@ -211,44 +214,43 @@ async def decide(
     previous = row.status
     _apply_decision(row, who, target, reason)
     await session.flush()
-    await record_event(session, outbox, "status_changed", row, previous)
+    await record_event(unit, EventKind.ACTIVITY_STATUS_CHANGED, row, previous)
     return ActivityRecord.of(row)
 
 
 async def delete_activity(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     activity_id: str,
     *,
     expected_version: int | None = None,
-    outbox: Outbox | None = None,
 ) -> ActivityRecord:
     """Tombstone an activity (it leaves every list and answers 404). Its ``local_id``
     stays taken, so a late retry of its insert does not bring it back."""
     who = require_principal(principal)
+    session = unit.session
     row, decider = await _editable(session, who, activity_id)
     rules.require_version_to_edit_decided(row, decider=decider, expected_version=expected_version)
     check_version("Activity", row.id, row.version, expected_version)
     row.deleted_at = utcnow()
     await session.flush()
-    await record_event(session, outbox, "deleted", row, row.status)
+    await record_event(unit, EventKind.ACTIVITY_DELETED, row, row.status)
     return ActivityRecord.of(row)
 
 
 async def restore_activity(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     activity_id: str,
-    *,
-    outbox: Outbox | None = None,
 ) -> ActivityRecord:
     """Bring back a deleted activity (admin)."""
     require_role(principal, Role.ADMIN)
+    session = unit.session
     row = await repo.get_activity(session, activity_id, include_deleted=True)
     hide_unless(row is not None, "Activity", activity_id)
     assert row is not None
     if row.deleted_at is not None:
         row.deleted_at = None
         await session.flush()
-        await record_event(session, outbox, "restored", row, row.status)
+        await record_event(unit, EventKind.ACTIVITY_RESTORED, row, row.status)
     return ActivityRecord.of(row)

@@ -16,6 +16,7 @@ from app.models.activities import ActivityType
 from app.repositories import activities as repo
 from app.services.activity_reads import ActivityTypeRecord, activity_types_by_ids
 from app.services.policy import hide_unless, require_principal, require_role
+from app.services.work import Unit
 from app.timeutil import utcnow
 
 TYPE_ID = re.compile(r"^type_[a-z0-9_]{1,59}\Z")
@@ -55,7 +56,7 @@ async def get_type(
 
 
 async def create_type(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     *,
     type_id: str,
@@ -64,6 +65,7 @@ async def create_type(
     active: bool = True,
 ) -> ActivityTypeRecord:
     require_role(principal, Role.ADMIN)
+    session = unit.session
     errors: list[FieldError] = []
     if not TYPE_ID.match(type_id):
         errors.append(
@@ -81,7 +83,7 @@ async def create_type(
 
 
 async def update_type(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     type_id: str,
     *,
@@ -90,6 +92,7 @@ async def update_type(
     active: bool | None = None,
 ) -> ActivityTypeRecord:
     require_role(principal, Role.ADMIN)
+    session = unit.session
     row = await repo.get_activity_type(session, type_id)
     hide_unless(row is not None, "Activity type", type_id)
     assert row is not None
