@@ -1,6 +1,6 @@
 """Resolvers of the editorial domain: call the services, load relations, hubs and nodes
 through the read model's batch readers (``app/services/editorial_reads.py``,
-``editorial_pages.py``), and announce lock changes once they are committed."""
+``editorial_pages.py``); every write is one service use case run through ``ctx.run``."""
 
 from __future__ import annotations
 
@@ -134,44 +134,28 @@ def canonical_srn(value: str) -> str:
 
 
 async def create(ctx: Context, values: dict[str, Any]) -> reads.EditorialAssignmentRecord:
-    async with ctx.write() as session:
-        return await service.create_assignment(session, ctx.who, service.input_from(values))
+    return await ctx.run(service.create_assignment, ctx.who, service.input_from(values))
 
 
 async def update(
     ctx: Context, uuid: str, values: dict[str, Any]
 ) -> reads.EditorialAssignmentRecord:
-    async with ctx.write() as session:
-        return await service.update_assignment(session, ctx.who, uuid, service.input_from(values))
+    return await ctx.run(service.update_assignment, ctx.who, uuid, service.input_from(values))
 
 
 async def delete(ctx: Context, uuid: str) -> None:
-    async with ctx.write() as session:
-        released = await service.delete_assignment(session, ctx.who, uuid)
-    if released is not None:
-        ctx.events.publish(released.event())
+    await ctx.run(service.delete_assignment, ctx.who, uuid)
 
 
 async def acquire(ctx: Context, srn: str) -> reads.LockView:
-    async with ctx.write() as session:
-        outcome = await lock_service.acquire(
-            session, ctx.who, srn, ttl=lock_service.lock_ttl(ctx.settings)
-        )
-    ctx.events.publish(outcome.event())
-    return outcome.view
+    return await ctx.run(
+        lock_service.acquire, ctx.who, srn, ttl=lock_service.lock_ttl(ctx.settings)
+    )
 
 
 async def renew(ctx: Context, uuid: str) -> reads.LockView:
-    async with ctx.write() as session:
-        outcome = await lock_service.renew(
-            session, ctx.who, uuid, ttl=lock_service.lock_ttl(ctx.settings)
-        )
-    ctx.events.publish(outcome.event())
-    return outcome.view
+    return await ctx.run(lock_service.renew, ctx.who, uuid, ttl=lock_service.lock_ttl(ctx.settings))
 
 
 async def release(ctx: Context, uuid: str) -> lock_service.LockChange:
-    async with ctx.write() as session:
-        outcome = await lock_service.release(session, ctx.who, uuid)
-    ctx.events.publish(outcome.event())
-    return outcome.change
+    return await ctx.run(lock_service.release, ctx.who, uuid)

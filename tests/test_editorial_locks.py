@@ -4,13 +4,17 @@ admin break, 423 on PUT/DELETE without the lock, and races between two users."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from app.db import Database
+from app.models.outbox import OutboxEntry
 from tests.editorial_support import (
     EXAMPLE,
     EXAMPLE_BODY,
@@ -179,6 +183,45 @@ async def test_deleted_assignment_cannot_be_locked(client, demo, auth: Auth):
     assert response.status_code == 422
 
 
+async def _outbox_after(db: Database, after: int) -> list[tuple[str, str, dict[str, Any]]]:
+    async with db.read() as session:
+        rows = await session.execute(
+            select(OutboxEntry.kind, OutboxEntry.key, OutboxEntry.payload)
+            .where(OutboxEntry.id > after)
+            .order_by(OutboxEntry.id)
+        )
+        return [(kind, key, payload) for kind, key, payload in rows]
+
+
+async def test_lock_changes_are_recorded_with_their_writes(client, demo, auth: Auth, db):
+    """Every lock change is in the outbox, committed with it (deleting a locked assignment
+    records its lock's release); a refused request and an assignment update record none."""
+    async with db.read() as session:
+        after = await session.scalar(select(func.coalesce(func.max(OutboxEntry.id), 0)))
+    lock = await take_lock(client, auth.editor)
+    refused = await client.post(
+        "/v3/lock-request", json={"srn": EXAMPLE_SRN}, headers=second_editor(auth)
+    )
+    assert refused.status_code == 409
+    put = await client.put(f"/v3/assignment/{EXAMPLE}", json={"title": "x"}, headers=auth.editor)
+    assert put.status_code == 200
+    renewed = await take_lock(client, auth.editor)
+    assert (
+        await client.delete(f"/v3/assignment/{EXAMPLE}", headers=auth.editor)
+    ).status_code == 200
+    entries = await _outbox_after(db, after)
+    assert [(kind, key) for kind, key, _ in entries] == [
+        ("editorial.lock/acquired", EXAMPLE_SRN),
+        ("editorial.lock/renewed", EXAMPLE_SRN),
+        ("editorial.lock/released", EXAMPLE_SRN),
+    ]
+    for (_, _, payload), shown in zip(entries, (lock, renewed), strict=False):
+        assert set(payload) == {"uuid", "person_id", "expires_at"}
+        assert (payload["uuid"], payload["person_id"]) == (lock["uuid"], "editor_001")
+        assert payload["expires_at"].startswith(shown["expires_at"].replace(" ", "T"))
+    assert entries[2][2] == {"uuid": lock["uuid"], "person_id": "editor_001", "expires_at": None}
+
+
 async def _race(client: httpx.AsyncClient, auth: Auth, srn: str) -> list[httpx.Response]:
     one, two = auth.editor, second_editor(auth)
     return list(
@@ -235,25 +278,30 @@ async def test_database_decides_between_interleaved_transactions(demo, db: Datab
     refused: the guarantee is the database's, not the order the requests happen to run."""
     from app.auth import Principal, Role
     from app.errors import Conflict
+    from app.events import EventKind
     from app.services import editorial_locks as service
+    from app.services.work import Work
 
     ttl = service.lock_ttl(settings)
+    work = Work(db, settings, None)
     first = Principal("editor_001", frozenset({Role.EDITOR}))
     second = Principal("user_019", frozenset({Role.EDITOR}))
-    async with db.write() as session:  # the second user's editorial identity exists already
-        await service.acquire(session, second, srn_of(OTHER), ttl=ttl)
+    # The second user's editorial identity exists already.
+    await work.run(service.acquire, second, srn_of(OTHER), ttl=ttl)
 
     async def second_request() -> None:
-        async with db.write() as session:
-            await service.acquire(session, second, EXAMPLE_SRN, ttl=ttl)
+        await work.run(service.acquire, second, EXAMPLE_SRN, ttl=ttl)
 
-    async with db.write() as session:
-        outcome = await service.acquire(session, first, EXAMPLE_SRN, ttl=ttl)
+    # The second request runs as a request of its own would, not inside the first's unit.
+    outside = contextvars.copy_context()
+    async with work.unit() as unit:
+        view = await service.acquire(unit, first, EXAMPLE_SRN, ttl=ttl)
         with writer_waits(db) as blocked:
-            waiting = asyncio.create_task(second_request())
+            waiting = asyncio.create_task(second_request(), context=outside)
             await blocked()  # the second request has started and waits for this one
         assert not waiting.done()  # blocked until the first transaction ends
     with pytest.raises(Conflict):
         await waiting
-    assert outcome.view.holder is not None
-    assert outcome.view.holder.person_id == "editor_001"
+    assert view.holder is not None
+    assert view.holder.person_id == "editor_001"
+    assert [(e.kind, e.key) for e in unit.events] == [(EventKind.LOCK_ACQUIRED, EXAMPLE_SRN)]

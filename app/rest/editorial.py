@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from app.errors import BadRequest, FieldError
-from app.events import EventBroker
 from app.ids import MAX_ID_LENGTH
 from app.pagination import MAX_PAGE, PageRequest
 from app.rest import editorial_bodies as out
@@ -140,11 +139,6 @@ def _page(call: Call) -> PageRequest:
     return PageRequest(offset=(page - 1) * per_page, limit=per_page)
 
 
-def _events(call: Call) -> EventBroker:
-    events: EventBroker = call.request.app.state.events
-    return events
-
-
 async def list_assignments(call: Call) -> dict[str, Any]:
     page = _page(call)
     async with call.db.read() as session:
@@ -168,36 +162,29 @@ async def get_assignment(call: Call) -> dict[str, Any]:
 
 async def create_assignment(call: Call) -> dict[str, Any]:
     data = to_input(call.parse(AssignmentCreateIn, ignore=READ_ONLY))
-    async with call.db.write() as session:
-        record = await service.create_assignment(session, call.principal, data)
-        (view,) = await reads.expand(session, [record])
+    view = await call.work.run(service.create_assignment_view, call.principal, data)
     return out.assignment_json(view)
 
 
 async def update_assignment(call: Call) -> dict[str, Any]:
     data = to_input(call.parse(AssignmentIn, ignore=READ_ONLY))
-    async with call.db.write() as session:
-        record = await service.update_assignment(session, call.principal, call.path["uuid"], data)
-        (view,) = await reads.expand(session, [record])
+    view = await call.work.run(
+        service.update_assignment_view, call.principal, call.path["uuid"], data
+    )
     return out.assignment_json(view)
 
 
 async def delete_assignment(call: Call) -> dict[str, Any]:
-    async with call.db.write() as session:
-        released = await service.delete_assignment(session, call.principal, call.path["uuid"])
-    if released is not None:
-        _events(call).publish(released.event())
+    await call.work.run(service.delete_assignment, call.principal, call.path["uuid"])
     return {"message": "ok"}
 
 
 async def create_lock_request(call: Call) -> dict[str, Any]:
     body = call.parse(LockRequestIn)
-    async with call.db.write() as session:
-        outcome = await lock_service.acquire(
-            session, call.principal, body.srn, ttl=lock_service.lock_ttl(call.settings)
-        )
-    _events(call).publish(outcome.event())
-    return out.lock_json(outcome.view)
+    view = await call.work.run(
+        lock_service.acquire, call.principal, body.srn, ttl=lock_service.lock_ttl(call.settings)
+    )
+    return out.lock_json(view)
 
 
 async def get_lock_request(call: Call) -> dict[str, Any]:
@@ -207,9 +194,7 @@ async def get_lock_request(call: Call) -> dict[str, Any]:
 
 
 async def delete_lock_request(call: Call) -> dict[str, Any]:
-    async with call.db.write() as session:
-        outcome = await lock_service.release(session, call.principal, call.path["uuid"])
-    _events(call).publish(outcome.event())
+    await call.work.run(lock_service.release, call.principal, call.path["uuid"])
     return {"message": "ok"}
 
 

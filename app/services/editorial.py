@@ -2,6 +2,8 @@
 
 Both doors call these functions; every one first checks its CEO ACL action
 (``policy.require_editorial_action``) and answers records (``app.services.editorial_reads``).
+The writes are use cases (``use_case(unit, who, ...)``, run through ``Work.run``): they
+write through ``unit.session`` and record their change events in the unit.
 Changing or deleting an assignment needs the caller to hold its exclusive lock
 (``app.services.editorial_locks``). ``content``, ``abstract`` and
 ``notes`` are editors' HTML, stored exactly as given: clients must treat them as untrusted.
@@ -28,8 +30,9 @@ from app.repositories import people as people_repo
 from app.services import editorial_locks as lock_service
 from app.services.editorial_format import is_uuid, new_uuid, normalise_uuid, path_uuid
 from app.services.editorial_pages import assignment_page, check_order
-from app.services.editorial_reads import EditorialAssignmentRecord
+from app.services.editorial_reads import AssignmentView, EditorialAssignmentRecord, expand
 from app.services.policy import EditorialAction, require_editorial_action
+from app.services.work import Unit
 from app.timeutil import as_utc, utcnow
 
 ASSIGNMENT_TYPES: tuple[str, ...] = ("article", "media", "gallery", "audio", "video", "post")
@@ -287,8 +290,9 @@ async def list_assignments(
 
 
 async def create_assignment(
-    session: AsyncSession, principal: Principal | None, data: AssignmentInput
+    unit: Unit, principal: Principal | None, data: AssignmentInput
 ) -> EditorialAssignmentRecord:
+    session = unit.session
     who = require_editorial_action(principal, EditorialAction.ASSIGNMENT_CREATE)
     resolved = await _validate(session, data, creating=True)
     creator = await repo.ensure_user(session, who.person_id, new_uuid())
@@ -311,8 +315,9 @@ async def create_assignment(
 
 
 async def update_assignment(
-    session: AsyncSession, principal: Principal | None, uuid: str, data: AssignmentInput
+    unit: Unit, principal: Principal | None, uuid: str, data: AssignmentInput
 ) -> EditorialAssignmentRecord:
+    session = unit.session
     who = require_editorial_action(principal, EditorialAction.ASSIGNMENT_UPDATE)
     row = await _find(session, uuid)
     await lock_service.require_held(session, who, row, UPDATE_LOCK_MESSAGE)
@@ -324,13 +329,30 @@ async def update_assignment(
     return EditorialAssignmentRecord.of(row)
 
 
-async def delete_assignment(
-    session: AsyncSession, principal: Principal | None, uuid: str
-) -> lock_service.LockOutcome | None:
-    """Tombstone the assignment and drop its lock; the lock release to announce."""
+async def delete_assignment(unit: Unit, principal: Principal | None, uuid: str) -> None:
+    """Tombstone the assignment and drop its lock (recording the lock's release)."""
     who = require_editorial_action(principal, EditorialAction.ASSIGNMENT_DELETE)
-    row = await _find(session, uuid)
-    await lock_service.require_held(session, who, row, DELETE_LOCK_MESSAGE)
+    row = await _find(unit.session, uuid)
+    await lock_service.require_held(unit.session, who, row, DELETE_LOCK_MESSAGE)
     row.deleted_at = utcnow()
-    await session.flush()
-    return await lock_service.drop_lock(session, row)
+    await unit.session.flush()
+    await lock_service.drop_lock(unit, row)
+
+
+# --- the REST answers: a write with its CEO representation, read in its transaction ------
+
+
+async def create_assignment_view(
+    unit: Unit, principal: Principal | None, data: AssignmentInput
+) -> AssignmentView:
+    """``create_assignment`` and the created assignment as ``/v3`` shows it."""
+    (view,) = await expand(unit.session, [await create_assignment(unit, principal, data)])
+    return view
+
+
+async def update_assignment_view(
+    unit: Unit, principal: Principal | None, uuid: str, data: AssignmentInput
+) -> AssignmentView:
+    """``update_assignment`` and the changed assignment as ``/v3`` shows it."""
+    (view,) = await expand(unit.session, [await update_assignment(unit, principal, uuid, data)])
+    return view

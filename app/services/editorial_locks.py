@@ -9,11 +9,14 @@
 - The holder releases a lock; a caller granted ``LOCKREQUEST break`` (admins) may release
   anybody's (a break); anybody else gets 403.
 - Changing or deleting an assignment needs the caller to hold its lock (423 otherwise).
+
+Acquiring, renewing, releasing and breaking a lock (and deleting a locked assignment) are
+use cases run through ``Work.run``; each records its lock change (``EventKind.LOCK_*``,
+keyed by the assignment's srn) for ``lockChanged`` subscribers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -22,17 +25,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.errors import Conflict, Forbidden, InvalidInput, Locked, NotFound
-from app.events import Event
+from app.events import EventKind
 from app.models.editorial import EditorialAssignment
 from app.repositories import editorial as repo
 from app.repositories import editorial_locks as locks
 from app.services.editorial_format import format_ceo_time, new_uuid, parse_srn, path_uuid, srn
 from app.services.editorial_reads import LockView, lock_view
 from app.services.policy import EditorialAction, breaks_editorial_locks, require_editorial_action
+from app.services.work import Unit
 from app.settings import Settings
 from app.timeutil import as_utc, utcnow
 
-LOCK_TOPIC = "editorial.lock"
+# The topic of every lock change (``lockChanged`` subscribes to it).
+LOCK_TOPIC = EventKind.LOCK_ACQUIRED.topic
 _ATTEMPTS = 3
 
 
@@ -43,31 +48,28 @@ class LockChange(StrEnum):
     BROKEN = "broken"
 
 
-@dataclass(frozen=True, slots=True)
-class LockOutcome:
-    view: LockView
-    change: LockChange
+_KINDS = {
+    LockChange.ACQUIRED: EventKind.LOCK_ACQUIRED,
+    LockChange.RENEWED: EventKind.LOCK_RENEWED,
+    LockChange.RELEASED: EventKind.LOCK_RELEASED,
+    LockChange.BROKEN: EventKind.LOCK_BROKEN,
+}
 
-    @property
-    def holds(self) -> bool:
-        """True when the lock is held after this change (acquired or renewed)."""
-        return self.change in (LockChange.ACQUIRED, LockChange.RENEWED)
 
-    def event(self) -> Event:
-        """What ``lockChanged`` subscribers get once the change is committed."""
-        lock = self.view.lock
-        holder = self.view.holder
-        return Event(
-            LOCK_TOPIC,
-            self.change.value,
-            lock.srn,
-            {
-                "uuid": lock.uuid,
-                "person_id": holder.person_id if holder else None,
-                # The exact instant: each door's serializer decides how to write it.
-                "expires_at": as_utc(lock.expires_at).isoformat() if self.holds else None,
-            },
-        )
+def _record(unit: Unit, view: LockView, change: LockChange) -> None:
+    """Record what ``lockChanged`` subscribers get once the change is committed."""
+    lock = view.lock
+    holds = change in (LockChange.ACQUIRED, LockChange.RENEWED)
+    unit.record(
+        _KINDS[change],
+        lock.srn,
+        {
+            "uuid": lock.uuid,
+            "person_id": view.holder.person_id if view.holder else None,
+            # The exact instant: each door's serializer decides how to write it.
+            "expires_at": as_utc(lock.expires_at).isoformat() if holds else None,
+        },
+    )
 
 
 def lock_ttl(settings: Settings) -> timedelta:
@@ -94,9 +96,11 @@ async def _lockable_srn(session: AsyncSession, value: object) -> str:
 
 
 async def acquire(
-    session: AsyncSession, principal: Principal | None, srn_value: object, *, ttl: timedelta
-) -> LockOutcome:
-    """Take (or, for its holder, renew) the lock of an assignment's srn."""
+    unit: Unit, principal: Principal | None, srn_value: object, *, ttl: timedelta
+) -> LockView:
+    """Take (or, for its holder, renew) the lock of an assignment's srn; records the
+    change (acquired or renewed)."""
+    session = unit.session
     who = require_editorial_action(principal, EditorialAction.LOCKREQUEST_CREATE)
     target = await _lockable_srn(session, srn_value)
     user = await repo.ensure_user(session, who.person_id, new_uuid())
@@ -106,7 +110,7 @@ async def acquire(
         if await locks.try_insert(
             session, srn=target, uuid=new_uuid(), user_id=user.id, now=now, expires=expires
         ):
-            return await _outcome(session, target, LockChange.ACQUIRED)
+            return await _outcome(unit, target, LockChange.ACQUIRED)
         current = await locks.get(session, target)
         if current is None:
             continue  # released between the two statements: try again
@@ -119,18 +123,21 @@ async def acquire(
             if await locks.renew(
                 session, uuid=current.uuid, user_id=user.id, now=now, expires=expires
             ):
-                return await _outcome(session, target, LockChange.RENEWED)
+                return await _outcome(unit, target, LockChange.RENEWED)
         elif await locks.take_over(
             session, srn=target, uuid=new_uuid(), user_id=user.id, now=now, expires=expires
         ):
-            return await _outcome(session, target, LockChange.ACQUIRED)
+            return await _outcome(unit, target, LockChange.ACQUIRED)
     raise Conflict(f"{target} is being locked by another request; retry")
 
 
-async def _outcome(session: AsyncSession, target: str, change: LockChange) -> LockOutcome:
-    lock = await locks.get(session, target)
+async def _outcome(unit: Unit, target: str, change: LockChange) -> LockView:
+    """The lock of ``target`` after ``change``, which is recorded."""
+    lock = await locks.get(unit.session, target)
     assert lock is not None
-    return LockOutcome(await lock_view(session, lock), change)
+    view = await lock_view(unit.session, lock)
+    _record(unit, view, change)
+    return view
 
 
 async def _active_by_uuid(session: AsyncSession, lock_uuid: str) -> Any:
@@ -148,9 +155,10 @@ async def get_lock(session: AsyncSession, principal: Principal | None, lock_uuid
 
 
 async def renew(
-    session: AsyncSession, principal: Principal | None, lock_uuid: str, *, ttl: timedelta
-) -> LockOutcome:
+    unit: Unit, principal: Principal | None, lock_uuid: str, *, ttl: timedelta
+) -> LockView:
     """Extend a lock the caller holds (the same as repeating the lock request)."""
+    session = unit.session
     who = require_editorial_action(principal, EditorialAction.LOCKREQUEST_CREATE)
     lock = await _active_by_uuid(session, lock_uuid)
     user = await repo.user_of_person(session, who.person_id)
@@ -159,13 +167,13 @@ async def renew(
     now = utcnow()
     if not await locks.renew(session, uuid=lock.uuid, user_id=user.id, now=now, expires=now + ttl):
         raise NotFound(f"Lock request {lock.uuid!r} not found (released or expired)")
-    return await _outcome(session, lock.srn, LockChange.RENEWED)
+    return await _outcome(unit, lock.srn, LockChange.RENEWED)
 
 
-async def release(
-    session: AsyncSession, principal: Principal | None, lock_uuid: str
-) -> LockOutcome:
-    """Release the caller's lock, or break somebody else's (``LOCKREQUEST break``)."""
+async def release(unit: Unit, principal: Principal | None, lock_uuid: str) -> LockChange:
+    """Release the caller's lock, or break somebody else's (``LOCKREQUEST break``); which
+    of the two it was (recorded)."""
+    session = unit.session
     who = require_editorial_action(principal, EditorialAction.LOCKREQUEST_DELETE)
     lock = await _active_by_uuid(session, lock_uuid)
     view = await lock_view(session, lock)
@@ -174,7 +182,9 @@ async def release(
         raise Forbidden("This lock is held by another user; only an admin may break it")
     if not await locks.remove(session, lock.uuid):
         raise NotFound(f"Lock request {lock.uuid!r} not found (released or expired)")
-    return LockOutcome(view, LockChange.RELEASED if own else LockChange.BROKEN)
+    change = LockChange.RELEASED if own else LockChange.BROKEN
+    _record(unit, view, change)
+    return change
 
 
 async def require_held(
@@ -192,9 +202,8 @@ async def require_held(
         raise Locked(message)
 
 
-async def drop_lock(session: AsyncSession, assignment: EditorialAssignment) -> LockOutcome | None:
-    """Remove the lock of a deleted assignment; the release to announce, if any."""
-    removed = await locks.remove_srn(session, assignment_srn(assignment))
-    if removed is None:
-        return None
-    return LockOutcome(await lock_view(session, removed), LockChange.RELEASED)
+async def drop_lock(unit: Unit, assignment: EditorialAssignment) -> None:
+    """Remove the lock of a deleted assignment, recording its release if there was one."""
+    removed = await locks.remove_srn(unit.session, assignment_srn(assignment))
+    if removed is not None:
+        _record(unit, await lock_view(unit.session, removed), LockChange.RELEASED)

@@ -367,7 +367,7 @@ def lock_change_for(who: Principal, event: Event, srn: str | None) -> LockChange
         return None
     expires = event.payload.get("expires_at")
     return LockChangeRecord(
-        kind=event.kind,
+        kind=event.action,
         srn=event.key,
         lock_uuid=event.payload["uuid"],
         holder_id=event.payload.get("person_id"),
