@@ -1,7 +1,8 @@
-"""Resolvers for mentoring assignments: decode arguments, call the services, publish the
-change events after each committed write, and load relations and hub lists through the
-read model's batch readers (``app/services/mentoring_reads.py``, ``mentoring_pages.py``),
-which apply the caller's visibility."""
+"""Resolvers for mentoring assignments: decode arguments, call the services (each write
+use case in its unit of work, which records and publishes its change events), and load
+relations and hub lists through the read model's batch readers
+(``app/services/mentoring_reads.py``, ``mentoring_pages.py``), which apply the caller's
+visibility."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import BadRequest
-from app.events import Event
 from app.pagination import Paged
 from app.services import followups, people_reads
 from app.services import mentoring as service
@@ -30,7 +30,6 @@ from app.services.mentoring_rules import (
     NewAssignment,
     NotificationsKey,
     OverdueKey,
-    change_event,
 )
 from app.timeutil import parse_date_or_datetime
 from resolvers.context import Context
@@ -51,10 +50,6 @@ NAMES = FieldNames(
     }
 )
 MAX_CONTACTS = 100
-
-
-def _publish(ctx: Context, event: Event) -> None:
-    ctx.events.publish(event)
 
 
 async def assignment(ctx: Context, assignment_id: str) -> AssignmentRecord:
@@ -257,21 +252,20 @@ async def org_notifications(
 
 
 async def create(ctx: Context, new: NewAssignment) -> AssignmentRecord:
-    async with ctx.write() as session:
-        row = await service.create_assignment(session, ctx.who, new, NAMES)
-    _publish(ctx, change_event("created", row))
-    return row
+    return await ctx.run(service.create_assignment, ctx.who, new, NAMES)
 
 
 async def update(
     ctx: Context, assignment_id: str, patch: AssignmentPatch, expected_version: int | None
 ) -> AssignmentRecord:
-    async with ctx.write() as session:
-        row, previous = await service.update_assignment(
-            session, ctx.who, assignment_id, patch, expected_version=expected_version, names=NAMES
-        )
-    _publish(ctx, change_event("updated", row, previous))
-    return row
+    return await ctx.run(
+        service.update_assignment,
+        ctx.who,
+        assignment_id,
+        patch,
+        expected_version=expected_version,
+        names=NAMES,
+    )
 
 
 async def record_contact(
@@ -282,18 +276,15 @@ async def record_contact(
     contact_at: datetime | None,
     expected_version: int | None,
 ) -> AssignmentRecord:
-    async with ctx.write() as session:
-        row = await service.record_contact(
-            session,
-            ctx.who,
-            assignment_id,
-            contact_type=contact_type,
-            contact_at=contact_at,
-            expected_version=expected_version,
-            names=NAMES,
-        )
-    _publish(ctx, change_event("contacted", row))
-    return row
+    return await ctx.run(
+        service.record_contact,
+        ctx.who,
+        assignment_id,
+        contact_type=contact_type,
+        contact_at=contact_at,
+        expected_version=expected_version,
+        names=NAMES,
+    )
 
 
 async def change_status(
@@ -304,37 +295,25 @@ async def change_status(
     reason: str | None,
     expected_version: int | None,
 ) -> AssignmentRecord:
-    async with ctx.write() as session:
-        row = await service.change_status(
-            session,
-            ctx.who,
-            assignment_id,
-            status=status,
-            reason=reason,
-            expected_version=expected_version,
-        )
-    _publish(ctx, change_event("status_changed", row))
-    return row
+    return await ctx.run(
+        service.change_status,
+        ctx.who,
+        assignment_id,
+        status=status,
+        reason=reason,
+        expected_version=expected_version,
+    )
 
 
 async def delete(ctx: Context, assignment_id: str, expected_version: int | None) -> None:
-    async with ctx.write() as session:
-        row = await service.delete_assignment(
-            session, ctx.who, assignment_id, expected_version=expected_version
-        )
-    _publish(ctx, change_event("deleted", row))
+    await ctx.run(
+        service.delete_assignment, ctx.who, assignment_id, expected_version=expected_version
+    )
 
 
 async def restore(ctx: Context, assignment_id: str) -> AssignmentRecord:
-    async with ctx.write() as session:
-        row = await service.restore_assignment(session, ctx.who, assignment_id)
-    _publish(ctx, change_event("restored", row))
-    return row
+    return await ctx.run(service.restore_assignment, ctx.who, assignment_id)
 
 
 async def run_sweep(ctx: Context) -> followups.SweepResult:
-    async with ctx.write() as session:
-        result = await followups.run_sweep(session, ctx.who, ctx.settings)
-    for event in result.events:
-        _publish(ctx, event)
-    return result
+    return await ctx.run(followups.run_sweep, ctx.who, ctx.settings)

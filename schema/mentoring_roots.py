@@ -367,7 +367,7 @@ class MentoringSubscription:
                 event = await queue.get()
                 if hears_assignment_event(who, event.payload):
                     ctx.loaders.clear()  # each event is resolved against fresh data
-                    yield AssignmentChange(kind=event.kind, assignment_id=event.key)
+                    yield AssignmentChange(kind=event.action, assignment_id=event.key)
 
     @strawberry.subscription(
         description="Follow-up reminders and escalations as the sweep raises them, for "
@@ -387,7 +387,7 @@ class MentoringSubscription:
         async with ctx.events.subscribe(NOTIFICATION_TOPIC) as queue:
             while True:
                 event = await queue.get()
-                if kind is not None and event.kind != _word(kind):
+                if kind is not None and event.action != _word(kind):
                     continue
                 if not hears_assignment_event(who, event.payload):
                     continue

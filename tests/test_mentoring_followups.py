@@ -17,6 +17,7 @@ from app.db import Database
 from app.main import create_app
 from app.models.mentoring import ESCALATION, REMINDER, Notification
 from app.services import followups
+from app.services.work import Work
 from app.settings import Settings
 from app.timeutil import as_utc, format_datetime, utcnow
 from tests.helpers import Auth, error_codes, gql
@@ -32,6 +33,11 @@ SWEEP = """mutation { runFollowUpSweep {
 # asgn_001 (reminded in its current gap already); the 42 past 20 days get an escalation.
 DEMO_REMINDERS = 46
 DEMO_ESCALATIONS = 42
+
+
+def work(db: Database, settings: Settings) -> Work:
+    """A writer outside a request, as the CLI has (it publishes nothing itself)."""
+    return Work(db, settings, None)
 
 
 async def outbox(db: Database) -> list[Notification]:
@@ -71,23 +77,27 @@ async def test_sweep_raises_each_once_to_the_right_people(client, demo, auth: Au
 
 
 async def test_a_new_contact_starts_a_new_gap(client, demo, auth: Auth, db, settings):
-    await followups.sweep_once(db, settings)
+    await followups.sweep_once(work(db, settings))
     contact = await client.put(
         f"{BASE}/asgn_002/last-contact", json={"contact_type": "call"}, headers=auth.coordinator
     )
     body = contact.json()
     assert (body["reminder_sent_at"], body["escalation_sent_at"]) == (None, None)
-    nothing = await followups.sweep_once(db, settings)
+    nothing = await followups.sweep_once(work(db, settings))
     assert "asgn_002" not in {n.assignment_id for n in nothing.notifications}
 
-    async with db.write() as session:  # eleven days later, still no contact
-        later = await followups.sweep(session, settings, now=utcnow() + timedelta(days=11))
+    # eleven days later, still no contact
+    later = await work(db, settings).run(
+        followups.sweep, settings, now=utcnow() + timedelta(days=11)
+    )
     kinds = {n.kind for n in later.notifications if n.assignment_id == "asgn_002"}
     assert kinds == {"reminder"}
     reminders = [r for r in await outbox(db) if r.assignment_id == "asgn_002"]
     assert len({r.gap_start for r in reminders if r.kind == "reminder"}) == 2
-    async with db.write() as session:  # twenty-one days later: the coordinator hears of it
-        much_later = await followups.sweep(session, settings, now=utcnow() + timedelta(days=21))
+    # twenty-one days later: the coordinator hears of it
+    much_later = await work(db, settings).run(
+        followups.sweep, settings, now=utcnow() + timedelta(days=21)
+    )
     assert {n.kind for n in much_later.notifications if n.assignment_id == "asgn_002"} == {
         "escalation"
     }
@@ -109,7 +119,7 @@ async def test_thresholds_are_per_organisation(client, demo, auth: Auth, db, set
     key = created.json()["assignment_id"]
     overdue = await client.get(f"{BASE}/overdue?org_id=org_05", headers=auth.other_coordinator)
     assert [i["assignment_id"] for i in overdue.json()["data"]] == [key]  # 8 days > 7
-    result = await followups.sweep_once(db, settings)
+    result = await followups.sweep_once(work(db, settings))
     mine = [(n.kind, n.recipient_id) for n in result.notifications if n.assignment_id == key]
     assert mine == [("reminder", "user_202")]  # 8 days: past org_05's 7, short of its 14
     # the same age in org_03 (10 days) is not yet due
@@ -118,12 +128,12 @@ async def test_thresholds_are_per_organisation(client, demo, auth: Auth, db, set
         json={"mentor_id": "user_055", "contact_id": "user_088", "assigned_date": started},
         headers=auth.coordinator,
     )
-    result = await followups.sweep_once(db, settings)
+    result = await followups.sweep_once(work(db, settings))
     assert same_age.json()["assignment_id"] not in {n.assignment_id for n in result.notifications}
 
 
 async def test_notifications_in_graphql_follow_visibility(client, demo, auth: Auth, db, settings):
-    await followups.sweep_once(db, settings)
+    await followups.sweep_once(work(db, settings))
     query = """query($kind: NotificationKind) {
       notifications(first: 100, kind: $kind) {
         totalCount nodes { kind daysWithoutContact gapStart deliveredAt assignment { legacyId } }
@@ -157,7 +167,7 @@ async def test_concurrent_sweeps_raise_each_notification_exactly_once(demo, db, 
     workers = [Database.from_settings(settings) for _ in range(2)]
     try:
         results = await asyncio.gather(
-            *(followups.sweep_once(w, settings) for w in workers for _ in range(2))
+            *(followups.sweep_once(work(w, settings)) for w in workers for _ in range(2))
         )
     finally:
         for worker in workers:
@@ -183,7 +193,7 @@ async def test_concurrent_sweeps_raise_each_notification_exactly_once(demo, db, 
             .where(Notification.delivered_at.is_(None))
         )
     assert pending == len(rows)
-    again = await followups.sweep_once(db, settings)
+    again = await followups.sweep_once(work(db, settings))
     assert again.notifications == []
 
 
@@ -207,7 +217,7 @@ async def test_periodic_sweep_inside_serve(demo, db, settings: Settings):
     assert len(await outbox(db)) > 1
     off = create_app(settings)
     async with off.router.lifespan_context(off):
-        assert followups.start_periodic(db, settings, off.state.events) is None
+        assert followups.start_periodic(off.state.work) is None
 
 
 async def test_overdue_default_uses_reminder_threshold(client, demo, auth: Auth):

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from app.errors import BadRequest
-from app.events import Event
 from app.rest import mentoring_bodies as io
 from app.rest.http import json_response, text_schema
 from app.rest.routing import PAGE_PARAMS, Call, Contract, Endpoint, QueryParam
@@ -26,7 +25,6 @@ from app.services.mentoring_rules import (
     MAX_DAYS,
     FieldNames,
     Filters,
-    change_event,
     parse_status,
     parse_status_filter,
 )
@@ -34,10 +32,6 @@ from app.timeutil import parse_date_or_datetime
 from app.versioning import etag, parse_if_match
 
 _WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422)
-
-
-def _publish(call: Call, event: Event) -> None:
-    call.request.app.state.events.publish(event)
 
 
 def _if_match(call: Call) -> int | None:
@@ -50,6 +44,13 @@ async def _render(session: AsyncSession, row: AssignmentRecord) -> dict[str, Any
 
 def _single(body: dict[str, Any], row: AssignmentRecord, status: int = 200) -> Response:
     return json_response(body, status, headers={"ETag": etag(row.version)})
+
+
+def _written(written: service.Written, status: int = 200) -> Response:
+    """The answer to a write: the record as it left it, with the mentee's name read in the
+    same unit of work."""
+    row = written.record
+    return _single(io.assignment_json(row, written.mentee_names), row, status)
 
 
 async def list_assignments(call: Call) -> dict[str, Any]:
@@ -77,32 +78,31 @@ async def get_assignment(call: Call) -> Response:
 
 async def create_assignment(call: Call) -> Response:
     command, names = io.create_command(call.parse(io.CreateIn, ignore=io.READ_ONLY))
-    async with call.db.write() as session:
-        row = await service.create_assignment(session, call.principal, command, names)
-        body = await _render(session, row)
-    _publish(call, change_event("created", row))
-    return _single(body, row, 201)
+    written = await call.work.run(
+        service.with_mentee_name(service.create_assignment), call.principal, command, names
+    )
+    return _written(written, 201)
 
 
 async def update_assignment(call: Call) -> Response:
     patch, names = io.update_command(call.parse(io.UpdateIn, ignore=io.READ_ONLY))
     expected = _if_match(call)
-    async with call.db.write() as session:
-        row, previous = await service.update_assignment(
-            session, call.principal, call.path["id"], patch, expected_version=expected, names=names
-        )
-        body = await _render(session, row)
-    _publish(call, change_event("updated", row, previous))
-    return _single(body, row)
+    written = await call.work.run(
+        service.with_mentee_name(service.update_assignment),
+        call.principal,
+        call.path["id"],
+        patch,
+        expected_version=expected,
+        names=names,
+    )
+    return _written(written)
 
 
 async def delete_assignment(call: Call) -> dict[str, Any]:
     expected = _if_match(call)
-    async with call.db.write() as session:
-        row = await service.delete_assignment(
-            session, call.principal, call.path["id"], expected_version=expected
-        )
-    _publish(call, change_event("deleted", row))
+    row = await call.work.run(
+        service.delete_assignment, call.principal, call.path["id"], expected_version=expected
+    )
     return {"deleted": True, "assignment_id": row.id}
 
 
@@ -110,37 +110,31 @@ async def record_last_contact(call: Call) -> Response:
     body = call.parse(io.LastContactIn, ignore=io.READ_ONLY)
     when = io.contact_moment(body)
     expected = _if_match(call)
-    async with call.db.write() as session:
-        row = await service.record_contact(
-            session,
-            call.principal,
-            call.path["id"],
-            contact_type=body.contact_type,
-            contact_at=when,
-            expected_version=expected,
-            names=FieldNames({"contact_at": "contact_date"}),
-        )
-        rendered = await _render(session, row)
-    _publish(call, change_event("contacted", row))
-    return _single(rendered, row)
+    written = await call.work.run(
+        service.with_mentee_name(service.record_contact),
+        call.principal,
+        call.path["id"],
+        contact_type=body.contact_type,
+        contact_at=when,
+        expected_version=expected,
+        names=FieldNames({"contact_at": "contact_date"}),
+    )
+    return _written(written)
 
 
 async def change_status(call: Call) -> Response:
     body = call.parse(io.StatusIn, ignore=io.READ_ONLY)
     status = parse_status(body.status)
     expected = _if_match(call)
-    async with call.db.write() as session:
-        row = await service.change_status(
-            session,
-            call.principal,
-            call.path["id"],
-            status=status,
-            reason=body.reason,
-            expected_version=expected,
-        )
-        rendered = await _render(session, row)
-    _publish(call, change_event("status_changed", row))
-    return _single(rendered, row)
+    written = await call.work.run(
+        service.with_mentee_name(service.change_status),
+        call.principal,
+        call.path["id"],
+        status=status,
+        reason=body.reason,
+        expected_version=expected,
+    )
+    return _written(written)
 
 
 def _days(raw: str | None) -> int | None:

@@ -1,8 +1,10 @@
 """Mentoring assignments: validation, authorization and the lifecycle both doors call.
 
 Every use case returns records of the read model (``app.services.mentoring_reads``), never
-an ORM object. Who may do what: ``app.services.policy``; vocabularies:
-``app.services.mentoring_rules``. Rules:
+an ORM object. A write use case runs in a unit of work (``app.services.work``): it writes
+through ``unit.session`` and records its ``assignment`` change event in the unit, which
+stores it in the outbox with the change and publishes it once committed. Who may do what:
+``app.services.policy``; vocabularies: ``app.services.mentoring_rules``. Rules:
 - A mentor and a mentee that exist in the directory (and that the caller may see) are
   required; coordinator and organisation must exist when given. Without an organisation,
   the one mentor and mentee share is taken (else the mentor's), so its coordinators see it.
@@ -14,19 +16,28 @@ an ORM object. Who may do what: ``app.services.policy``; vocabularies:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Concatenate, ParamSpec
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
 from app.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from app.events import EventKind
 from app.ids import new_id
 from app.models.mentoring import CLOSED, OPEN, Assignment, ContactEvent, StatusChange
 from app.pagination import Paged, PageRequest
 from app.repositories import mentoring as repo
 from app.services import people as people_service
-from app.services.mentoring_reads import AssignmentRecord, assignment_page, assignments_by_ids
+from app.services.mentoring_reads import (
+    AssignmentRecord,
+    assignment_page,
+    assignments_by_ids,
+    mentee_names,
+)
 from app.services.mentoring_rules import (
     MAX_NOTES,
     MAX_REASON,
@@ -37,6 +48,7 @@ from app.services.mentoring_rules import (
     Filters,
     NewAssignment,
     Unset,
+    change_event,
     check_contact_type,
 )
 from app.services.policy import (
@@ -47,10 +59,45 @@ from app.services.policy import (
     require_role,
     sees_assignment,
 )
+from app.services.work import Unit
 from app.timeutil import start_of_day, utcnow
 from app.versioning import check_version
 
+P = ParamSpec("P")
 _MENTOR_MAY_CHANGE = frozenset({"notes", "last_contact_at"})
+
+
+def _changed(
+    unit: Unit,
+    kind: EventKind,
+    record: AssignmentRecord,
+    previous: tuple[str | None, str] | None = None,
+) -> AssignmentRecord:
+    """Record the change event of ``record`` in the unit; the record."""
+    unit.record_all((change_event(kind, record, previous),))
+    return record
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """An assignment as a write use case left it, with its mentee's name read in the same
+    unit (what a REST answer shows)."""
+
+    record: AssignmentRecord
+    mentee_names: dict[str, str]
+
+
+def with_mentee_name(
+    use_case: Callable[Concatenate[Unit, P], Awaitable[AssignmentRecord]],
+) -> Callable[Concatenate[Unit, P], Awaitable[Written]]:
+    """``use_case`` answering with the mentee's name too, looked up in its own unit (no
+    session of its own)."""
+
+    async def named(unit: Unit, /, *args: P.args, **kwargs: P.kwargs) -> Written:
+        record = await use_case(unit, *args, **kwargs)
+        return Written(record, await mentee_names(unit.session, [record]))
+
+    return named
 
 
 async def _flush(session: AsyncSession) -> None:
@@ -169,12 +216,13 @@ async def list_assignments(
 
 
 async def create_assignment(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     new: NewAssignment,
     names: FieldNames = FieldNames(),
 ) -> AssignmentRecord:
     who = require_role(principal, Role.COORDINATOR)
+    session = unit.session
     errors: list[FieldError] = []
     _check_notes(errors, names("notes"), new.notes)
     if new.mentor_id == new.mentee_id:
@@ -207,7 +255,7 @@ async def create_assignment(
     await _ensure_no_open_duplicate(session, row)
     session.add(row)
     await _flush(session)
-    return AssignmentRecord.of(row)
+    return _changed(unit, EventKind.ASSIGNMENT_CREATED, AssignmentRecord.of(row))
 
 
 def _changed_fields(row: Assignment, patch: AssignmentPatch) -> set[str]:
@@ -222,19 +270,21 @@ def _changed_fields(row: Assignment, patch: AssignmentPatch) -> set[str]:
 
 
 async def update_assignment(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     assignment_id: str,
     patch: AssignmentPatch,
     *,
     expected_version: int | None = None,
     names: FieldNames = FieldNames(),
-) -> tuple[AssignmentRecord, tuple[str | None, str]]:
-    """Change what the patch sets; returns the record and its (organisation, mentor) before.
+) -> AssignmentRecord:
+    """Change what the patch sets; its ``updated`` event names the organisation and mentor
+    before too (so those who lost sight of it still hear about it).
 
     Peer mentors may change only notes and record contacts (``last_contact_at``) on their
     own assignments; a ``last_contact_at`` other than the current one records a contact."""
     who = require_peer_support_role(principal)
+    session = unit.session
     row = await _visible(session, who, assignment_id)
     check_version("Assignment", row.id, row.version, expected_version)
     changed = _changed_fields(row, patch)
@@ -277,11 +327,11 @@ async def update_assignment(
     if changed & {"mentor_id", "mentee_id", "status"}:
         await _ensure_no_open_duplicate(session, row)
     await _flush(session)
-    return AssignmentRecord.of(row), previous
+    return _changed(unit, EventKind.ASSIGNMENT_UPDATED, AssignmentRecord.of(row), previous)
 
 
 async def record_contact(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     assignment_id: str,
     *,
@@ -291,6 +341,7 @@ async def record_contact(
     names: FieldNames = FieldNames(),
 ) -> AssignmentRecord:
     who = require_peer_support_role(principal)
+    session = unit.session
     row = await _visible(session, who, assignment_id)
     check_version("Assignment", row.id, row.version, expected_version)
     check_contact_type(contact_type, names("contact_type"))
@@ -298,11 +349,11 @@ async def record_contact(
     _check_contact_date(when, names("contact_at"))
     session.add(_contact(row, when, contact_type, who.person_id))
     await _flush(session)
-    return AssignmentRecord.of(row)
+    return _changed(unit, EventKind.ASSIGNMENT_CONTACTED, AssignmentRecord.of(row))
 
 
 async def change_status(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     assignment_id: str,
     *,
@@ -310,8 +361,10 @@ async def change_status(
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> AssignmentRecord:
-    """Close or reopen (``status`` canonical). Setting the current status changes nothing."""
+    """Close or reopen (``status`` canonical). Setting the current status changes nothing
+    (its ``status_changed`` event is recorded all the same)."""
     who = require_peer_support_role(principal)
+    session = unit.session
     row = await _visible(session, who, assignment_id)
     if not manages_assignment(who, row.org_id):
         raise Forbidden("Only the organisation's coordinators may change an assignment's status")
@@ -323,11 +376,11 @@ async def change_status(
         session.add(change)
         await _ensure_no_open_duplicate(session, row)
         await _flush(session)
-    return AssignmentRecord.of(row)
+    return _changed(unit, EventKind.ASSIGNMENT_STATUS_CHANGED, AssignmentRecord.of(row))
 
 
 async def delete_assignment(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     assignment_id: str,
     *,
@@ -335,27 +388,29 @@ async def delete_assignment(
 ) -> AssignmentRecord:
     """Tombstone: the record answers 404 afterwards and leaves every list."""
     who = require_peer_support_role(principal)
+    session = unit.session
     row = await _visible(session, who, assignment_id)
     if not manages_assignment(who, row.org_id):
         raise Forbidden("Only the organisation's coordinators may delete an assignment")
     check_version("Assignment", row.id, row.version, expected_version)
     row.deleted_at = utcnow()
     await _flush(session)
-    return AssignmentRecord.of(row)
+    return _changed(unit, EventKind.ASSIGNMENT_DELETED, AssignmentRecord.of(row))
 
 
 async def restore_assignment(
-    session: AsyncSession, principal: Principal | None, assignment_id: str
+    unit: Unit, principal: Principal | None, assignment_id: str
 ) -> AssignmentRecord:
     """Bring a tombstoned assignment back (admin)."""
     require_role(principal, Role.ADMIN)
+    session = unit.session
     row = await repo.get_assignment(session, assignment_id, include_deleted=True)
     if row is None or row.deleted_at is None:
         raise NotFound(f"No deleted assignment {assignment_id!r}")
     await _ensure_no_open_duplicate(session, row)
     row.deleted_at = None
     await _flush(session)
-    return AssignmentRecord.of(row)
+    return _changed(unit, EventKind.ASSIGNMENT_RESTORED, AssignmentRecord.of(row))
 
 
 async def require_visible_mentor(
