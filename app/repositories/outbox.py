@@ -120,4 +120,4 @@ async def store_outcome(session: AsyncSession, row: IdempotentOutcome) -> None:
     """Insert ``row``; on PostgreSQL a concurrent request inserting the same caller and
     key waits here until this one commits, then fails on the primary key."""
     session.add(row)
-    await session.flush([row])
+    await session.flush()

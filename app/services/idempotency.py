@@ -85,8 +85,18 @@ def fingerprint(method: str, target: str, body: object) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    fingerprint: str
+    reply: Reply
+
+    @classmethod
+    def of(cls, row: IdempotentOutcome) -> _Stored:
+        return cls(row.fingerprint, Reply(row.status, dict(row.headers), row.body, replayed=True))
+
+
 class _Replay(Exception):
-    def __init__(self, stored: IdempotentOutcome) -> None:
+    def __init__(self, stored: _Stored) -> None:
         self.stored = stored
 
 
@@ -95,14 +105,14 @@ class _NothingChanged(Exception):
         self.reply = reply
 
 
-def _replay(stored: IdempotentOutcome, claim: Claim) -> Reply:
+def _replay(stored: _Stored, claim: Claim) -> Reply:
     if stored.fingerprint != claim.fingerprint:
         raise InvalidInput(
             f"This {HEADER} was already used with another request; use a new key for a new request"
         )
-    if stored.status == 0:  # pragma: no cover - a stored row always holds its outcome
+    if stored.reply.status == 0:  # a twin's row seen before it stored its outcome
         raise Conflict(f"The request with this {HEADER} is still being processed; retry later")
-    return Reply(stored.status, dict(stored.headers), stored.body, replayed=True)
+    return stored.reply
 
 
 async def once(work: Work, claim: Claim, run: Callable[[], Awaitable[Reply]]) -> Reply:
@@ -113,7 +123,7 @@ async def once(work: Work, claim: Claim, run: Callable[[], Awaitable[Reply]]) ->
         async with work.unit() as unit:
             stored = await repo.outcome(unit.session, claim.caller, claim.key)
             if stored is not None and as_utc(stored.expires_at) > now:
-                raise _Replay(stored)
+                raise _Replay(_Stored.of(stored))
             if stored is not None:
                 await repo.forget_outcome(unit.session, claim.caller, claim.key)
             # Take the key before doing anything: a concurrent twin waits on it.
@@ -135,7 +145,7 @@ async def once(work: Work, claim: Claim, run: Callable[[], Awaitable[Reply]]) ->
             row.status = reply.status
             row.headers = {k: v for k, v in reply.headers.items() if k.lower() in _KEPT_HEADERS}
             row.body = reply.body
-            await unit.session.flush([row])
+            await unit.session.flush()
     except _Replay as found:
         return _replay(found.stored, claim)
     except _NothingChanged as unchanged:
@@ -143,8 +153,9 @@ async def once(work: Work, claim: Claim, run: Callable[[], Awaitable[Reply]]) ->
     except IntegrityError:
         # A twin with this key committed first (PostgreSQL): answer as its retry would.
         async with work.db.read() as session:
-            stored = await repo.outcome(session, claim.caller, claim.key)
-        if stored is None:
+            found = await repo.outcome(session, claim.caller, claim.key)
+            twin = None if found is None else _Stored.of(found)
+        if twin is None:
             raise
-        return _replay(stored, claim)
+        return _replay(twin, claim)
     return reply
