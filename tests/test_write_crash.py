@@ -136,7 +136,9 @@ async def test_a_retry_after_a_kill_between_commit_and_answer(
         await _until(committed_anyway, "the killed server's commit")
     with gateway_serve(settings, "--log-level", "warning") as second:
         async with httpx.AsyncClient(base_url=f"http://{second.base}") as http:
-            retry = await http.put(CONTACT, content=body, headers=headers)
+            retry = await http.put(
+                CONTACT, content=body, headers={**headers, "Content-Type": "application/json"}
+            )
     assert retry.status_code == 200, retry.text
     if keyed:
         assert retry.headers["idempotent-replayed"] == "true"
