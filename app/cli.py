@@ -179,27 +179,27 @@ def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
     from app.auth import Principal, Role
     from app.db import Database
     from app.services import apikeys
+    from app.services.work import Work
 
     operator = Principal("cli-operator", frozenset({Role.ADMIN}))
 
     async def run() -> int:
         db = Database.from_settings(settings)
+        work = Work(db, settings, None)
         try:
             if args.action == "create":
-                async with db.write() as session:
-                    issued = await apikeys.create_key(
-                        session,
-                        operator,
-                        name=args.name,
-                        person_id=args.person,
-                        role=args.role,
-                        orgs=args.org or [],
-                    )
+                issued = await work.run(
+                    apikeys.create_key,
+                    operator,
+                    name=args.name,
+                    person_id=args.person,
+                    role=args.role,
+                    orgs=args.org or [],
+                )
                 print(issued.key)
                 print(f"created {issued.row.id}; the key is shown only once", file=sys.stderr)
             elif args.action == "revoke":
-                async with db.write() as session:
-                    await apikeys.revoke_key(session, operator, args.key_id)
+                await work.run(apikeys.revoke_key, operator, args.key_id)
                 print(f"revoked {args.key_id}", file=sys.stderr)
             else:
                 async with db.read() as session:

@@ -23,18 +23,16 @@ async def create_api_key(
     orgs: list[str],
     expires_at: datetime | None,
 ) -> service.IssuedKey:
-    async with ctx.write() as session:
-        return await service.create_key(
-            session,
-            ctx.who,
-            name=name,
-            person_id=person_id,
-            role=role,
-            orgs=orgs,
-            expires_at=expires_at,
-        )
+    return await ctx.run(
+        service.create_key,
+        ctx.who,
+        name=name,
+        person_id=person_id,
+        role=role,
+        orgs=orgs,
+        expires_at=expires_at,
+    )
 
 
 async def revoke_api_key(ctx: Context, key_id: str) -> ApiKeyRecord:
-    async with ctx.write() as session:
-        return await service.revoke_key(session, ctx.who, key_id)
+    return await ctx.run(service.revoke_key, ctx.who, key_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from app.events import Event
 from app.pagination import Paged
 from app.services import people as service
 from app.services import people_reads as reads
@@ -71,19 +70,12 @@ async def visible_org(ctx: Context, org_id: str) -> OrgRecord | None:
     return await ctx.loaders.get(reads.orgs_seen_by_ids).load(org_id)
 
 
-def _person_event(ctx: Context, kind: str, person_id: str) -> None:
-    ctx.events.publish(Event("person", kind, person_id, {}))
-
-
 async def create_person(
     ctx: Context, person_id: str, name: str, *, email: str | None, roles: list[str]
 ) -> PersonRecord:
-    async with ctx.write() as session:
-        row = await service.create_person(
-            session, ctx.who, person_id=person_id, name=name, email=email, roles=roles
-        )
-    _person_event(ctx, "created", row.id)
-    return row
+    return await ctx.run(
+        service.create_person, ctx.who, person_id=person_id, name=name, email=email, roles=roles
+    )
 
 
 async def update_person(
@@ -94,18 +86,13 @@ async def update_person(
     email: str | object | None,
     roles: list[str] | None,
 ) -> PersonRecord:
-    async with ctx.write() as session:
-        row = await service.update_person(
-            session, ctx.who, person_id, name=name, email=email, roles=roles
-        )
-    _person_event(ctx, "updated", row.id)
-    return row
+    return await ctx.run(
+        service.update_person, ctx.who, person_id, name=name, email=email, roles=roles
+    )
 
 
 async def delete_person(ctx: Context, person_id: str) -> None:
-    async with ctx.write() as session:
-        await service.delete_person(session, ctx.who, person_id)
-    _person_event(ctx, "deleted", person_id)
+    await ctx.run(service.delete_person, ctx.who, person_id)
 
 
 async def create_org(
@@ -116,15 +103,14 @@ async def create_org(
     reminder_days: int | None,
     escalation_days: int | None,
 ) -> OrgRecord:
-    async with ctx.write() as session:
-        return await service.create_org(
-            session,
-            ctx.who,
-            org_id=org_id,
-            name=name,
-            reminder_days=reminder_days,
-            escalation_days=escalation_days,
-        )
+    return await ctx.run(
+        service.create_org,
+        ctx.who,
+        org_id=org_id,
+        name=name,
+        reminder_days=reminder_days,
+        escalation_days=escalation_days,
+    )
 
 
 async def update_org(
@@ -135,25 +121,22 @@ async def update_org(
     reminder_days: int | None,
     escalation_days: int | None,
 ) -> OrgRecord:
-    async with ctx.write() as session:
-        return await service.update_org(
-            session,
-            ctx.who,
-            org_id,
-            name=name,
-            reminder_days=reminder_days,
-            escalation_days=escalation_days,
-        )
+    return await ctx.run(
+        service.update_org,
+        ctx.who,
+        org_id,
+        name=name,
+        reminder_days=reminder_days,
+        escalation_days=escalation_days,
+    )
 
 
 async def add_membership(ctx: Context, person_id: str, org_id: str, role: str) -> MembershipRecord:
-    async with ctx.write() as session:
-        return await service.add_membership(session, ctx.who, person_id, org_id, role)
+    return await ctx.run(service.add_membership, ctx.who, person_id, org_id, role)
 
 
 async def remove_membership(ctx: Context, person_id: str, org_id: str) -> None:
-    async with ctx.write() as session:
-        await service.remove_membership(session, ctx.who, person_id, org_id)
+    await ctx.run(service.remove_membership, ctx.who, person_id, org_id)
 
 
 async def org_people(

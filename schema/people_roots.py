@@ -180,4 +180,4 @@ class PeopleSubscription:
             while True:
                 event = await queue.get()
                 if hears_person_event(who, event.key):
-                    yield PersonChange(kind=event.kind, person_id=event.key)
+                    yield PersonChange(kind=event.action, person_id=event.key)

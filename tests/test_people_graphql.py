@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from app.db import Database
+from app.models.outbox import OutboxEntry
 from tests.helpers import Auth, app_client, count_statements, error_codes, gql
 
 PEOPLE_PAGE = """
@@ -109,6 +113,42 @@ async def test_create_update_delete_person(client, demo, auth: Auth):
     assert deleted["data"]["deletePerson"] is True
     gone = await gql(client, '{ person(id: "user_600") { name } }', headers=auth.admin)
     assert error_codes(gone) == ["NOT_FOUND"]
+
+
+async def test_directory_writes_record_person_events_in_their_transaction(
+    client, demo, auth: Auth, db: Database
+):
+    """Each person write records one ``person`` event keyed by the person (on both doors);
+    refused writes and organisation or membership writes record none."""
+    create = 'mutation { createPerson(input: {id: "user_600", name: "Siri Aas"}) { id } }'
+    assert error_codes(await gql(client, create, headers=auth.coordinator)) == ["FORBIDDEN"]
+    writes: tuple[tuple[str, list[str]], ...] = (
+        (create, []),
+        (create, ["CONFLICT"]),
+        ('mutation { updatePerson(id: "user_600", input: {name: "Siri Aas-Berg"}) { name } }', []),
+        ('mutation { createOrganisation(input: {id: "org_60", name: "Vik"}) { legacyId } }', []),
+        (
+            'mutation { updateOrganisation(id: "org_60", input: {reminderDays: 5}) { legacyId } }',
+            [],
+        ),
+        ('mutation { addMembership(personId: "user_600", orgId: "org_60") { role } }', []),
+        ('mutation { removeMembership(personId: "user_600", orgId: "org_60") }', []),
+        ('mutation { deletePerson(id: "user_600") }', []),
+    )
+    for mutation, codes in writes:
+        assert error_codes(await gql(client, mutation, headers=auth.admin)) == codes, mutation
+    rest = await client.post(
+        "/api/v1/people", json={"id": "user_601", "name": "Ola Vik"}, headers=auth.admin
+    )
+    assert rest.status_code == 201
+    async with db.read() as session:
+        rows = (await session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))).all()
+    assert [(row.kind, row.key, row.payload) for row in rows] == [
+        ("person/created", "user_600", {}),
+        ("person/updated", "user_600", {}),
+        ("person/deleted", "user_600", {}),
+        ("person/created", "user_601", {}),
+    ]
 
 
 async def test_invalid_person_input_names_fields(client, demo, auth: Auth):

@@ -101,15 +101,14 @@ async def list_people(call: Call) -> dict[str, Any]:
 
 async def create_person(call: Call) -> dict[str, Any]:
     body = call.parse(PersonIn)
-    async with call.db.write() as session:
-        row = await service.create_person(
-            session,
-            call.principal,
-            person_id=body.id,
-            name=body.name,
-            email=body.email,
-            roles=body.roles,
-        )
+    row = await call.work.run(
+        service.create_person,
+        call.principal,
+        person_id=body.id,
+        name=body.name,
+        email=body.email,
+        roles=body.roles,
+    )
     return person_json(row)
 
 

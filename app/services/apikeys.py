@@ -2,6 +2,8 @@
 
 A key reads ``gwk_<id>.<secret>``; the id finds the row, the secret is compared with its
 stored SHA-256 in constant time (keys are 256-bit random, so a plain hash is enough).
+Creating and revoking a key are use cases run in a unit of work (``app/services/work.py``);
+they record no change events.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from app.ids import new_id
 from app.models.apikeys import ApiKey
 from app.models.people import Person
 from app.services.policy import require_role
+from app.services.work import Unit
 from app.timeutil import utcnow
 
 
@@ -56,7 +59,7 @@ class IssuedKey:
 
 
 async def create_key(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     *,
     name: str,
@@ -71,6 +74,7 @@ async def create_key(
         errors.append(FieldError("name", "must be 1 to 200 characters"))
     if role not in {r.value for r in Role}:
         errors.append(FieldError("role", f"unknown role {role!r}"))
+    session = unit.session
     if await session.scalar(select(Person.id).where(Person.id == person_id)) is None:
         errors.append(FieldError("person_id", f"unknown person {person_id!r}"))
     if expires_at is not None and expires_at <= utcnow():
@@ -92,16 +96,14 @@ async def create_key(
     return IssuedKey(ApiKeyRecord.of(row), f"{API_KEY_PREFIX}{key_id}.{secret}")
 
 
-async def revoke_key(
-    session: AsyncSession, principal: Principal | None, key_id: str
-) -> ApiKeyRecord:
+async def revoke_key(unit: Unit, principal: Principal | None, key_id: str) -> ApiKeyRecord:
     require_role(principal, Role.ADMIN)
-    row = await session.get(ApiKey, key_id)
+    row = await unit.session.get(ApiKey, key_id)
     if row is None:
         raise NotFound(f"API key {key_id!r} not found")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-        await session.flush()
+        await unit.session.flush()
     return ApiKeyRecord.of(row)
 
 

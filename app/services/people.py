@@ -5,6 +5,9 @@ ORM objects. Who may see or change what is decided by the people rules of
 ``app/services/policy.py``: admins see everyone; a coordinator sees the people of their
 organisations; everyone sees themselves. Only admins create or delete people and
 organisations; a coordinator may set the follow-up thresholds of their own organisations.
+
+The write use cases take a unit of work (``app/services/work.py``); creating, changing and
+deleting a person records its ``person`` change event (keyed by the person's id) there.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
 from app.errors import BadRequest, Conflict, FieldError, InvalidInput, NotFound
+from app.events import EventKind
 from app.ids import EXTERNAL_ID_RULE, is_valid_external_id
 from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged, PageRequest
@@ -33,6 +37,7 @@ from app.services.policy import (
     sees_organisation,
     sees_person_in_full,
 )
+from app.services.work import Unit
 from app.settings import Settings
 from app.timeutil import utcnow
 
@@ -129,7 +134,7 @@ async def list_people(
 
 
 async def create_person(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     *,
     person_id: str,
@@ -143,17 +148,19 @@ async def create_person(
         errors.append(FieldError("id", EXTERNAL_ID_RULE))
     _check_person_fields(errors, name, email, roles)
     InvalidInput.raise_if_any(errors)
+    session = unit.session
     existing = await session.get(Person, person_id)
     if existing is not None:
         raise Conflict(f"Person {person_id!r} already exists")
     person = Person(id=person_id, name=name.strip(), email=email, roles=sorted(set(roles or [])))
     session.add(person)
     await session.flush()
+    unit.record(EventKind.PERSON_CREATED, person.id)
     return PersonRecord.of(person)
 
 
 async def update_person(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     person_id: str,
     *,
@@ -162,7 +169,7 @@ async def update_person(
     roles: list[str] | None = None,
 ) -> PersonRecord:
     who = require_principal(principal)
-    person = await _visible_person(session, who, person_id)
+    person = await _visible_person(unit.session, who, person_id)
     if not changes_person(who, person_id, roles=roles is not None):
         require_role(who, Role.ADMIN)
     errors: list[FieldError] = []
@@ -175,17 +182,19 @@ async def update_person(
     if roles is not None:
         person.roles = sorted(set(roles))
     person.updated_at = utcnow()
-    await session.flush()
+    await unit.session.flush()
+    unit.record(EventKind.PERSON_UPDATED, person.id)
     return PersonRecord.of(person)
 
 
-async def delete_person(session: AsyncSession, principal: Principal | None, person_id: str) -> None:
+async def delete_person(unit: Unit, principal: Principal | None, person_id: str) -> None:
     require_role(principal, Role.ADMIN)
-    person = await repo.get_person(session, person_id)
+    person = await repo.get_person(unit.session, person_id)
     hide_unless(person is not None, "Person", person_id)
     assert person is not None
     person.deleted_at = utcnow()
-    await session.flush()
+    await unit.session.flush()
+    unit.record(EventKind.PERSON_DELETED, person_id)
 
 
 async def get_org(session: AsyncSession, principal: Principal | None, org_id: str) -> OrgRecord:
@@ -216,7 +225,7 @@ def _check_thresholds(reminder: int | None, escalation: int | None) -> None:
 
 
 async def create_org(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     *,
     org_id: str,
@@ -231,6 +240,7 @@ async def create_org(
     _check_text(errors, "name", name, 200)
     InvalidInput.raise_if_any(errors)
     _check_thresholds(reminder_days, escalation_days)
+    session = unit.session
     if await session.get(Organisation, org_id) is not None:
         raise Conflict(f"Organisation {org_id!r} already exists")
     org = Organisation(
@@ -242,7 +252,7 @@ async def create_org(
 
 
 async def update_org(
-    session: AsyncSession,
+    unit: Unit,
     principal: Principal | None,
     org_id: str,
     *,
@@ -251,6 +261,7 @@ async def update_org(
     escalation_days: int | None = None,
 ) -> OrgRecord:
     who = require_principal(principal)
+    session = unit.session
     org = await repo.get_org(session, org_id)
     hide_unless(org is not None and sees_organisation(who, org_id), "Organisation", org_id)
     assert org is not None
@@ -275,9 +286,10 @@ async def update_org(
 
 
 async def add_membership(
-    session: AsyncSession, principal: Principal | None, person_id: str, org_id: str, role: str
+    unit: Unit, principal: Principal | None, person_id: str, org_id: str, role: str
 ) -> MembershipRecord:
     require_role(principal, Role.ADMIN)
+    session = unit.session
     if role not in PERSON_ROLES and role != "member":
         raise InvalidInput.field("role", f"unknown role {role!r}")
     if await repo.get_person(session, person_id) is None:
@@ -295,10 +307,10 @@ async def add_membership(
 
 
 async def remove_membership(
-    session: AsyncSession, principal: Principal | None, person_id: str, org_id: str
+    unit: Unit, principal: Principal | None, person_id: str, org_id: str
 ) -> None:
     require_role(principal, Role.ADMIN)
-    if not await repo.remove_membership(session, person_id, org_id):
+    if not await repo.remove_membership(unit.session, person_id, org_id):
         raise NotFound(f"{person_id!r} is not a member of {org_id!r}")
 
 
