@@ -154,7 +154,7 @@ async def test_a_malformed_key_is_400_and_changes_nothing(client, demo, auth: Au
     answer = await client.put(
         CONTACT,
         json={"contact_type": "call"},
-        headers={**auth.coordinator, "Idempotency-Key": key.encode()},  # type: ignore[dict-item]
+        headers={**auth.coordinator, "Idempotency-Key": key.encode()},
     )
     assert answer.status_code == 400, answer.text
     assert "Idempotency-Key" in answer.json()["detail"]

@@ -146,8 +146,8 @@ async def once(work: Work, claim: Claim, run: Callable[[], Awaitable[Reply]]) ->
             row.headers = {k: v for k, v in reply.headers.items() if k.lower() in _KEPT_HEADERS}
             row.body = reply.body
             await unit.session.flush()
-    except _Replay as found:
-        return _replay(found.stored, claim)
+    except _Replay as replay:
+        return _replay(replay.stored, claim)
     except _NothingChanged as unchanged:
         return unchanged.reply
     except IntegrityError:
