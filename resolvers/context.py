@@ -35,6 +35,11 @@ class Context:
     request: Any = None
     response: Any = None
     connection_params: dict[str, object] | None = None
+    # Subscriptions: the event id a transport resumes after (SSE ``Last-Event-ID``), when
+    # the operation gives no ``after``; and the id of the event last yielded, which a
+    # transport may send with it (SSE ``id:``).
+    resume_after: str | None = None
+    last_event_id: str | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
