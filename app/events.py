@@ -117,6 +117,7 @@ class EventBroker:
         self._subscribers: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
         self._transport = transport
         self._sending: set[asyncio.Task[None]] = set()
+        self._hint: Callable[[Event], None] | None = None
 
     async def start(self) -> None:
         if self._transport is not None:
@@ -146,7 +147,21 @@ class EventBroker:
             log.exception("could not publish %s; delivering locally only", event.kind.value)
             self.deliver(event)
 
+    def follow(self, hint: Callable[[Event], None] | None) -> None:
+        """From now on, hand every event that has an outbox id to ``hint`` (the event log,
+        ``app/services/event_log.py``, which reads the log and ``dispatch``es its entries in
+        commit order) instead of delivering it at once."""
+        self._hint = hint
+
     def deliver(self, event: Event) -> None:
+        """An event published here or by another process (through the transport)."""
+        if self._hint is not None and event.id is not None:
+            self._hint(event)
+            return
+        self.dispatch(event)
+
+    def dispatch(self, event: Event) -> None:
+        """Hand ``event`` to the subscribers of its topic (an outbox id once)."""
         if event.id is not None:
             if event.id in self._delivered:
                 return

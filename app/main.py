@@ -33,6 +33,7 @@ from app.rest.http import json_response, problem_response
 from app.rest.openapi import openapi_document
 from app.rest.registry import CONTRACTS
 from app.services import followups
+from app.services.event_log import EventLog
 from app.services.work import Work
 from app.settings import Settings, get_settings
 from app.tracing import UNTRACED_URLS, span_details, tracer_provider
@@ -119,7 +120,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         db = Database.from_settings(settings)
         app.state.db = db
         work = app.state.work = Work(db, settings, app.state.events)
+        event_log = app.state.event_log = EventLog(db, settings, app.state.events)
         await app.state.events.start()
+        await event_log.start()
         work.start_relay()
         # Mentoring: the periodic follow-up sweep (off unless followup_interval_seconds > 0).
         sweeps = followups.start_periodic(work)
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await followups.stop_periodic(sweeps)
             await work.stop_relay()
+            await event_log.stop()
             await app.state.events.stop()
             await persisted.close()
             await db.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -13,8 +13,9 @@ from strawberry import Info as StrawberryInfo
 from app.auth import Principal, TokenService
 from app.db import Database
 from app.errors import Unauthenticated
-from app.events import EventBroker
+from app.events import Event, EventBroker
 from app.pagination import PageRequest, graphql_page
+from app.services.event_log import EventLog, event_id
 from app.services.work import Unit, Work
 from app.settings import Settings
 from resolvers.loaders import Loaders
@@ -30,6 +31,8 @@ class Context:
     tokens: TokenService
     events: EventBroker
     work: Work
+    # Subscriptions read change events through it (``app/services/event_log.py``).
+    event_log: EventLog
     principal: Principal | None = None
     auth_error: Unauthenticated | None = None
     request: Any = None
@@ -67,6 +70,22 @@ class Context:
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with self.db.read() as session:
             yield session
+
+    @asynccontextmanager
+    async def changes(
+        self, topics: Sequence[str], after: str | None
+    ) -> AsyncIterator[AsyncIterator[Event]]:
+        """A subscription's events: after the event id ``after`` (or the transport's
+        ``resume_after``) first, from the event log, then live ones; each event's id is
+        ``last_event_id`` while it is being resolved."""
+        async with self.event_log.subscribe(topics, after or self.resume_after) as events:
+
+            async def noted() -> AsyncIterator[Event]:
+                async for event in events:
+                    self.last_event_id = event_id(event)
+                    yield event
+
+            yield noted()
 
     async def run(
         self,

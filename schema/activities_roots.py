@@ -13,6 +13,7 @@ from app.services import activities as service
 from app.services import activity_types as types
 from app.services.activity_reads import ActivityStatus as ModelStatus
 from app.services.activity_rules import MAX_REASON
+from app.services.event_log import event_id
 from app.services.policy import require_peer_support_role
 from app.timeutil import parse_datetime, utcnow
 from resolvers import activities as resolve
@@ -31,7 +32,7 @@ from schema.activities_types import (
     UpdateActivityInput,
     UpdateActivityTypeInput,
 )
-from schema.base import Connection
+from schema.base import AfterEvent, Connection
 from schema.text import CHECKED_PER_ITEM, bounded
 
 _FROM = strawberry.argument(name="from", description="Dated on or after this day.")
@@ -239,12 +240,11 @@ class ActivitySubscription:
         "coordinator's mentors', every one for admins."
     )
     async def activity_status_changed(
-        self, info: Info, peer_mentor_id: MentorFilter = None
+        self, info: Info, peer_mentor_id: MentorFilter = None, after: AfterEvent = None
     ) -> AsyncGenerator[ActivityStatusChange, None]:
         who = require_peer_support_role(info.context.who)  # 403 for roles outside peer support
-        async with info.context.events.subscribe(service.TOPIC) as queue:
-            while True:
-                event = await queue.get()
+        async with info.context.changes((service.TOPIC,), after) as events:
+            async for event in events:
                 if event.kind is not EventKind.ACTIVITY_STATUS_CHANGED:
                     continue
                 if not service.may_see_event(who, event):
@@ -259,4 +259,5 @@ class ActivitySubscription:
                     previous_status=ActivityStatus(payload["previous_status"]),
                     rejection_reason=payload["rejection_reason"],
                     changed_at=parse_datetime(payload["at"]) if payload.get("at") else utcnow(),
+                    event_id=event_id(event),
                 )

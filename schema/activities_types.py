@@ -24,7 +24,7 @@ from resolvers import activities as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import now_or_later
-from schema.base import Node, register_node, to_global_id
+from schema.base import Node, event_id_field, register_node, to_global_id
 from schema.people_types import Person
 from schema.text import bounded
 
@@ -321,6 +321,7 @@ class ActivityStatusChange:
     previous_status: ActivityStatus = strawberry.field(description="The status before.")
     rejection_reason: str | None = strawberry.field(description="Why, when rejected.")
     changed_at: dt.datetime = strawberry.field(description="When it changed.")
+    event_id: str = event_id_field()
 
 
 async def _activity_node(info: Info, key: str) -> Activity | None:

@@ -32,6 +32,32 @@ def from_global_id(global_id: str) -> tuple[str, str]:
     return type_name, key
 
 
+# Every subscription field's ``after`` argument, and the ``eventId`` its changes carry.
+AfterEvent = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Resume after this `eventId` (the last one received): the events "
+        "missed since then come first, in order, then live ones. An id older than the "
+        "event log keeps (7 days unless configured) is refused: refetch, then subscribe "
+        "without it. Over SSE, the `Last-Event-ID` header does the same."
+    ),
+]
+EVENT_ID = (
+    "The change event's id, in commit order: pass the last one received as `after` to resume."
+)
+
+
+def event_id_field() -> Any:
+    return strawberry.field(description=EVENT_ID)
+
+
+def optional_event_id_field() -> Any:
+    return strawberry.field(
+        default=None,
+        description=f"On a subscription: {EVENT_ID[0].lower()}{EVENT_ID[1:]} Null elsewhere.",
+    )
+
+
 @strawberry.interface(description="An object with a globally unique, opaque ID.")
 class Node:
     id: strawberry.ID = strawberry.field(

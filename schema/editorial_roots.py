@@ -12,10 +12,11 @@ import strawberry
 from app.services import editorial as service
 from app.services.editorial_locks import LOCK_TOPIC
 from app.services.editorial_reads import lock_change_for
+from app.services.event_log import event_id
 from app.services.policy import EditorialAction
 from resolvers import editorial as resolve
 from resolvers.context import Info
-from schema.base import After, Connection, First, register_node
+from schema.base import After, AfterEvent, Connection, First, register_node
 from schema.editorial_types import (
     EditorialAssignment,
     EditorialAssignmentOrderField,
@@ -233,12 +234,12 @@ class EditorialSubscription:
         description="Lock changes (ACL: LOCKREQUEST get); only those of `srn` when given."
     )
     async def lock_changed(
-        self, info: Info, srn: OnlySrn = None
+        self, info: Info, srn: OnlySrn = None, after: AfterEvent = None
     ) -> AsyncGenerator[EditorialLockChange, None]:
         resolve.require(info.context, EditorialAction.LOCKREQUEST_GET)
         wanted = None if srn is None else resolve.canonical_srn(srn)
-        async with info.context.events.subscribe(LOCK_TOPIC) as queue:
-            while True:
-                change = lock_change_for(info.context.who, await queue.get(), wanted)
+        async with info.context.changes((LOCK_TOPIC,), after) as events:
+            async for event in events:
+                change = lock_change_for(info.context.who, event, wanted)
                 if change is not None:
-                    yield EditorialLockChange.from_record(change)
+                    yield EditorialLockChange.from_record(change, event_id(event))

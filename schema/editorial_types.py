@@ -18,7 +18,7 @@ from app.services import editorial_reads as records
 from app.services.editorial_format import srn
 from resolvers import editorial as resolve
 from resolvers.context import Info
-from schema.base import Node, to_global_id
+from schema.base import Node, event_id_field, to_global_id
 from schema.people_types import Person
 
 _HTML_NOTE = (
@@ -231,13 +231,15 @@ class EditorialLockChange:
     expires_at: datetime | None = strawberry.field(
         description="When the lock expires (for acquired and renewed locks)."
     )
+    event_id: str = event_id_field()
 
     @classmethod
-    def from_record(cls, change: records.LockChangeRecord) -> EditorialLockChange:
+    def from_record(cls, change: records.LockChangeRecord, event_id: str) -> EditorialLockChange:
         return cls(
             kind=EditorialLockChangeKind(change.kind),
             srn=change.srn,
             lock_uuid=change.lock_uuid,
             holder_id=change.holder_id,
             expires_at=change.expires_at,
+            event_id=event_id,
         )

@@ -181,6 +181,7 @@ class GraphQLView(GraphQL[Context, None]):
             tokens=state.tokens,
             events=state.events,
             work=state.work,
+            event_log=state.event_log,
             request=request,
             response=response,
         )

@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 
 import strawberry
 
+from app.services.event_log import event_id
 from app.services.followups import NOTIFICATION_TOPIC
 from app.services.mentoring_rules import (
     ESCALATION,
@@ -26,7 +27,7 @@ from app.timeutil import as_utc
 from resolvers import mentoring as resolve
 from resolvers.context import Info
 from resolvers.prefetch import item_fields, object_fields
-from schema.base import After, Connection, First
+from schema.base import After, AfterEvent, Connection, First, event_id_field
 from schema.mentoring_types import (
     Assignment,
     AssignmentStatus,
@@ -112,6 +113,7 @@ class AssignmentChange:
         "reminded or escalated."
     )
     assignment_id: str = strawberry.field(description="The assignment's legacy id.")
+    event_id: str = event_id_field()
 
     @strawberry.field(description="The assignment now; null when deleted or no longer visible.")
     async def assignment(self, info: Info) -> Assignment | None:
@@ -359,15 +361,18 @@ class MentoringSubscription:
         description="Changes to assignments the caller may see (admins: all; coordinators: "
         "their organisations'; peer mentors: their own), from GraphQL and REST alike."
     )
-    async def assignment_changed(self, info: Info) -> AsyncGenerator[AssignmentChange, None]:
+    async def assignment_changed(
+        self, info: Info, after: AfterEvent = None
+    ) -> AsyncGenerator[AssignmentChange, None]:
         ctx = info.context
         who = require_peer_support_role(ctx.who)  # 403 for roles outside peer support
-        async with ctx.events.subscribe("assignment") as queue:
-            while True:
-                event = await queue.get()
+        async with ctx.changes(("assignment",), after) as events:
+            async for event in events:
                 if hears_assignment_event(who, event.payload):
                     ctx.loaders.clear()  # each event is resolved against fresh data
-                    yield AssignmentChange(kind=event.action, assignment_id=event.key)
+                    yield AssignmentChange(
+                        kind=event.action, assignment_id=event.key, event_id=event_id(event)
+                    )
 
     @strawberry.subscription(
         description="Follow-up reminders and escalations as the sweep raises them, for "
@@ -381,12 +386,12 @@ class MentoringSubscription:
             NotificationKind | None,
             strawberry.argument(description="Only reminders or only escalations."),
         ] = None,
+        after: AfterEvent = None,
     ) -> AsyncGenerator[Notification, None]:
         ctx = info.context
         who = require_peer_support_role(ctx.who)  # 403 for roles outside peer support
-        async with ctx.events.subscribe(NOTIFICATION_TOPIC) as queue:
-            while True:
-                event = await queue.get()
+        async with ctx.changes((NOTIFICATION_TOPIC,), after) as events:
+            async for event in events:
                 if kind is not None and event.action != _word(kind):
                     continue
                 if not hears_assignment_event(who, event.payload):
@@ -394,4 +399,6 @@ class MentoringSubscription:
                 ctx.loaders.clear()
                 row = await resolve.visible_notification(ctx, event.key)
                 if row is not None:
-                    yield Notification.from_record(row)
+                    raised = Notification.from_record(row)
+                    raised.event_id = event_id(event)
+                    yield raised

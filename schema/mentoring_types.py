@@ -21,7 +21,7 @@ from resolvers import mentoring as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import now_or_later
-from schema.base import Node, register_node, to_global_id
+from schema.base import Node, optional_event_id_field, register_node, to_global_id
 from schema.people_types import Organisation, Person
 
 Last = Annotated[int, strawberry.argument(description="How many of the latest, 1-100.")]
@@ -258,6 +258,7 @@ class Notification(Node):
     )
     assignment_id: strawberry.Private[str]
     recipient_id: strawberry.Private[str | None]
+    event_id: str | None = optional_event_id_field()
 
     @classmethod
     def from_record(cls, row: NotificationRecord) -> Notification:

@@ -10,10 +10,11 @@ import strawberry
 
 from app.events import EventKind
 from app.services import milestones as service
+from app.services.event_log import event_id
 from app.services.policy import hears_milestone_event, require_peer_support_role
 from resolvers import milestones as resolve
 from resolvers.context import Info
-from schema.base import After, Connection, First
+from schema.base import After, AfterEvent, Connection, First
 from schema.milestones_types import (
     CreateMilestoneDefinitionInput,
     DetectMilestonesInput,
@@ -253,13 +254,12 @@ class MilestoneSubscription:
         "mentor, coordinators of their organisations, admins); optionally one mentor's."
     )
     async def milestone_achieved(
-        self, info: Info, mentor_id: OnlyMentor = None
+        self, info: Info, mentor_id: OnlyMentor = None, after: AfterEvent = None
     ) -> AsyncGenerator[Milestone, None]:
         ctx = info.context
         who = require_peer_support_role(ctx.who)  # 403 for roles outside peer support
-        async with ctx.events.subscribe(EventKind.MILESTONE_ACHIEVED.topic) as queue:
-            while True:
-                event = await queue.get()
+        async with ctx.changes((EventKind.MILESTONE_ACHIEVED.topic,), after) as events:
+            async for event in events:
                 if event.kind is not EventKind.MILESTONE_ACHIEVED:
                     continue
                 mentor = str(event.payload.get("mentor_id"))
@@ -269,4 +269,6 @@ class MilestoneSubscription:
                     continue
                 row = await resolve.milestone_for_event(ctx, event.key)
                 if row is not None:
-                    yield Milestone.from_record(row)
+                    achieved = Milestone.from_record(row)
+                    achieved.event_id = event_id(event)
+                    yield achieved

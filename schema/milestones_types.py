@@ -17,7 +17,7 @@ from app.services.milestone_rules import progress_percentage, remaining
 from resolvers import milestones as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
-from schema.base import Node, register_node, to_global_id
+from schema.base import Node, optional_event_id_field, register_node, to_global_id
 from schema.people_types import Person
 
 
@@ -125,6 +125,7 @@ class Milestone(Node):
     updated_at: dt.datetime = strawberry.field(description="When the record last changed.")
     definition_id: strawberry.Private[str]
     remaining_by_default: strawberry.Private[bool]
+    event_id: str | None = optional_event_id_field()
 
     @classmethod
     def from_record(

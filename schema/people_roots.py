@@ -9,10 +9,11 @@ from typing import Annotated, Any
 import strawberry
 
 from app.services import people as service
+from app.services.event_log import event_id
 from app.services.policy import hears_person_event
 from resolvers import people as resolve
 from resolvers.context import Info
-from schema.base import After, Connection, First, register_node
+from schema.base import After, AfterEvent, Connection, First, register_node
 from schema.people_types import (
     CreateOrganisationInput,
     CreatePersonInput,
@@ -174,10 +175,13 @@ class PeopleSubscription:
     @strawberry.subscription(
         description="Directory changes the caller may see (admins: everyone; others: themselves)."
     )
-    async def person_changed(self, info: Info) -> AsyncGenerator[PersonChange, None]:
+    async def person_changed(
+        self, info: Info, after: AfterEvent = None
+    ) -> AsyncGenerator[PersonChange, None]:
         who = info.context.who
-        async with info.context.events.subscribe("person") as queue:
-            while True:
-                event = await queue.get()
+        async with info.context.changes(("person",), after) as events:
+            async for event in events:
                 if hears_person_event(who, event.key):
-                    yield PersonChange(kind=event.action, person_id=event.key)
+                    yield PersonChange(
+                        kind=event.action, person_id=event.key, event_id=event_id(event)
+                    )

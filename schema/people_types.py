@@ -11,7 +11,7 @@ from app.services import people as service
 from app.services.people_reads import MembershipRecord, OrgRecord, PersonRecord
 from resolvers import people as resolve
 from resolvers.context import Info
-from schema.base import Node, to_global_id
+from schema.base import Node, event_id_field, to_global_id
 from schema.hubs import OrganisationHub, PersonHub
 from schema.text import bounded
 
@@ -159,3 +159,4 @@ class UpdateOrganisationInput:
 class PersonChange:
     kind: str = strawberry.field(description="created, updated or deleted.")
     person_id: str = strawberry.field(description="The person's directory id.")
+    event_id: str = event_id_field()

@@ -11,6 +11,7 @@ delivering a re-published id twice; the purge keeping what it should drop.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -53,8 +54,16 @@ def _drain(queue: asyncio.Queue[Event]) -> list[Event]:
 
 
 @pytest.fixture
-def work(app: Starlette) -> Work:
-    return app.state.work  # type: ignore[no-any-return]
+async def work(app: Starlette, db: Database, settings: Settings) -> AsyncIterator[Work]:
+    """A writer whose broker delivers at once (the app's broker follows the event log,
+    tests/test_event_log.py); the app's own relay is paused meanwhile, so only the
+    relays a test runs claim entries."""
+    served: Work = app.state.work
+    await served.stop_relay()
+    try:
+        yield Work(db, settings, EventBroker())
+    finally:
+        served.start_relay()
 
 
 async def test_a_committed_unit_publishes_its_events_once_with_their_outbox_ids(
@@ -142,7 +151,9 @@ async def test_the_relay_leaves_a_writer_its_lease_then_publishes_its_events(
         assert [e.key for e in _drain(queue)] == ["orphan"]
 
 
-async def test_two_relays_publish_each_waiting_entry_once(db: Database, settings: Settings):
+async def test_two_relays_publish_each_waiting_entry_once(
+    work: Work, db: Database, settings: Settings
+):
     cli = Work(db, settings, None)
     for n in range(30):
         await cli.run(_created, f"k{n}")

@@ -6,13 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.outbox import IdempotentOutcome, OutboxEntry
 
 # (id, kind, key, payload) of an outbox entry.
 EntryRow = tuple[int, str, str, dict[str, Any]]
+
+# The transaction-level advisory lock that orders outbox inserts on PostgreSQL.
+_ORDER_LOCK = 0x6761746577617931  # "gateway1"
 
 
 async def record(
@@ -26,6 +29,11 @@ async def record(
     publishes them itself (else the relay does, at its next run)."""
     if not events:
         return []
+    if session.get_bind().dialect.name == "postgresql":
+        # Ids in commit order: writers take their ids and commit one after another (SQLite's
+        # write lock does the same), so a reader that has seen id N has seen every
+        # committed id below it, and an event log read "after N" misses nothing.
+        await session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _ORDER_LOCK})
     result = await session.execute(
         insert(OutboxEntry).returning(OutboxEntry.id, sort_by_parameter_order=True),
         [
@@ -78,6 +86,32 @@ async def claim(
         .returning(OutboxEntry.id, OutboxEntry.kind, OutboxEntry.key, OutboxEntry.payload)
     )
     return sorted((row.id, row.kind, row.key, row.payload) for row in result)
+
+
+async def bounds(session: AsyncSession) -> tuple[int | None, int | None]:
+    """The oldest and newest ids in the log (None, None when it is empty)."""
+    row = (await session.execute(select(func.min(OutboxEntry.id), func.max(OutboxEntry.id)))).one()
+    return row[0], row[1]
+
+
+async def entries_after(
+    session: AsyncSession,
+    after: int,
+    *,
+    upto: int | None = None,
+    kinds: Sequence[str] | None = None,
+    limit: int,
+) -> list[EntryRow]:
+    """Entries with ``after < id`` (``<= upto``), of ``kinds``, in id (= commit) order."""
+    query = select(OutboxEntry.id, OutboxEntry.kind, OutboxEntry.key, OutboxEntry.payload).where(
+        OutboxEntry.id > after
+    )
+    if upto is not None:
+        query = query.where(OutboxEntry.id <= upto)
+    if kinds is not None:
+        query = query.where(OutboxEntry.kind.in_(list(kinds)))
+    result = await session.execute(query.order_by(OutboxEntry.id).limit(limit))
+    return [(row.id, row.kind, row.key, row.payload) for row in result]
 
 
 async def mark_published(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
