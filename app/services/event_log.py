@@ -117,10 +117,17 @@ class EventLog:
     ) -> AsyncIterator[AsyncIterator[Event]]:
         """The events of ``topics``: those after the event id ``after`` first (from the
         log), then live ones, each once and in commit order."""
+        floor = 0
+        if after is None:
+            # Live only: not what was committed before this moment and not handed out yet
+            # by a follower that was idle until this subscriber came (read before
+            # subscribing, so nothing committed after it is left out).
+            async with self.db.read() as session:
+                floor = (await repo.bounds(session))[1] or 0
         async with self.broker.subscribe(*topics) as queue:
             start = self.position  # everything after it reaches the queue
             first = None if after is None else await self._checked(after, start)
-            yield _Stream(self, queue, _kinds(topics), first, start)
+            yield _Stream(self, queue, _kinds(topics), first, start, floor=floor)
 
     async def _checked(self, after: str, start: int) -> int:
         try:
@@ -149,6 +156,7 @@ class _Stream:
     after: int | None  # the backlog still to read: after < id <= start
     start: int
     backlog: list[Event] = field(default_factory=list)
+    floor: int = 0  # live events up to this id were committed before it subscribed
 
     def __aiter__(self) -> _Stream:
         return self
@@ -163,4 +171,7 @@ class _Stream:
             self.backlog = _events(rows)[::-1]
         if self.backlog:
             return self.backlog.pop()
-        return await self.queue.get()
+        while True:
+            event = await self.queue.get()
+            if (event.id or 0) > self.floor:
+                return event
