@@ -75,9 +75,7 @@ async def list_channels(session: AsyncSession, org_ids: frozenset[str] | None) -
 async def drop_pending(session: AsyncSession, channel_id: str) -> None:
     """Forget the unfinished deliveries of a deleted channel (finished ones stay)."""
     await session.execute(
-        delete(Delivery).where(
-            Delivery.channel_id == channel_id, Delivery.status == PENDING
-        )
+        delete(Delivery).where(Delivery.channel_id == channel_id, Delivery.status == PENDING)
     )
 
 
