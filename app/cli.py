@@ -175,6 +175,25 @@ def cmd_followups(_args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run())
 
 
+def cmd_deliveries(_args: argparse.Namespace, settings: Settings) -> int:
+    """One notification delivery pass (webhooks and email); prints a summary. Safe to run
+    while serving gateways and other passes deliver too."""
+    from app.db import Database
+    from app.services.deliveries import run_once
+    from app.services.work import Work
+
+    async def run() -> int:
+        db = Database.from_settings(settings)
+        try:
+            summary = await run_once(Work(db, settings, None))
+        finally:
+            await db.dispose()
+        print(orjson.dumps(summary.as_dict()).decode())
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
     from app.auth import Principal, Role
     from app.db import Database
@@ -348,6 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
         "run", "raise every due reminder and escalation once (safe to run concurrently)"
     )
     followups.set_defaults(run=cmd_followups, database=True)
+    deliveries = command("deliveries", "notification delivery through webhooks and email")
+    _commands(deliveries, "action", "ACTION")(
+        "run", "send every due notification delivery once (safe to run concurrently)"
+    )
+    deliveries.set_defaults(run=cmd_deliveries, database=True)
     return parser
 
 

@@ -68,6 +68,12 @@ RATE_LIMITED = Counter(
     "Requests refused by a rate limit, by limit.",
     ["limit"],
 )
+NOTIFICATION_DELIVERIES = Counter(
+    "gateway_notification_deliveries_total",
+    "Notification delivery attempts by channel kind (webhook, email) and outcome: sent, "
+    "failed (every failed attempt), dead_lettered (deliveries given up).",
+    ["kind", "outcome"],
+)
 
 
 def route_label(scope_route: object, path: str) -> str:

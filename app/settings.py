@@ -121,6 +121,28 @@ class Settings(BaseSettings):
     # sweep; run `gateway followups run` from a scheduler instead).
     followup_interval_seconds: int = Field(default=0, ge=0, le=86_400)
 
+    # Notification delivery (app/services/deliveries.py): seconds between delivery passes
+    # inside `gateway serve` (0: none; run `gateway deliveries run` from a scheduler); the
+    # attempts before a delivery is dead-lettered; the backoff before attempt n+1, a random
+    # time between half and all of min(base * 2**(n-1), max); how long a claim lasts (a
+    # worker killed mid-delivery leaves it to expire); a webhook's timeout; the most
+    # deliveries one pass claims.
+    delivery_interval_seconds: float = Field(default=0, ge=0, le=86_400)
+    delivery_max_attempts: int = Field(default=8, ge=1, le=100)
+    delivery_backoff_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    delivery_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86_400)
+    delivery_lease_seconds: float = Field(default=120.0, gt=0, le=86_400)
+    delivery_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    delivery_batch: int = Field(default=100, ge=1, le=10_000)
+    # Email deliveries: the SMTP server (tls "none", "starttls" or "tls" = implicit TLS),
+    # its login (none when smtp_username is unset) and the sender address.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "gateway@localhost"
+
     @field_validator("database_url")
     @classmethod
     def _supported_driver(cls, value: str) -> str:

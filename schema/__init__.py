@@ -25,6 +25,7 @@ from resolvers.context import Info
 from schema.activities_roots import ActivityMutation, ActivityQuery, ActivitySubscription
 from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.base import Node, fetch_node
+from schema.deliveries import DeliveryMutation, DeliveryQuery
 from schema.editorial_roots import EditorialMutation, EditorialQuery, EditorialSubscription
 from schema.errors import GatewayErrors, log_errors
 from schema.input_values import InputValueCodes
@@ -74,6 +75,7 @@ QUERIES: tuple[type, ...] = (
     ActivityQuery,
     MentoringQuery,
     MilestoneQuery,
+    DeliveryQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     PeopleMutation,
@@ -82,6 +84,7 @@ MUTATIONS: tuple[type, ...] = (
     ActivityMutation,
     MentoringMutation,
     MilestoneMutation,
+    DeliveryMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     PeopleSubscription,

@@ -17,6 +17,7 @@ from app.services.mentoring_reads import (
     StatusChangeRecord,
 )
 from app.timeutil import days_between, utcnow
+from resolvers import deliveries as delivery_resolve
 from resolvers import mentoring as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
@@ -254,10 +255,14 @@ class Notification(Node):
     days_without_contact: int = strawberry.field(description="Days of the gap when raised.")
     created_at: datetime = strawberry.field(description="When it was raised.")
     delivered_at: datetime | None = strawberry.field(
-        description="When a delivery worker sent it; null while waiting in the outbox."
+        description="When a delivery worker sent it (through its last pending channel); "
+        "null while waiting in the outbox."
     )
     assignment_id: strawberry.Private[str]
     recipient_id: strawberry.Private[str | None]
+    delivery_attempts: strawberry.Private[int] = 0
+    delivery_error: strawberry.Private[str | None] = None
+    dead_lettered_at_value: strawberry.Private[datetime | None] = None
     event_id: str | None = optional_event_id_field()
 
     @classmethod
@@ -272,7 +277,34 @@ class Notification(Node):
             delivered_at=row.delivered_at,
             assignment_id=row.assignment_id,
             recipient_id=row.recipient_id,
+            delivery_attempts=row.delivery_attempts,
+            delivery_error=row.delivery_error,
+            dead_lettered_at_value=row.dead_lettered_at,
         )
+
+    @strawberry.field(
+        description="Delivery attempts begun over its channels (admins and the "
+        "organisation's coordinators; null for others)."
+    )
+    async def attempts(self, info: Info) -> int | None:
+        shown = await delivery_resolve.sees_delivery_details(info.context, self.assignment_id)
+        return self.delivery_attempts if shown else None
+
+    @strawberry.field(
+        description="The error of its last failed delivery attempt (admins and the "
+        "organisation's coordinators; null for others, and when none failed)."
+    )
+    async def last_error(self, info: Info) -> str | None:
+        shown = await delivery_resolve.sees_delivery_details(info.context, self.assignment_id)
+        return self.delivery_error if shown else None
+
+    @strawberry.field(
+        description="When a channel gave up on it after the last attempt (dead-lettered; "
+        "admins and the organisation's coordinators; null for others)."
+    )
+    async def dead_lettered_at(self, info: Info) -> datetime | None:
+        shown = await delivery_resolve.sees_delivery_details(info.context, self.assignment_id)
+        return self.dead_lettered_at_value if shown else None
 
     @strawberry.field(description="Who it is for: the mentor (reminder) or coordinator.")
     async def recipient(self, info: Info) -> Person | None:

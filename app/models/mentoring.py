@@ -120,5 +120,10 @@ class Notification(Base):
     days_without_contact: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Delivery (app/services/deliveries.py, migration 0009): attempts begun over its
+    # channels, the last error, and when its last channel gave up (dead-lettered).
+    delivery_attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    delivery_error: Mapped[str | None] = mapped_column(Text, default=None)
+    dead_lettered_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (UniqueConstraint("assignment_id", "kind", "gap_start"),)

@@ -135,6 +135,9 @@ class NotificationRecord:
     days_without_contact: int
     created_at: datetime
     delivered_at: datetime | None
+    delivery_attempts: int = 0
+    delivery_error: str | None = None
+    dead_lettered_at: datetime | None = None
 
     @classmethod
     def of(cls, row: Any) -> NotificationRecord:
@@ -147,6 +150,9 @@ class NotificationRecord:
             days_without_contact=row.days_without_contact,
             created_at=row.created_at,
             delivered_at=row.delivered_at,
+            delivery_attempts=row.delivery_attempts,
+            delivery_error=row.delivery_error,
+            dead_lettered_at=row.dead_lettered_at,
         )
 
 
