@@ -59,15 +59,14 @@ class EventLog:
         self.db = db
         self.settings = settings
         self.broker = broker
-        self.position = 0  # the last id handed to subscribers (or heard of while idle)
+        # The last id handed to subscribers (or heard of while idle); read from the log
+        # when first needed (the database may be down when the process starts).
+        self.position: int | None = None
         self._heard = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        async with self.db.read() as session:
-            _, newest = await repo.bounds(session)
-        self.position = self._heard = newest or 0
         self.broker.follow(self._hear)
         self._task = asyncio.create_task(self._follow(), name="event-log")
 
@@ -95,19 +94,28 @@ class EventLog:
             except Exception:
                 log.exception("could not read the event log; retrying")
 
+    async def _position(self) -> int:
+        if self.position is None:
+            async with self.db.read() as session:
+                newest = (await repo.bounds(session))[1] or 0
+            if self.position is None:
+                self.position = max(newest, self._heard)
+        return self.position
+
     async def catch_up(self) -> None:
         """Dispatch every committed entry after ``position`` (nothing while no one listens)."""
         if not self.broker.subscriber_count:
-            self.position = max(self.position, self._heard)
+            if self.position is not None:
+                self.position = max(self.position, self._heard)
             return
+        position = await self._position()
         while True:
             async with self.db.read() as session:
-                rows = await repo.entries_after(session, self.position, limit=PAGE)
+                rows = await repo.entries_after(session, position, limit=PAGE)
             for event in _events(rows):  # no await in between: a new subscriber sees all
-                self.position = max(self.position, event.id or 0)  # or none of a page
-                self.broker.dispatch(event)
+                self.broker.dispatch(event)  # or none of a page
             if rows:
-                self.position = max(self.position, rows[-1][0])
+                position = self.position = max(position, rows[-1][0])
             if len(rows) < PAGE:
                 return
 
@@ -117,6 +125,7 @@ class EventLog:
     ) -> AsyncIterator[AsyncIterator[Event]]:
         """The events of ``topics``: those after the event id ``after`` first (from the
         log), then live ones, each once and in commit order."""
+        await self._position()
         floor = 0
         if after is None:
             # Live only: not what was committed before this moment and not handed out yet
@@ -125,7 +134,7 @@ class EventLog:
             async with self.db.read() as session:
                 floor = (await repo.bounds(session))[1] or 0
         async with self.broker.subscribe(*topics) as queue:
-            start = self.position  # everything after it reaches the queue
+            start = self.position or 0  # everything after it reaches the queue
             first = None if after is None else await self._checked(after, start)
             yield _Stream(self, queue, _kinds(topics), first, start, floor=floor)
 
