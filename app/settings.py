@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     # sweep; run `gateway followups run` from a scheduler instead).
     followup_interval_seconds: int = Field(default=0, ge=0, le=86_400)
 
+    # Subscriptions over SSE: seconds between heartbeat comments (keeps proxies from closing
+    # an idle stream).
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+
     @field_validator("database_url")
     @classmethod
     def _supported_driver(cls, value: str) -> str:
