@@ -12,7 +12,7 @@ A subscription sent as a plain HTTP request is ``OPERATION_NOT_SUPPORTED`` (400)
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
 from dataclasses import replace
 from typing import Any, cast
@@ -23,10 +23,11 @@ from cross_web import HTTPException as StrawberryHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLRequestData
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.streaming import (
     SSE_HEARTBEAT_INTERVAL,
     AsyncTextStream,
@@ -74,7 +75,21 @@ STREAMED = (
 )
 
 
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages in text frames: Strawberry sends what ``encode_json``
+    returns, bytes (orjson) in binary frames, which browsers' clients (GraphiQL's
+    graphql-ws) receive as a Blob and cannot read."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLView(GraphQL[Context, None]):
+    websocket_adapter_class = TextWebSocketAdapter
+
     def __init__(
         self,
         schema: Any,
@@ -317,19 +332,27 @@ class GraphQLView(GraphQL[Context, None]):
         return context
 
     async def on_ws_connect(self, context: Context) -> None:
-        """Subscriptions need a valid token in the ``connection_init`` payload
-        (``{"Authorization": "Bearer ..."}``) or the upgrade request's header."""
+        """Subscriptions need valid credentials in the ``connection_init`` payload
+        (``{"Authorization": "Bearer ..."}`` or ``{"X-API-Key": ...}``: what GraphiQL's
+        Headers tab holds) or the upgrade request's headers."""
         params = getattr(context, "connection_params", None) or {}
-        header = (
-            params.get("Authorization") or params.get("authorization")
+        header, api_key = (
+            (
+                params.get("Authorization") or params.get("authorization"),
+                params.get("X-API-Key") or params.get("x-api-key"),
+            )
             if isinstance(params, dict)
-            else None
+            else (None, None)
         )
         websocket: WebSocket = context.request
         if header is None:
             header = websocket.headers.get("authorization")
+        if api_key is None:
+            api_key = websocket.headers.get("x-api-key")
+        if api_key is not None and not isinstance(api_key, str):
+            api_key = None
         try:
-            principal = await authenticate_connection(websocket, header)
+            principal = await authenticate_connection(websocket, header, api_key)
         except (Unauthenticated, RateLimited) as exc:
             _log_rejection(exc.detail)
             raise ConnectionRejectionError({"code": exc.code, "message": exc.detail}) from None

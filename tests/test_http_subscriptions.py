@@ -329,17 +329,23 @@ async def test_a_batch_does_not_stream(http: httpx.AsyncClient, demo, auth: Auth
     assert refused.json()["code"] == "BAD_USER_INPUT"
 
 
+async def _ws_receive(ws: ClientConnection) -> dict[str, Any]:
+    raw = await asyncio.wait_for(ws.recv(), timeout=WITHIN)
+    assert isinstance(raw, str), "a binary frame (browsers' clients read text frames only)"
+    message: dict[str, Any] = json.loads(raw)
+    return message
+
+
 async def _ws_answer(ws: ClientConnection, query: str, operation: str) -> dict[str, Any]:
     await ws.send(json.dumps({"id": operation, "type": "subscribe", "payload": {"query": query}}))
-    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=WITHIN))
-    return message
+    return await _ws_receive(ws)
 
 
 @asynccontextmanager
 async def _ws(url: str, headers: dict[str, str]) -> AsyncIterator[ClientConnection]:
     async with connect(f"ws://{url}/graphql", subprotocols=[WS]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": headers}))
-        ack = json.loads(await asyncio.wait_for(ws.recv(), timeout=WITHIN))
+        ack = await _ws_receive(ws)
         assert ack["type"] == "connection_ack", ack
         yield ws
 
@@ -367,6 +373,22 @@ async def test_websocket_refusals_are_errors_with_codes(live_url: str, demo, aut
         # The connection still serves.
         answered = await _ws_answer(ws, "{ me { legacyId } }", "ok")
         assert answered["payload"] == {"data": {"me": {"legacyId": "admin_001"}}}
+
+
+async def test_an_api_key_in_connection_params_opens_a_websocket(
+    live_server: LiveServer, http: httpx.AsyncClient, demo, auth: Auth
+):
+    key = await api_key_headers(http, auth.admin, "admin_001", "admin", "org_03")
+    before = live_server.app.state.events.subscriber_count
+    async with _ws(live_server.url, key) as ws:
+        await ws.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": PERSON_CHANGED}})
+        )
+        await wait_for_subscribers(live_server.app, before + 1)
+        await _rename(http, auth)
+        event = await _ws_receive(ws)
+        assert event["payload"]["data"]["personChanged"]["personId"] == "user_042", event
+    await wait_for_unsubscribed(live_server.app, before)
 
 
 @contextmanager
