@@ -99,7 +99,11 @@ retry_write_races(Mutation)
 for _root, _description in (
     (Query, "Reads across every domain; start from `me`, a person or an organisation."),
     (Mutation, "Changes; each is authorized as its REST counterpart is."),
-    (Subscription, "Live events over graphql-transport-ws (a token at `connection_init`)."),
+    (
+        Subscription,
+        "Live events over WebSocket (graphql-transport-ws, a token at `connection_init`), "
+        "Server-Sent Events or multipart HTTP (a token in the request's headers).",
+    ),
 ):
     get_object_definition(_root, strict=True).description = _description
 

@@ -5,8 +5,10 @@ request or not at all, when an SSE or multipart subscriber does not hear a mutat
 when a stream starts without credentials (no 401), when a limit, the parse, validation or
 a persisted query refusal is not answered with its code (over WebSocket: an ``error``
 message, never a bare ``complete``), when a client that goes away keeps its subscription
-registered (the broker count and /metrics stay up), or when a subscription sent as a plain
-HTTP request is not refused with ``OPERATION_NOT_SUPPORTED``."""
+registered (the broker count and /metrics stay up), when a subscription sent as a plain
+HTTP request is not refused with ``OPERATION_NOT_SUPPORTED``, when an SSE stream sends no
+heartbeats or is cut by the request time limit, when WebSocket messages are binary frames,
+or when ``Last-Event-ID`` does not reach the context as the event to resume after."""
 
 from __future__ import annotations
 
@@ -21,11 +23,16 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from app.main import create_app
 from app.settings import Settings
+from schema.http import GraphQLView
 from schema.persisted import sha256
 from tests.conftest import LiveServer
 from tests.helpers import (
@@ -448,3 +455,42 @@ async def test_a_stream_outlives_the_request_time_limit_with_heartbeats(
             event = await first(sse_events(lines))
             assert event.json()["data"]["personChanged"]["personId"] == "user_042"
         await wait_for_unsubscribed(served, 0)
+
+
+async def test_a_mutation_over_get_does_not_stream(http: httpx.AsyncClient, demo, auth: Auth):
+    async with http.stream(
+        "GET", "/graphql", params={"query": RENAME}, headers=auth.admin | SSE
+    ) as response:
+        events = await rest(sse_events(response.aiter_lines()))
+    assert error_codes(events[0].json()) == ["OPERATION_NOT_SUPPORTED"]
+    me = await http.post(
+        "/graphql", json={"query": '{ person(id: "user_042") { name } }'}, headers=auth.admin
+    )
+    assert me.json()["data"]["person"]["name"] != "Ola H."
+
+
+def _graphql_view(app: Starlette) -> GraphQLView:
+    for route in app.routes:
+        if isinstance(route, Route) and route.path == "/graphql":
+            assert isinstance(route.app, GraphQLView)
+            return route.app
+    raise AssertionError("no /graphql route")
+
+
+@pytest.mark.parametrize("accept", [SSE, MULTIPART], ids=["sse", "multipart"])
+async def test_last_event_id_is_where_the_subscription_resumes(
+    app: Starlette, demo, auth: Auth, accept: dict[str, str]
+):
+    view = _graphql_view(app)
+    headers = auth.admin | accept | {"Last-Event-ID": "42-0"}
+    scope = {
+        "type": "http",
+        "app": app,
+        "method": "POST",
+        "path": "/graphql",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    context = await view.get_context(Request(scope), Response())
+    assert context.resume_after == "42-0"
+    assert context.principal is not None
