@@ -108,6 +108,15 @@ class BadRequest(DomainError):
     title = "Bad Request"
 
 
+class OperationNotSupported(DomainError):
+    """An operation the transport does not run: a subscription sent as a plain HTTP
+    request (it streams: over WebSocket, SSE or multipart), or a query over multipart."""
+
+    code = "OPERATION_NOT_SUPPORTED"
+    status = 400
+    title = "Operation Not Supported"
+
+
 class InvalidInput(DomainError):
     code = "BAD_USER_INPUT"
     status = 422

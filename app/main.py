@@ -112,7 +112,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     tracing = tracer_provider(settings)
     tracer = tracing.get_tracer("gateway") if tracing is not None else None
     graphql = GraphQLView(
-        build_schema(settings, tracer), graphiql=settings.graphiql_enabled, persisted=persisted
+        build_schema(settings, tracer),
+        graphiql=settings.graphiql_enabled,
+        persisted=persisted,
+        sse_heartbeat_seconds=settings.sse_heartbeat_seconds,
     )
 
     @asynccontextmanager

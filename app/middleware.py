@@ -79,12 +79,15 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 0
         body = _LimitedBody(receive, self.max_body_bytes)
+        deadline: asyncio.Timeout | None = None
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
+                if deadline is not None and _is_stream(message["headers"]):
+                    deadline.reschedule(None)  # the time limit is for a stream's start only
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
@@ -94,7 +97,7 @@ class RequestContextMiddleware:
         try:
             if body.declared_too_large(headers):
                 raise body.error()
-            async with asyncio.timeout(self.timeout_seconds):
+            async with asyncio.timeout(self.timeout_seconds) as deadline:
                 await self.app(scope, body, send_with_id)
         except PayloadTooLarge as too_large:
             # Raised by ``receive`` where nothing turned it into a response.
@@ -126,3 +129,14 @@ class RequestContextMiddleware:
                 "request_id": request_id,
             },
         )
+
+
+_STREAM_TYPES = (b"text/event-stream", b"multipart/mixed")
+
+
+def _is_stream(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A streamed answer (SSE, multipart subscription), which lasts as long as its client."""
+    return any(
+        name.lower() == b"content-type" and value.lower().startswith(_STREAM_TYPES)
+        for name, value in headers
+    )

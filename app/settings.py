@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_sender: str = "gateway@localhost"
+    # Subscriptions over SSE: seconds between heartbeat comments (keeps proxies from closing
+    # an idle stream).
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
 
     @field_validator("database_url")
     @classmethod

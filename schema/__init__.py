@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from contextlib import aclosing
 from typing import Annotated, Any
 
 import strawberry
@@ -101,7 +102,11 @@ retry_write_races(Mutation)
 for _root, _description in (
     (Query, "Reads across every domain; start from `me`, a person or an organisation."),
     (Mutation, "Changes; each is authorized as its REST counterpart is."),
-    (Subscription, "Live events over graphql-transport-ws (a token at `connection_init`)."),
+    (
+        Subscription,
+        "Live events over WebSocket (graphql-transport-ws, a token at `connection_init`), "
+        "Server-Sent Events or multipart HTTP (a token in the request's headers).",
+    ),
 ):
     get_object_definition(_root, strict=True).description = _description
 
@@ -178,15 +183,34 @@ class GatewaySchema(strawberry.Schema):
         # Subscriptions (``subscribe``) and HTTP streams come through here.
         if error := self.operation_name_missing(query, operation_name):
             return _refused(error)
-        return await super().stream(
-            query,
-            variable_values,
-            context_value,
-            root_value,
-            operation_name,
-            operation_extensions,
-            allowed_operation_types,
+        return self._refusing(
+            await super().stream(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                operation_extensions,
+                allowed_operation_types,
+            )
         )
+
+    async def _refusing(self, source: StreamResult) -> StreamResult:
+        """The stream, where a refusal raised by an extension before the first result (the
+        limits, the parse, the allow-list: ``execute`` turns those into a result) is that
+        first result: every transport answers it with its code (a WebSocket ``error``),
+        instead of ending the operation without one."""
+        started = False
+        async with aclosing(source):
+            try:
+                async for result in source:
+                    started = True
+                    yield result
+            except GraphQLError as error:
+                if started:
+                    raise
+                self.process_errors([error])
+                yield PreExecutionError(data=None, errors=[error])
 
 
 async def _refused(error: GraphQLError) -> StreamResult:

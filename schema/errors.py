@@ -7,7 +7,9 @@ import logging
 from collections.abc import Iterator
 
 from graphql.error import GraphQLError
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import MaskErrors
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import StreamExecutionResult
 
 from app.errors import DomainError
@@ -20,10 +22,28 @@ def _is_domain(error: GraphQLError) -> bool:
     return isinstance(error.original_error, DomainError)
 
 
+# What a stream (WebSocket, SSE, multipart) answers, as a GraphQL error, for a request it
+# cannot run: an operation type the transport does not run (e.g. a query over multipart,
+# a mutation over GET), an unknown ``operationName``, no query.
+_REQUEST_CODES: dict[type[Exception], str] = {
+    InvalidOperationTypeError: "OPERATION_NOT_SUPPORTED",
+    CannotGetOperationTypeError: "GRAPHQL_VALIDATION_FAILED",
+    MissingQueryError: "BAD_USER_INPUT",
+}
+
+
+def _request_code(error: GraphQLError) -> str | None:
+    return _REQUEST_CODES.get(type(error.original_error))  # type: ignore[arg-type]
+
+
 def _is_client_error(error: GraphQLError) -> bool:
     # DomainErrors, and GraphQL's own input coercion errors (a variable of the wrong type,
     # e.g. 45.5 for an Int), which graphql-core raises wrapped in another GraphQLError.
-    return _is_domain(error) or isinstance(error.original_error, GraphQLError)
+    return (
+        _is_domain(error)
+        or isinstance(error.original_error, GraphQLError)
+        or _request_code(error) is not None
+    )
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -41,6 +61,8 @@ def _add_codes(result: object) -> None:
             error.extensions = {**(error.extensions or {}), **original.extensions()}
         elif isinstance(original, GraphQLError):
             error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+        elif (code := _request_code(error)) is not None:
+            error.extensions = {**(error.extensions or {}), "code": code}
         elif not error.extensions or "code" not in error.extensions:
             error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
 

@@ -1,5 +1,8 @@
 """GraphiQL and the REST docs work in a real browser with no internet: headless Chromium
-loads them from the gateway itself, runs a query with a bearer token and sees data."""
+loads them from the gateway itself, runs a query with a bearer token and sees data, and
+runs a subscription (over WebSocket, the Headers tab's token as connection params) that
+shows an event a mutation over HTTP caused. Fails when GraphiQL has no subscription URL
+or does not pass the token, or the event never reaches its result pane."""
 
 from __future__ import annotations
 
@@ -9,13 +12,15 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.helpers import Auth
+from tests.conftest import LiveServer
+from tests.helpers import Auth, wait_for_subscribers, wait_for_unsubscribed
 
 pytestmark = pytest.mark.browser
 
@@ -76,6 +81,41 @@ async def test_graphiql_runs_a_query_with_a_token(
     )
     assert sources
     assert all(src.startswith(base) for src in sources if src), sources
+
+
+async def test_graphiql_runs_a_subscription(
+    browser: webdriver.Chrome, live_server: LiveServer, demo, auth: Auth
+):
+    base = f"http://{live_server.url}"
+    before = live_server.app.state.events.subscriber_count
+    browser.get(f"{base}/graphql")
+    browser.execute_script(
+        "localStorage.clear();"  # no tabs kept from another test
+        "localStorage.setItem('graphiql:headers', arguments[0]);"
+        "localStorage.setItem('graphiql:query', arguments[1]);",
+        json.dumps(auth.admin),
+        "subscription Changes { personChanged { kind personId } }",
+    )
+    browser.get(f"{base}/graphql")
+    wait = WebDriverWait(browser, 30)
+    button = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".graphiql-execute-button"))
+    button.click()
+    await wait_for_subscribers(live_server.app, before + 1, within=30)
+    async with httpx.AsyncClient(base_url=base) as http:
+        renamed = await http.post(
+            "/graphql",
+            json={
+                "query": 'mutation { updatePerson(id: "user_042", input: {name: "Ola H."}) '
+                "{ name } }"
+            },
+            headers=auth.admin,
+        )
+    assert renamed.json()["data"]["updatePerson"]["name"] == "Ola H.", renamed.text
+    wait.until(lambda d: "user_042" in d.find_element(By.CSS_SELECTOR, ".result-window").text)
+    assert '"kind": "updated"' in browser.find_element(By.CSS_SELECTOR, ".result-window").text
+    # Stopping it in GraphiQL ends the subscription on the server.
+    browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+    await wait_for_unsubscribed(live_server.app, before, within=30)
 
 
 async def test_docs_page_renders_the_openapi_document(browser: webdriver.Chrome, live_url: str):
