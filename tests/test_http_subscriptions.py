@@ -494,3 +494,47 @@ async def test_last_event_id_is_where_the_subscription_resumes(
     context = await view.get_context(Request(scope), Response())
     assert context.resume_after == "42-0"
     assert context.principal is not None
+
+
+CHANGED_WITH_IDS = "subscription { personChanged { kind personId eventId } }"
+
+
+async def _renamed_to(http: httpx.AsyncClient, auth: Auth, name: str) -> None:
+    renamed = await http.post(
+        "/graphql",
+        json={
+            "query": 'mutation($n: String!) { updatePerson(id: "user_042", input: {name: $n})'
+            " { name } }",
+            "variables": {"n": name},
+        },
+        headers=auth.admin,
+    )
+    assert renamed.json()["data"]["updatePerson"]["name"] == name, renamed.text
+
+
+async def test_an_sse_subscriber_that_reconnects_with_last_event_id_gets_what_it_missed(
+    live_server: LiveServer, http: httpx.AsyncClient, demo, auth: Auth
+):
+    """Disconnect, miss two changes, reconnect with the last event id: exactly those two
+    arrive (each with its id: line), then live ones."""
+    before = live_server.app.state.events.subscriber_count
+    operation = {"query": CHANGED_WITH_IDS}
+    async with http.stream("POST", "/graphql", json=operation, headers=auth.admin | SSE) as sub:
+        await wait_for_subscribers(live_server.app, before + 1)
+        await _renamed_to(http, auth, "Seen")
+        seen = await first(sse_events(sub.aiter_lines()))
+    assert seen["id"] == seen.json()["data"]["personChanged"]["eventId"]
+    await wait_for_unsubscribed(live_server.app, before)
+    await _renamed_to(http, auth, "Missed 1")
+    await _renamed_to(http, auth, "Missed 2")
+    resumed = auth.admin | SSE | {"Last-Event-ID": seen["id"]}
+    async with http.stream("POST", "/graphql", json=operation, headers=resumed) as sub:
+        events = sse_events(sub.aiter_lines())
+        missed = [await first(events), await first(events)]
+        await _renamed_to(http, auth, "Live")
+        live = await first(events)
+    ids = [int(e["id"]) for e in [seen, *missed, live]]
+    assert ids == sorted(set(ids))
+    assert [e.json()["data"]["personChanged"]["eventId"] for e in [*missed, live]] == [
+        e["id"] for e in [*missed, live]
+    ]
