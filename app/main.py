@@ -32,7 +32,7 @@ from app.requestid import current_request_id
 from app.rest.http import json_response, problem_response
 from app.rest.openapi import openapi_document
 from app.rest.registry import CONTRACTS
-from app.services import followups
+from app.services import followups, lock_expiry
 from app.services.work import Work
 from app.settings import Settings, get_settings
 from app.tracing import UNTRACED_URLS, span_details, tracer_provider
@@ -123,9 +123,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         work.start_relay()
         # Mentoring: the periodic follow-up sweep (off unless followup_interval_seconds > 0).
         sweeps = followups.start_periodic(work)
+        expiries = lock_expiry.start(work)  # announces editorial lock expiries
         try:
             yield
         finally:
+            await lock_expiry.stop(expiries)
             await followups.stop_periodic(sweeps)
             await work.stop_relay()
             await app.state.events.stop()
