@@ -28,7 +28,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from app.db import Database
-from app.events import EventKind
+from app.events import EventBroker, EventKind
 from app.main import create_app
 from app.migrate import upgrade
 from app.models.outbox import OutboxEntry
@@ -250,9 +250,41 @@ async def test_two_announcers_announce_one_expiry_once(
     await expire_lock(own_db, EXAMPLE_SRN)
     other_db = Database.from_settings(own_settings)
     try:
-        first, second = Work(own_db, own_settings, None), Work(other_db, own_settings, None)
+        # Each with a broker of its own nobody hears (so the serving gateways' relays do
+        # not publish these events later: they are marked published).
+        first = Work(own_db, own_settings, EventBroker())
+        second = Work(other_db, own_settings, EventBroker())
         results = await asyncio.gather(first.run(announce_expired), second.run(announce_expired))
+        await first.stop_relay()
+        await second.stop_relay()
     finally:
         await other_db.dispose()
     assert sorted(results[0] + results[1]) == [EXAMPLE_SRN]
     assert await _expiries(own_db, EXAMPLE_SRN, since) == 1
+
+
+async def test_taking_over_an_unannounced_expired_lock_announces_its_expiry(
+    servers: list[tuple[str, Any]], own_db: Database, auth: Auth, since: int
+):
+    (url_a, app_a), (url_b, _app_b) = servers
+    before = app_a.state.events.subscriber_count
+    async with (
+        connect(f"ws://{url_a}/graphql", subprotocols=[PROTOCOL]) as ws,
+        httpx.AsyncClient(base_url=f"http://{url_a}") as on_a,
+        httpx.AsyncClient(base_url=f"http://{url_b}") as on_b,
+    ):
+        await _subscribe(ws, auth.admin)
+        await wait_for_subscribers(app_a, before + 1)
+        old = await take_lock(on_a, auth.editor, EXAMPLE)
+        assert (await _next(ws))["kind"] == "ACQUIRED"
+        # Expired at once (a direct write: the schedulers are asleep until the TTL is up),
+        # then taken over before they wake.
+        await expire_lock(own_db, EXAMPLE_SRN)
+        new = await take_lock(on_b, auth("user_019", "editor"), EXAMPLE)
+        heard = [await _next(ws) for _ in range(3)]
+        assert [(c["kind"], c["lockUuid"], c["holderId"]) for c in heard] == [
+            ("EXPIRED", old["uuid"], "editor_001"),
+            ("ACQUIRED", new["uuid"], "user_019"),
+            ("EXPIRED", new["uuid"], "user_019"),  # the old one is not announced again
+        ]
+    assert await _expiries(own_db, EXAMPLE_SRN, since) == 2
