@@ -45,6 +45,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from app.logs import uvicorn_log_config
     from app.main import create_app
 
+    # Several workers need a backend that carries events between them: refused otherwise;
+    # the workers build their apps from the environment, so the resolved one goes there.
+    backend = settings.events_backend_for(1 if args.reload else args.workers)
+    if backend != settings.events_backend:
+        os.environ["GATEWAY_EVENTS_BACKEND"] = backend
+        settings = settings.model_copy(update={"events_backend": backend})
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Workers write their metrics to a shared directory; /metrics sums them.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-metrics-")

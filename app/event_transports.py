@@ -86,11 +86,12 @@ class RedisTransport:
 
 def build_broker(settings: Settings) -> EventBroker:
     transport: Transport | None = None
-    if settings.events_backend == "postgres":
+    backend = settings.events_backend_for(1)  # `gateway serve` resolves it for its workers
+    if backend == "postgres":
         if settings.is_sqlite:
             raise ConfigurationError("GATEWAY_EVENTS_BACKEND=postgres needs a PostgreSQL database")
         transport = PostgresTransport(settings.database_url)
-    elif settings.events_backend == "redis":
+    elif backend == "redis":
         if not settings.redis_url:
             raise ConfigurationError("GATEWAY_EVENTS_BACKEND=redis needs GATEWAY_REDIS_URL")
         transport = RedisTransport(settings.redis_url, settings.redis_key_prefix)

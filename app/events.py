@@ -57,6 +57,7 @@ class EventKind(Enum):
     LOCK_RENEWED = "editorial.lock/renewed"
     LOCK_RELEASED = "editorial.lock/released"
     LOCK_BROKEN = "editorial.lock/broken"
+    LOCK_EXPIRED = "editorial.lock/expired"
 
     @property
     def topic(self) -> str:

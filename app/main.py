@@ -32,7 +32,7 @@ from app.requestid import current_request_id
 from app.rest.http import json_response, problem_response
 from app.rest.openapi import openapi_document
 from app.rest.registry import CONTRACTS
-from app.services import deliveries, followups
+from app.services import deliveries, followups, lock_expiry
 from app.services.event_log import EventLog
 from app.services.work import Work
 from app.settings import Settings, get_settings
@@ -131,9 +131,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sweeps = followups.start_periodic(work)
         # Notification delivery passes (off unless delivery_interval_seconds > 0).
         sending = deliveries.start_periodic(work)
+        expiries = lock_expiry.start(work)  # announces editorial lock expiries
         try:
             yield
         finally:
+            await lock_expiry.stop(expiries)
             await deliveries.stop_periodic(sending)
             await followups.stop_periodic(sweeps)
             await work.stop_relay()

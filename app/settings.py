@@ -88,8 +88,9 @@ class Settings(BaseSettings):
     rate_limit_auth_failures: str = "20/minute"
     redis_url: str | None = None
     redis_key_prefix: str = "gateway"
-    # Subscriptions across workers: memory (one process), postgres (LISTEN/NOTIFY), redis.
-    events_backend: Literal["memory", "postgres", "redis"] = "memory"
+    # Subscriptions across workers: memory (one process), postgres (LISTEN/NOTIFY), redis;
+    # auto = memory for one worker, postgres for several on PostgreSQL (events_backend_for).
+    events_backend: Literal["auto", "memory", "postgres", "redis"] = "auto"
     request_timeout_seconds: float = Field(default=30.0, gt=0)
 
     # Persisted queries: off, apq (Apollo automatic persisted queries), allowlist (only the
@@ -190,6 +191,27 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def events_backend_for(self, workers: int) -> Literal["memory", "postgres", "redis"]:
+        """The events backend ``workers`` serving processes use. Several workers need one
+        that crosses processes (``memory`` would lose the events of the others):
+        ``ConfigurationError`` for ``memory``, or for ``auto`` on SQLite."""
+        backend = self.events_backend
+        if backend == "auto":
+            backend = "postgres" if workers > 1 and not self.is_sqlite else "memory"
+        if backend == "memory" and workers > 1:
+            fix = (
+                "GATEWAY_EVENTS_BACKEND=redis (with GATEWAY_REDIS_URL)"
+                if self.is_sqlite
+                else "GATEWAY_EVENTS_BACKEND=postgres (the default on PostgreSQL) or redis"
+            )
+            memory = "memory" if self.events_backend == "memory" else "default (memory)"
+            raise ConfigurationError(
+                f"--workers {workers} on {'SQLite' if self.is_sqlite else 'PostgreSQL'} needs "
+                f"{fix}: with the {memory} events backend a subscription misses the other "
+                "workers' events; or serve with --workers 1"
+            )
+        return backend
 
 
 @lru_cache(maxsize=1)

@@ -66,6 +66,9 @@ class EditorialLockChangeKind(Enum):
     RENEWED = strawberry.enum_value("renewed", description="Extended by its holder.")
     RELEASED = strawberry.enum_value("released", description="Given up by its holder.")
     BROKEN = strawberry.enum_value("broken", description="Removed by an admin or with its item.")
+    EXPIRED = strawberry.enum_value(
+        "expired", description="Its time ran out without a renewal (announced once)."
+    )
 
 
 @strawberry.type(description="A print issue assignments are planned for.")
@@ -229,7 +232,7 @@ class EditorialLockChange:
         description="Directory id of the person who holds (or held) the lock."
     )
     expires_at: datetime | None = strawberry.field(
-        description="When the lock expires (for acquired and renewed locks)."
+        description="When the lock expires (acquired and renewed locks) or expired (EXPIRED)."
     )
     event_id: str = event_id_field()
 

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -262,6 +263,19 @@ def gateway_env(settings: Settings, **extra: str) -> dict[str, str]:
         "GATEWAY_DB_POOL_SIZE": "5",
         "GATEWAY_DB_MAX_OVERFLOW": "5",
         **extra,
+    }
+
+
+def cross_worker_events(settings: Settings) -> dict[str, str]:
+    """The environment `gateway serve --workers N` needs on the test database: Redis for
+    events on SQLite (several workers refuse the memory backend); nothing on PostgreSQL
+    (LISTEN/NOTIFY by default)."""
+    if not settings.is_sqlite:
+        return {}
+    return {
+        "GATEWAY_EVENTS_BACKEND": "redis",
+        "GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "GATEWAY_REDIS_KEY_PREFIX": f"gateway-test-{uuid.uuid4().hex}",
     }
 
 

@@ -29,7 +29,7 @@ from app.models.mentoring import ContactEvent, Notification
 from app.settings import Settings
 from tests.authz_support import World, role_headers
 from tests.conftest import BACKEND
-from tests.helpers import Auth, Served, gateway_env, gateway_serve
+from tests.helpers import Auth, Served, cross_worker_events, gateway_env, gateway_serve
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 
@@ -232,7 +232,8 @@ def two_worker_server(settings: Settings, demo, tmp_path: Path) -> Iterator[tupl
     """One ``gateway serve --workers 2``, and the metrics directory it made for them (with
     tempfile, under TMPDIR): the newest one, as a start that lost its port to another
     process (and was started again on a new one) left its own behind."""
-    with _serve(settings, {"TMPDIR": str(tmp_path)}, "--workers", "2") as served:
+    env = {"TMPDIR": str(tmp_path), **cross_worker_events(settings)}
+    with _serve(settings, env, "--workers", "2") as served:
         made = list(tmp_path.glob("gateway-metrics-*"))
         assert made, "serve --workers 2 made no shared metrics directory"
         yield served.base, max(made, key=lambda path: path.stat().st_mtime_ns)

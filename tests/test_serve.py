@@ -10,7 +10,7 @@ import pytest
 
 from app.serving import MAX_HEAD_BYTES, MAX_HEADERS
 from app.settings import Settings
-from tests.helpers import Served, gateway_serve
+from tests.helpers import Served, cross_worker_events, gateway_serve
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,8 @@ def _log_lines(output: str) -> list[dict[str, object]]:
 def test_served_logs_are_one_json_format_in_every_process(
     settings: Settings, workers: str, env: dict[str, str]
 ):
+    if workers != "1":
+        env = {**env, **cross_worker_events(settings)}
     with gateway_serve(settings, "--workers", workers, "--log-level", "info", env=env) as server:
         assert httpx.get(f"http://{server.base}/healthz").status_code == 200
         output = server.stop()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Bundle
 
@@ -125,6 +125,33 @@ async def remove_srn(session: AsyncSession, srn: str) -> Any | None:
             .execution_options(synchronize_session=False)
         )
     return found
+
+
+async def earliest_expiry(session: AsyncSession) -> datetime | None:
+    """When the first lock that has not been announced expired expires (or expired)."""
+    return await session.scalar(select(func.min(EditorialLock.expires_at)))
+
+
+async def expired(session: AsyncSession, now: datetime, limit: int) -> Sequence[Any]:
+    """Up to ``limit`` locks expired by ``now`` (``LOCK`` rows), the earliest first."""
+    query = (
+        select(LOCK)
+        .where(EditorialLock.expires_at <= now)
+        .order_by(EditorialLock.expires_at, EditorialLock.srn)
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def remove_expired(session: AsyncSession, uuid: str, now: datetime) -> bool:
+    """Delete lock request ``uuid`` if it has expired by ``now``: one statement, so of two
+    transactions announcing the same expiry (or one taking the lock over) only one wins."""
+    result = await session.execute(
+        delete(EditorialLock)
+        .where(EditorialLock.uuid == uuid, EditorialLock.expires_at <= now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def active_by_uuids(session: AsyncSession, uuids: Sequence[str]) -> list[Any | None]:

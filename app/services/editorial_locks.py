@@ -5,7 +5,11 @@
 - The holder's repeated request renews it (same lock uuid, later ``expires_at``);
   anybody else's request while it is held is refused (409).
 - An expired lock stops counting at ``expires_at``: every read and every request checks
-  the time, no background job is needed.
+  the time, whether or not its expiry has been announced yet.
+- Each expiry is announced once (``EXPIRED`` on ``lockChanged``): by ``announce_expired``,
+  which a scheduler of every serving process runs when the earliest lock expires
+  (``app/services/lock_expiry.py``), or by the request that takes an expired lock over;
+  deleting the expired row (or taking it over) is the conditional write only one wins.
 - The holder releases a lock; a caller granted ``LOCKREQUEST break`` (admins) may release
   anybody's (a break); anybody else gets 403.
 - Changing or deleting an assignment needs the caller to hold its lock (423 otherwise).
@@ -46,6 +50,7 @@ class LockChange(StrEnum):
     RENEWED = "renewed"
     RELEASED = "released"
     BROKEN = "broken"
+    EXPIRED = "expired"
 
 
 _KINDS = {
@@ -53,13 +58,19 @@ _KINDS = {
     LockChange.RENEWED: EventKind.LOCK_RENEWED,
     LockChange.RELEASED: EventKind.LOCK_RELEASED,
     LockChange.BROKEN: EventKind.LOCK_BROKEN,
+    LockChange.EXPIRED: EventKind.LOCK_EXPIRED,
 }
+# The lock changes after which a lock expires at a new time (the expiry scheduler wakes).
+EXPIRY_MOVED = frozenset({EventKind.LOCK_ACQUIRED, EventKind.LOCK_RENEWED})
+# How many expiries one announcing unit of work handles at most.
+_EXPIRED_BATCH = 100
 
 
 def _record(unit: Unit, view: LockView, change: LockChange) -> None:
     """Record what ``lockChanged`` subscribers get once the change is committed."""
     lock = view.lock
-    holds = change in (LockChange.ACQUIRED, LockChange.RENEWED)
+    # Acquired and renewed: when it will expire; expired: when it did; else none.
+    holds = change in (LockChange.ACQUIRED, LockChange.RENEWED, LockChange.EXPIRED)
     unit.record(
         _KINDS[change],
         lock.srn,
@@ -127,6 +138,8 @@ async def acquire(
         elif await locks.take_over(
             session, srn=target, uuid=new_uuid(), user_id=user.id, now=now, expires=expires
         ):
+            # The expiry of the lock taken over had not been announced yet: it is now.
+            _record(unit, await lock_view(session, current), LockChange.EXPIRED)
             return await _outcome(unit, target, LockChange.ACQUIRED)
     raise Conflict(f"{target} is being locked by another request; retry")
 
@@ -185,6 +198,22 @@ async def release(unit: Unit, principal: Principal | None, lock_uuid: str) -> Lo
     change = LockChange.RELEASED if own else LockChange.BROKEN
     _record(unit, view, change)
     return change
+
+
+async def announce_expired(unit: Unit) -> list[str]:
+    """Announce every lock that has expired and not been announced (``EXPIRED``, to the
+    holder and the other ``lockChanged`` subscribers) and delete it; the srns announced.
+    No authorization: the expiry scheduler runs it. Safe to run from several processes at
+    once: each expired row is deleted by one statement, which one transaction wins."""
+    session = unit.session
+    now = utcnow()
+    announced: list[str] = []
+    for row in await locks.expired(session, now, _EXPIRED_BATCH):
+        view = await lock_view(session, row)
+        if await locks.remove_expired(session, row.uuid, now):
+            _record(unit, view, LockChange.EXPIRED)
+            announced.append(row.srn)
+    return announced
 
 
 async def require_held(
