@@ -119,6 +119,7 @@ class EventBroker:
         self._transport = transport
         self._sending: set[asyncio.Task[None]] = set()
         self._hint: Callable[[Event], None] | None = None
+        self._watchers: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
 
     async def start(self) -> None:
         if self._transport is not None:
@@ -156,6 +157,8 @@ class EventBroker:
 
     def deliver(self, event: Event) -> None:
         """An event published here or by another process (through the transport)."""
+        for queue in list(self._watchers.get(event.topic, ())):
+            _put(queue, event)
         if self._hint is not None and event.id is not None:
             self._hint(event)
             return
@@ -170,13 +173,25 @@ class EventBroker:
             if len(self._delivered) > self.REMEMBERED:
                 self._delivered.popitem(last=False)
         for queue in list(self._subscribers.get(event.topic, ())):
-            if queue.full():
-                queue.get_nowait()
-            queue.put_nowait(event)
+            _put(queue, event)
 
     @property
     def subscriber_count(self) -> int:
         return sum(len(queues) for queues in self._subscribers.values())
+
+    @asynccontextmanager
+    async def watch(self, *topics: str) -> AsyncIterator[asyncio.Queue[Event]]:
+        """The events of ``topics`` as this process hears of them, for the gateway's own
+        background tasks (wake-ups): not read from the event log (so in no guaranteed
+        order, possibly twice), and neither a subscriber nor in the subscriptions gauge."""
+        queue: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)
+        for topic in topics:
+            self._watchers[topic].add(queue)
+        try:
+            yield queue
+        finally:
+            for topic in topics:
+                self._watchers[topic].discard(queue)
 
     @asynccontextmanager
     async def subscribe(self, *topics: str) -> AsyncIterator[asyncio.Queue[Event]]:
@@ -190,3 +205,10 @@ class EventBroker:
             ACTIVE_SUBSCRIPTIONS.dec()
             for topic in topics:
                 self._subscribers[topic].discard(queue)
+
+
+def _put(queue: asyncio.Queue[Event], event: Event) -> None:
+    """Queue ``event``; a full queue loses its oldest event instead."""
+    if queue.full():
+        queue.get_nowait()
+    queue.put_nowait(event)

@@ -18,7 +18,6 @@ import logging
 from datetime import datetime
 
 from app.events import Event
-from app.metrics import ACTIVE_SUBSCRIPTIONS
 from app.repositories import editorial_locks as locks
 from app.services.editorial_locks import EXPIRY_MOVED, LOCK_TOPIC, announce_expired
 from app.services.work import Work
@@ -73,10 +72,7 @@ async def expire_forever(work: Work) -> None:
     async with contextlib.AsyncExitStack() as stack:
         queue: asyncio.Queue[Event] | None = None
         if work.broker is not None:
-            queue = await stack.enter_async_context(work.broker.subscribe(LOCK_TOPIC))
-            # Not a client's subscription: the gauge counts those only.
-            ACTIVE_SUBSCRIPTIONS.dec()
-            stack.callback(ACTIVE_SUBSCRIPTIONS.inc)
+            queue = await stack.enter_async_context(work.broker.watch(LOCK_TOPIC))
         while True:
             try:
                 wait = await announce_due(work)
