@@ -5,7 +5,7 @@ selection generated (every field without required arguments, two levels deep, wi
 
 Recipes run in order, so a mutation can use what an earlier one created: ``{Type}`` is the
 first ``legacyId`` of that type in the most recent answer that had one (``{Type_uuid}``,
-``{Type_srn}``, ``{Type_keyId}`` the same for those fields), ``{n}`` a number unique to the
+``{Type_srn}``, ``{Type_keyId}``, ``{Type_channelId}`` the same for those fields), ``{n}`` a number unique to the
 run, ``{today}`` today's date. A recipe's setup documents run first (their answers are
 learnt, their errors ignored): the record a mutation needs, made just before it.
 """
@@ -33,7 +33,7 @@ from graphql import (
 from tests.fuzz_support import SEED
 
 DEPTH = 2  # levels of objects below the root field in a generated selection
-_LEARNT = ("legacyId", "uuid", "srn", "keyId")
+_LEARNT = ("legacyId", "uuid", "srn", "keyId", "channelId")
 
 _PERSON = 'createPerson(input: {id: "fz_{n}", name: "Fuzz Person", roles: ["mentee"]})'
 _ACTIVITY = (
@@ -46,6 +46,8 @@ _ASSIGNMENT = f"createAssignment({_ASSIGNMENT_ARGS})"
 _NEW_ASSIGNMENT = (_PERSON, _MEMBER, _ASSIGNMENT)  # a new mentee: no open pair yet
 _EDITORIAL = 'createEditorialAssignment(input: {title: "Fuzz title"})'
 _LOCK = 'acquireEditorialLock(srn: "{EditorialAssignment_srn}")'
+_CHANNEL_ARGS = 'input: {kind: EMAIL, target: "fuzz@example.org", orgId: "org_03"}'
+_CHANNEL = f"createNotificationChannel({_CHANNEL_ARGS})"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,14 @@ RECIPES: dict[str, Recipe] = {
             'createApiKey(input: {name: "fuzz", personId: "user_042", role: "peer_mentor", '
             'orgs: ["org_03"]})',
         ),
+    ),
+    "Query.notificationChannels": Recipe('orgId: "org_03"'),
+    "Mutation.createNotificationChannel": Recipe(_CHANNEL_ARGS),
+    "Mutation.updateNotificationChannel": Recipe(
+        'channelId: "{NotificationChannel_channelId}", input: {enabled: false}', (_CHANNEL,)
+    ),
+    "Mutation.deleteNotificationChannel": Recipe(
+        'channelId: "{NotificationChannel_channelId}"', (_CHANNEL,)
     ),
     "Mutation.createEditorialAssignment": Recipe('input: {title: "Fuzz title"}'),
     "Mutation.acquireEditorialLock": Recipe('srn: "{EditorialAssignment_srn}"', (_EDITORIAL,)),
