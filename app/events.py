@@ -1,15 +1,19 @@
 """Publish/subscribe for GraphQL subscriptions, across workers.
 
 Every change event is one of ``EventKind`` (a topic such as ``"assignment"`` and an action
-such as ``"created"``); a subscriber gets every event published on its topics after it
+such as ``"created"``); a subscriber gets every event on its topics committed after it
 subscribed, through a bounded queue (a slow subscriber loses its oldest events rather than
 growing memory without bound). Events come from the outbox (``app/services/work.py``): each
 carries the outbox entry's ``id``, and a broker delivers an id once, however many times a
-relay happens to publish it.
+relay happens to publish it. In a serving process the broker follows the event log
+(``app/services/event_log.py``): what it hears of only wakes the log's reader, which hands
+the committed entries to the subscribers in commit order.
 
-``GATEWAY_EVENTS_BACKEND``: ``memory`` delivers within the process; ``postgres``
+``GATEWAY_EVENTS_BACKEND``: ``memory`` carries events within the process; ``postgres``
 (LISTEN/NOTIFY on the gateway's database) and ``redis`` (pub/sub on ``GATEWAY_REDIS_URL``)
-deliver every event to the subscribers of every worker, the publishing one included.
+carry every event to every worker, the publishing one included, so their subscribers hear
+of it at once; ``auto`` (the default) is ``memory`` for one worker and ``postgres`` for
+several on PostgreSQL (``gateway serve`` refuses several workers on ``memory``).
 Payloads are JSON objects.
 """
 
