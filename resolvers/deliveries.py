@@ -4,6 +4,7 @@ coordinators see them) and the delivery details of a notification."""
 from __future__ import annotations
 
 from app.services import deliveries as service
+from app.services import policy
 from app.services.deliveries import ChannelRecord
 from resolvers import mentoring as mentoring_resolve
 from resolvers.context import Context
@@ -60,4 +61,4 @@ async def sees_delivery_details(ctx: Context, assignment_id: str) -> bool:
     if who.is_admin:
         return True
     assignment = await mentoring_resolve.visible_assignment(ctx, assignment_id)
-    return assignment is not None and service.sees_delivery_details(who, assignment.org_id)
+    return assignment is not None and policy.sees_delivery_details(who, assignment.org_id)

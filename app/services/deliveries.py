@@ -229,11 +229,6 @@ async def list_channels(
     return [ChannelRecord.of(row) for row in await repo.list_channels(session, orgs)]
 
 
-def sees_delivery_details(principal: Principal, org_id: str | None) -> bool:
-    """Attempts and errors of a notification: admins and its organisation's coordinators."""
-    return principal.is_admin or coordinates(principal, org_id)
-
-
 # --- sending -------------------------------------------------------------------------------
 
 

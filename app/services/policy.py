@@ -219,6 +219,12 @@ def manages_assignment(principal: Principal, org_id: str | None) -> bool:
     return principal.is_admin or coordinates(principal, org_id)
 
 
+def sees_delivery_details(principal: Principal, org_id: str | None) -> bool:
+    """May the caller see how a notification of an assignment of ``org_id`` is being
+    delivered (attempts, errors, dead letters)? Those who manage its assignments."""
+    return manages_assignment(principal, org_id)
+
+
 def hears_assignment_event(principal: Principal, payload: dict[str, object]) -> bool:
     """May the caller hear of a change to an assignment (``payload``: its ``org_id`` and
     ``mentor_id``, and before a reassignment ``previous_org_id``/``previous_mentor_id``, so
