@@ -114,6 +114,8 @@ class Settings(BaseSettings):
 
     # Editorial (CEO v3): seconds an exclusive lock lasts unless its holder renews it.
     editorial_lock_ttl_seconds: int = Field(default=1800, ge=1, le=86_400)
+    # Announce lock expiries (EXPIRED on lockChanged) from this serving process.
+    editorial_lock_expiry_events: bool = True
 
     # Activities: most queued inserts one syncActivities call may carry.
     activity_sync_max_items: int = Field(default=100, ge=1, le=1000)

@@ -156,6 +156,15 @@ class World:
         lock = await self.ok("POST", "/v3/lock-request", "editor", {"srn": srn})
         return str(lock["uuid"])
 
+    async def new_channel(self, org: str = "org_03") -> str:
+        """An email channel of ``org`` (admins manage channels); its ``channelId``."""
+        data = await self.gql(
+            "mutation($o: String!) { createNotificationChannel(input: {kind: EMAIL, "
+            'target: "authz@example.org", orgId: $o}) { channelId } }',
+            {"o": org},
+        )
+        return str(data["createNotificationChannel"]["channelId"])
+
     async def try_lock(self, who: str, uuid: str) -> None:
         """The caller tries to take the lock of an editorial assignment (needed before a
         change; refused for callers without the ACL action, which the row then shows)."""

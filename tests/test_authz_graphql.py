@@ -240,6 +240,8 @@ QUERIES: tuple[Op, ...] = (
        vars=MENTOR),
     op("milestoneDefinitions", "{ milestoneDefinitions { legacyId } }",
                                                                       DATA,  DATA,  DATA,  DATA,  DATA,  DATA,  ANON),
+    op("notificationChannels", "{ notificationChannels { channelId } }",
+                                                                      DATA,  DATA,  DATA,  DENIED, DENIED, DENIED, ANON),
 )
 
 MUTATIONS: tuple[Op, ...] = (
@@ -364,6 +366,18 @@ MUTATIONS: tuple[Op, ...] = (
     op("updateMilestoneDefinition",
        'mutation { updateMilestoneDefinition(id: "msd_hours_10", input: {name: "10 Hours"}) { legacyId } }',
                                                                       DATA,  DENIED, DENIED, DENIED, DENIED, DENIED, ANON),
+    # --- notification channels (admins manage them) ---
+    op("createNotificationChannel",
+       'mutation { createNotificationChannel(input: {kind: EMAIL, target: "a@example.org", orgId: "org_03"}) { channelId } }',
+                                                                      DATA,  DENIED, DENIED, DENIED, DENIED, DENIED, ANON),
+    op("updateNotificationChannel",
+       "mutation($c: String!) { updateNotificationChannel(channelId: $c, input: {enabled: false}) { enabled } }",
+                                                                      DATA,  DENIED, DENIED, DENIED, DENIED, DENIED, ANON,
+       vars={"c": fresh("channel")}),
+    op("deleteNotificationChannel",
+       "mutation($c: String!) { deleteNotificationChannel(channelId: $c) { channelId } }",
+                                                                      DATA,  DENIED, DENIED, DENIED, DENIED, DENIED, ANON,
+       vars={"c": fresh("channel")}),
 )
 # fmt: on
 

@@ -57,7 +57,14 @@ async def test_exhausted_pool_is_503_with_retry_after_on_both_doors(
     settings: Settings, demo, auth: Auth, caplog: pytest.LogCaptureFixture
 ):
     async with _served(
-        settings, db_pool_size=1, db_max_overflow=0, db_pool_timeout_seconds=0.05
+        settings,
+        db_pool_size=1,
+        db_max_overflow=0,
+        db_pool_timeout_seconds=0.05,
+        # Only the requests below ask for a connection (background rounds would be
+        # refused too, and counted).
+        outbox_relay_seconds=60,
+        editorial_lock_expiry_events=False,
     ) as client:
         clock = [1000.0]
         _db(client).outages.clock = lambda: clock[0]

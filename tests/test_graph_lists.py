@@ -23,6 +23,7 @@ FIXED_LISTS = {
     "Query.apiKeys": "admin-issued credentials of service clients (admin only)",
     "Query.activityTypes": "the activity-type catalogue (admin-managed)",
     "Query.milestoneDefinitions": "the milestone catalogue (admin-managed)",
+    "Query.notificationChannels": "an organisation's delivery channels (admin-managed)",
     "DetectMilestonesPayload.milestones": "one period's milestones (one per definition)",
     "DetectMilestonesPayload.newlyAchieved": "a subset of the above",
     "FollowUpSweepResult.notifications": "what one admin-run sweep raised",

@@ -211,3 +211,16 @@ async def test_a_mutation_that_changed_nothing_is_not_stored(client, demo, auth:
     assert "idempotent-replayed" not in refused.headers
     again = await _graphql(client, missing, headers)
     assert "idempotent-replayed" not in again.headers
+
+
+async def test_a_body_with_a_huge_number_is_fingerprinted(client, demo, auth: Auth):
+    """Any JSON body has a fingerprint: a body with an integer beyond 64 bits is refused
+    by the route's validation (422), not by the key's bookkeeping (it was a 500)."""
+    headers = _keyed(auth.coordinator, "huge-number")
+    answer = await client.put(
+        f"{BASE}/asgn_001",
+        content=b'{"notes": "n", "version": 123456789012345678901234567890}',
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422, answer.text  # not a 500 from the fingerprint
+    assert answer.json()["errors"] == [{"field": "version", "message": "unknown field"}]

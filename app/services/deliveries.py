@@ -47,6 +47,7 @@ from app.models.deliveries import CHANNEL_KINDS, EMAIL, WEBHOOK, NotificationCha
 from app.models.people import Organisation, Person
 from app.repositories import deliveries as repo
 from app.repositories.deliveries import ClaimedDelivery
+from app.services.background import round_failed
 from app.services.policy import coordinates, require_principal, require_role
 from app.services.work import Unit, Work
 from app.settings import Settings
@@ -459,8 +460,8 @@ async def run_forever(work: Work, interval: float) -> None:
                 log.info("delivery pass: %s", summary.as_dict())
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("delivery pass failed; retrying in %s s", interval)
+        except Exception as exc:
+            round_failed(log, exc, "delivery pass failed; retrying in %s s", interval)
         await asyncio.sleep(interval)
 
 

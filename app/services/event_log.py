@@ -28,6 +28,7 @@ from app.db import Database
 from app.errors import InvalidInput
 from app.events import Event, EventBroker, EventKind
 from app.repositories import outbox as repo
+from app.services.background import round_failed
 from app.settings import Settings
 
 log = logging.getLogger("gateway.events")
@@ -91,8 +92,8 @@ class EventLog:
                 await self.catch_up()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("could not read the event log; retrying")
+            except Exception as exc:
+                round_failed(log, exc, "could not read the event log; retrying")
 
     async def _position(self) -> int:
         if self.position is None:

@@ -30,6 +30,7 @@ from app.models.people import Organisation
 from app.pagination import Paged, PageRequest
 from app.repositories import followups as repo
 from app.repositories import mentoring as assignments_repo
+from app.services.background import round_failed
 from app.services.mentoring_reads import (
     AssignmentRecord,
     NotificationRecord,
@@ -233,8 +234,8 @@ async def sweep_forever(work: Work, interval: float) -> None:
                 )
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("follow-up sweep failed; retrying in %s s", interval)
+        except Exception as exc:
+            round_failed(log, exc, "follow-up sweep failed; retrying in %s s", interval)
         await asyncio.sleep(interval)
 
 

@@ -18,12 +18,12 @@ commit, nothing happened and the retry runs the request. Rules (docs/decisions.m
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import orjson
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import BadRequest, Conflict, InvalidInput
@@ -79,7 +79,11 @@ def parse_key(raw: str | None) -> str | None:
 def fingerprint(method: str, target: str, body: object) -> str:
     """SHA-256 of the method, the path with its query and the parsed body (key order and
     spacing do not count)."""
-    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS) if body is not None else b""
+    # The standard library's encoder: a body may hold any JSON number (orjson refuses
+    # integers beyond 64 bits).
+    canonical = (
+        b"" if body is None else json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    )
     digest = hashlib.sha256(f"{method} {target}\n".encode())
     digest.update(canonical)
     return digest.hexdigest()

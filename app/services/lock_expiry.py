@@ -19,6 +19,7 @@ from datetime import datetime
 
 from app.events import Event
 from app.repositories import editorial_locks as locks
+from app.services.background import round_failed
 from app.services.editorial_locks import EXPIRY_MOVED, LOCK_TOPIC, announce_expired
 from app.services.work import Work
 from app.timeutil import as_utc, utcnow
@@ -78,18 +79,25 @@ async def expire_forever(work: Work) -> None:
                 wait = await announce_due(work)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("announcing lock expiries failed; retrying in %s s", _RETRY_SECONDS)
+            except Exception as exc:
+                round_failed(
+                    log, exc, "announcing lock expiries failed; retrying in %s s", _RETRY_SECONDS
+                )
                 wait = _RETRY_SECONDS
             await _sleep(queue, wait)
 
 
-def start(work: Work) -> asyncio.Task[None]:
-    """The scheduler as a background task of a serving process."""
+def start(work: Work) -> asyncio.Task[None] | None:
+    """The scheduler as a background task of a serving process (unless
+    ``editorial_lock_expiry_events`` is off)."""
+    if not work.settings.editorial_lock_expiry_events:
+        return None
     return asyncio.create_task(expire_forever(work), name="lock-expiry")
 
 
-async def stop(task: asyncio.Task[None]) -> None:
+async def stop(task: asyncio.Task[None] | None) -> None:
+    if task is None:
+        return
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

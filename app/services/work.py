@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import Database
 from app.events import Event, EventBroker, EventKind
 from app.repositories import outbox as repo
+from app.services.background import round_failed
 from app.settings import Settings
 from app.timeutil import utcnow
 
@@ -137,8 +138,10 @@ class Work:
             await asyncio.gather(task, return_exceptions=True)
         try:
             await self._mark()
-        except Exception:
-            log.exception("could not mark published events; the relay will publish them again")
+        except Exception as exc:
+            round_failed(
+                log, exc, "could not mark published events; the relay will publish them again"
+            )
 
     async def _relay_forever(self) -> None:
         runs = 0
@@ -149,8 +152,8 @@ class Work:
                 await self.relay_once(purge=runs % _PURGE_EVERY == 0)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox relay failed; retrying at its next run")
+            except Exception as exc:
+                round_failed(log, exc, "outbox relay failed; retrying at its next run")
 
     async def _mark(self) -> None:
         ids, self._to_mark = self._to_mark, []
