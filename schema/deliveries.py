@@ -1,5 +1,6 @@
-"""GraphQL types and root fields of notification channels (admins manage them; admins and
-the organisation's coordinators see them, never their secrets)."""
+"""GraphQL types and root fields of notification channels (admins manage them, a person
+their own; admins, the organisation's coordinators and the person see them, never their
+secrets)."""
 
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ ChannelId = Annotated[str, strawberry.argument(description="The channel's id (`c
 class DeliveryQuery:
     @strawberry.field(
         description="Notification channels: every one (admin), or those of the organisations "
-        "the caller coordinates."
+        "the caller coordinates and the caller's own."
     )
     async def notification_channels(
         self,
@@ -96,7 +97,10 @@ class DeliveryQuery:
 
 @strawberry.type
 class DeliveryMutation:
-    @strawberry.mutation(description="Create a notification channel (admin).")
+    @strawberry.mutation(
+        description="Create a notification channel (admin; anyone for themselves: `personId` "
+        "their own id, to opt in to deliveries)."
+    )
     async def create_notification_channel(
         self,
         info: Info,
@@ -115,7 +119,7 @@ class DeliveryMutation:
         )
         return NotificationChannel.from_record(row)
 
-    @strawberry.mutation(description="Change a notification channel (admin).")
+    @strawberry.mutation(description="Change a notification channel (admin, or its person).")
     async def update_notification_channel(
         self,
         info: Info,
@@ -134,7 +138,8 @@ class DeliveryMutation:
         return NotificationChannel.from_record(row)
 
     @strawberry.mutation(
-        description="Delete a notification channel (admin); its pending deliveries are dropped."
+        description="Delete a notification channel (admin, or its person); its pending "
+        "deliveries are dropped."
     )
     async def delete_notification_channel(
         self, info: Info, channel_id: ChannelId

@@ -241,7 +241,7 @@ QUERIES: tuple[Op, ...] = (
     op("milestoneDefinitions", "{ milestoneDefinitions { legacyId } }",
                                                                       DATA,  DATA,  DATA,  DATA,  DATA,  DATA,  ANON),
     op("notificationChannels", "{ notificationChannels { channelId } }",
-                                                                      DATA,  DATA,  DATA,  DENIED, DENIED, DENIED, ANON),
+                                                                      DATA,  DATA,  DATA,  DATA,  DATA,  DATA,  ANON),
 )
 
 MUTATIONS: tuple[Op, ...] = (

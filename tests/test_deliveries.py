@@ -395,7 +395,7 @@ async def test_channels_are_managed_by_admins_and_shown_without_secrets(
     other = await gql(client, listing, None, auth.other_coordinator)
     assert other["data"]["notificationChannels"] == []
     mentor = await gql(client, listing, None, auth.mentor())
-    assert mentor["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert mentor["data"]["notificationChannels"] == []  # a mentor sees only their own
     update = """mutation($id: String!) {
       updateNotificationChannel(channelId: $id, input: {enabled: false}) { enabled target }
     }"""
@@ -405,3 +405,35 @@ async def test_channels_are_managed_by_admins_and_shown_without_secrets(
     assert "errors" not in await gql(client, delete, {"id": channel["channelId"]}, auth.admin)
     after = await gql(client, listing, None, auth.admin)
     assert after["data"]["notificationChannels"] == []
+
+
+async def test_a_person_opts_in_with_a_channel_of_their_own(client, demo, auth: Auth):
+    """Anyone may add, change and delete channels that deliver to themselves, and sees
+    them; nobody but an admin may touch another person's or an organisation's."""
+    mentor, other = auth.mentor("user_042"), auth.mentor("user_202", org="org_05")
+    own = {"kind": "EMAIL", "target": "ola@example.org", "personId": "user_042"}
+    created = await gql(client, CREATE, {"input": own}, mentor)
+    assert "errors" not in created, created
+    channel = created["data"]["createNotificationChannel"]["channelId"]
+    for who, target in ((other, {"personId": "user_042"}), (mentor, {"orgId": "org_03"})):
+        refused = await gql(
+            client,
+            CREATE,
+            {"input": {"kind": "EMAIL", "target": "x@example.org", **target}},
+            who,
+        )
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    listing = "query { notificationChannels { channelId personId } }"
+    mine = await gql(client, listing, None, mentor)
+    assert mine["data"]["notificationChannels"] == [{"channelId": channel, "personId": "user_042"}]
+    assert (await gql(client, listing, None, other))["data"]["notificationChannels"] == []
+    update = """mutation($id: String!) {
+      updateNotificationChannel(channelId: $id, input: {enabled: false}) { enabled }
+    }"""
+    stolen = await gql(client, update, {"id": channel}, other)
+    assert stolen["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    changed = await gql(client, update, {"id": channel}, mentor)
+    assert changed["data"]["updateNotificationChannel"] == {"enabled": False}
+    delete = "mutation($id: String!) { deleteNotificationChannel(channelId: $id) { channelId } }"
+    assert "errors" not in await gql(client, delete, {"id": channel}, mentor)
+    assert (await gql(client, listing, None, mentor))["data"]["notificationChannels"] == []

@@ -63,11 +63,17 @@ async def live_channel(session: AsyncSession, channel_id: str) -> Channel | None
     return None if row is None or row.deleted_at is not None else row
 
 
-async def list_channels(session: AsyncSession, org_ids: frozenset[str] | None) -> list[Channel]:
-    """Live channels, oldest first: all of them (``None``), or those of ``org_ids``."""
+async def list_channels(
+    session: AsyncSession, org_ids: frozenset[str] | None, person_id: str | None = None
+) -> list[Channel]:
+    """Live channels, oldest first: all of them (``org_ids`` None), or those of ``org_ids``
+    and those of ``person_id``."""
     query = select(Channel).where(Channel.deleted_at.is_(None))
     if org_ids is not None:
-        query = query.where(Channel.org_id.in_(sorted(org_ids)))
+        listed = Channel.org_id.in_(sorted(org_ids))
+        if person_id is not None:
+            listed = or_(listed, Channel.person_id == person_id)
+        query = query.where(listed)
     rows = await session.scalars(query.order_by(Channel.created_at, Channel.id))
     return list(rows.all())
 

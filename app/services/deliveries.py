@@ -39,8 +39,8 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
-from app.auth import Principal, Role
-from app.errors import FieldError, InvalidInput, NotFound
+from app.auth import Principal
+from app.errors import FieldError, Forbidden, InvalidInput, NotFound
 from app.ids import new_id
 from app.metrics import NOTIFICATION_DELIVERIES
 from app.models.deliveries import CHANNEL_KINDS, EMAIL, WEBHOOK, NotificationChannel
@@ -48,7 +48,7 @@ from app.models.people import Organisation, Person
 from app.repositories import deliveries as repo
 from app.repositories.deliveries import ClaimedDelivery
 from app.services.background import round_failed
-from app.services.policy import coordinates, require_principal, require_role
+from app.services.policy import coordinates, manages_channel, require_principal
 from app.services.work import Unit, Work
 from app.settings import Settings
 from app.timeutil import utcnow
@@ -130,8 +130,8 @@ async def create_channel(
     secret: str | None = None,
     enabled: bool = True,
 ) -> ChannelRecord:
-    """A new channel of an organisation or of a person (admin)."""
-    require_role(principal, Role.ADMIN)
+    """A new channel of an organisation (admin) or of a person (admin, or the person)."""
+    _may_manage(require_principal(principal), person_id)
     session = unit.session
     errors: list[FieldError] = []
     if kind not in CHANNEL_KINDS:
@@ -163,10 +163,19 @@ async def create_channel(
     return ChannelRecord.of(row)
 
 
-async def _channel(unit: Unit, channel_id: str) -> NotificationChannel:
+def _may_manage(who: Principal, person_id: str | None) -> None:
+    if not manages_channel(who, person_id):
+        raise Forbidden(
+            "Admins manage notification channels; a person may manage channels of their own"
+        )
+
+
+async def _channel(unit: Unit, principal: Principal | None, channel_id: str) -> NotificationChannel:
+    who = require_principal(principal)
     row = await repo.live_channel(unit.session, channel_id)
     if row is None:
         raise NotFound(f"Notification channel {channel_id!r} not found")
+    _may_manage(who, row.person_id)
     return row
 
 
@@ -179,10 +188,9 @@ async def update_channel(
     secret: str | None = None,
     enabled: bool | None = None,
 ) -> ChannelRecord:
-    """Change a channel's target, secret (a rotation) or whether it is enabled (admin);
-    ``None`` keeps a value."""
-    require_role(principal, Role.ADMIN)
-    row = await _channel(unit, channel_id)
+    """Change a channel's target, secret (a rotation) or whether it is enabled (admin, or
+    the person a person's channel delivers to); ``None`` keeps a value."""
+    row = await _channel(unit, principal, channel_id)
     errors: list[FieldError] = []
     if target is not None:
         target = target.strip()
@@ -202,9 +210,9 @@ async def update_channel(
 
 
 async def delete_channel(unit: Unit, principal: Principal | None, channel_id: str) -> ChannelRecord:
-    """Delete a channel (admin): its pending deliveries are dropped, finished ones kept."""
-    require_role(principal, Role.ADMIN)
-    row = await _channel(unit, channel_id)
+    """Delete a channel (admin, or the person a person's channel delivers to): its pending
+    deliveries are dropped, finished ones kept."""
+    row = await _channel(unit, principal, channel_id)
     now = utcnow()
     row.deleted_at = now
     row.updated_at = now
@@ -218,16 +226,18 @@ async def list_channels(
     session: Any, principal: Principal | None, *, org_id: str | None = None
 ) -> list[ChannelRecord]:
     """Admins see every channel; a coordinator those of the organisations they coordinate;
-    anyone else is refused."""
+    everyone their own (``org_id``: only that organisation's)."""
     who = require_principal(principal)
     if who.is_admin:
         orgs: frozenset[str] | None = None if org_id is None else frozenset({org_id})
+        own = None
     else:
-        require_role(who, Role.COORDINATOR)
         orgs = frozenset(o for o in who.orgs if coordinates(who, o))
         if org_id is not None:
             orgs = orgs & {org_id}
-    return [ChannelRecord.of(row) for row in await repo.list_channels(session, orgs)]
+        own = None if org_id is not None else who.person_id
+    rows = await repo.list_channels(session, orgs, own)
+    return [ChannelRecord.of(row) for row in rows]
 
 
 # --- sending -------------------------------------------------------------------------------

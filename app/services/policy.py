@@ -219,6 +219,13 @@ def manages_assignment(principal: Principal, org_id: str | None) -> bool:
     return principal.is_admin or coordinates(principal, org_id)
 
 
+def manages_channel(principal: Principal, person_id: str | None) -> bool:
+    """May the caller create, change or delete a notification channel (``person_id``:
+    the person it delivers to; None for an organisation's)? Admins any; anyone a channel
+    of their own (they opt in to deliveries to themselves)."""
+    return principal.is_admin or (person_id is not None and person_id == principal.person_id)
+
+
 def sees_delivery_details(principal: Principal, org_id: str | None) -> bool:
     """May the caller see how a notification of an assignment of ``org_id`` is being
     delivered (attempts, errors, dead letters)? Those who manage its assignments."""
