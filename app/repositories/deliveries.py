@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,7 +70,7 @@ async def list_channels(
     and those of ``person_id``."""
     query = select(Channel).where(Channel.deleted_at.is_(None))
     if org_ids is not None:
-        listed = Channel.org_id.in_(sorted(org_ids))
+        listed: ColumnElement[bool] = Channel.org_id.in_(sorted(org_ids))
         if person_id is not None:
             listed = or_(listed, Channel.person_id == person_id)
         query = query.where(listed)
