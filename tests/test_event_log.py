@@ -28,6 +28,7 @@ from app.db import Database
 from app.errors import InvalidInput
 from app.events import Event, EventKind
 from app.models.outbox import OutboxEntry
+from app.repositories import outbox as repo
 from app.services.event_log import EventLog
 from app.services.work import Unit, Work
 from app.settings import Settings
@@ -215,3 +216,24 @@ async def test_a_graphql_subscription_with_a_purged_id_is_an_error_with_a_code(
     assert message["type"] in ("next", "error"), message
     errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_first_subscriber_does_not_wait_for_a_backlog_nobody_needs(
+    log: EventLog, work: Work, db: Database, settings: Settings
+):
+    """Changes this process never heard of (another process's, without a cross-process
+    backend) while no one listened are not read again when someone subscribes."""
+    async with log.subscribe(("person",)) as events:
+        await work.run(_changed, "before")
+        await _take(events, 1)
+    elsewhere = Work(db, settings, None)
+    for n in range(30):
+        await elsewhere.run(_changed, f"unheard-{n}")
+    async with log.subscribe(("person",)) as events:
+        assert log.position is not None
+        async with db.read() as session:
+            newest = (await repo.bounds(session))[1]
+        assert log.position == newest  # the follower starts after the unheard backlog
+        await work.run(_changed, "live")
+        [live] = await _take(events, 1)
+    assert live.key == "live"

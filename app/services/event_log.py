@@ -134,6 +134,10 @@ class EventLog:
             # subscribing, so nothing committed after it is left out).
             async with self.db.read() as session:
                 floor = (await repo.bounds(session))[1] or 0
+        if not self.broker.subscriber_count and self.position is not None:
+            # No one else listens: what lies before the floor is no one's to hand out
+            # (skip it rather than read a backlog other processes wrote meanwhile).
+            self.position = max(self.position, floor)
         async with self.broker.subscribe(*topics) as queue:
             start = self.position or 0  # everything after it reaches the queue
             first = None if after is None else await self._checked(after, start)
