@@ -168,6 +168,10 @@ class EventBroker:
             return
         self.dispatch(event)
 
+    def forget_delivered(self) -> None:
+        """Forget the ids delivered so far (the event log started over with new ids)."""
+        self._delivered.clear()
+
     def dispatch(self, event: Event) -> None:
         """Hand ``event`` to the subscribers of its topic (an outbox id once)."""
         if event.id is not None:

@@ -134,6 +134,10 @@ class EventLog:
             # subscribing, so nothing committed after it is left out).
             async with self.db.read() as session:
                 floor = (await repo.bounds(session))[1] or 0
+        if self.position is not None and floor < self.position and after is None:
+            # The log starts over (the table was recreated: its ids begin again).
+            self.position = floor
+            self.broker.forget_delivered()
         if not self.broker.subscriber_count and self.position is not None:
             # No one else listens: what lies before the floor is no one's to hand out
             # (skip it rather than read a backlog other processes wrote meanwhile).
