@@ -162,7 +162,10 @@ async def test_two_relays_publish_each_waiting_entry_once(
     async with first.subscribe("person") as a, second.subscribe("person") as b:
         await asyncio.gather(*(relay.relay_once() for relay in relays))
         heard = [e.key for e in _drain(a)] + [e.key for e in _drain(b)]
-    assert sorted(heard) == sorted(f"k{n}" for n in range(30))
+    # Each entry once; a relay of another gateway serving this database in the same test
+    # session (the live server) may take some of them, never one of these twice.
+    assert len(heard) == len(set(heard))
+    assert set(heard) <= {f"k{n}" for n in range(30)}
     assert all(e.published_at is not None for e in await _entries(db))
 
 
