@@ -166,7 +166,9 @@ async def test_two_relays_publish_each_waiting_entry_once(
     # session (the live server) may take some of them, never one of these twice.
     assert len(heard) == len(set(heard))
     assert set(heard) <= {f"k{n}" for n in range(30)}
-    assert all(e.published_at is not None for e in await _entries(db))
+    assert heard  # these two relays took part
+    published = {e.key for e in await _entries(db) if e.published_at is not None}
+    assert set(heard) <= published
 
 
 async def test_the_purge_drops_old_published_entries_and_expired_outcomes(
