@@ -32,7 +32,7 @@ from app.requestid import current_request_id
 from app.rest.http import json_response, problem_response
 from app.rest.openapi import openapi_document
 from app.rest.registry import CONTRACTS
-from app.services import deliveries, followups, lock_expiry
+from app.services import background, deliveries, followups, lock_expiry
 from app.services.event_log import EventLog
 from app.services.work import Work
 from app.settings import Settings, get_settings
@@ -135,9 +135,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            await lock_expiry.stop(expiries)
-            await deliveries.stop_periodic(sending)
-            await followups.stop_periodic(sweeps)
+            await background.stop(expiries)
+            await background.stop(sending)
+            await background.stop(sweeps)
             await work.stop_relay()
             await event_log.stop()
             await app.state.events.stop()

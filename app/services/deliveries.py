@@ -20,7 +20,6 @@ Each step's writes are a use case run by ``Work``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import logging
@@ -47,7 +46,7 @@ from app.models.deliveries import CHANNEL_KINDS, EMAIL, WEBHOOK, NotificationCha
 from app.models.people import Organisation, Person
 from app.repositories import deliveries as repo
 from app.repositories.deliveries import ClaimedDelivery
-from app.services.background import round_failed
+from app.services.background import start_repeating
 from app.services.policy import coordinates, manages_channel, require_principal
 from app.services.work import Unit, Work
 from app.settings import Settings
@@ -460,33 +459,19 @@ async def run_once(work: Work) -> PassSummary:
     return summary
 
 
-async def run_forever(work: Work, interval: float) -> None:
-    """A pass every ``interval`` seconds until cancelled; a failed pass is logged and the
-    next tick tries again (claims make concurrent passes of other workers safe)."""
-    while True:
-        try:
-            summary = await run_once(work)
-            if summary.attempted:
-                log.info("delivery pass: %s", summary.as_dict())
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            round_failed(log, exc, "delivery pass failed; retrying in %s s", interval)
-        await asyncio.sleep(interval)
+async def _logged_pass(work: Work) -> None:
+    summary = await run_once(work)
+    if summary.attempted:
+        log.info("delivery pass: %s", summary.as_dict())
 
 
 def start_periodic(work: Work) -> asyncio.Task[None] | None:
-    """Delivery passes as a background task of ``gateway serve`` when
-    ``delivery_interval_seconds`` is set (0: off)."""
-    interval = work.settings.delivery_interval_seconds
-    if interval <= 0:
-        return None
-    return asyncio.create_task(run_forever(work, interval), name="deliveries")
-
-
-async def stop_periodic(task: asyncio.Task[None] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    """Delivery passes as a background task of ``gateway serve`` every
+    ``delivery_interval_seconds`` (0: off); a failed pass is logged and the next tick tries
+    again (claims make concurrent passes of other workers safe)."""
+    return start_repeating(
+        log,
+        "delivery pass",
+        work.settings.delivery_interval_seconds,
+        lambda: _logged_pass(work),
+    )

@@ -13,7 +13,6 @@ is idempotent and safe to run from several workers at once (see
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,7 +29,7 @@ from app.models.people import Organisation
 from app.pagination import Paged, PageRequest
 from app.repositories import followups as repo
 from app.repositories import mentoring as assignments_repo
-from app.services.background import round_failed
+from app.services.background import start_repeating
 from app.services.mentoring_reads import (
     AssignmentRecord,
     NotificationRecord,
@@ -218,39 +217,22 @@ async def sweep_once(work: Work) -> SweepResult:
     return await work.run(sweep, work.settings)
 
 
-async def sweep_forever(work: Work, interval: float) -> None:
-    """Sweep every ``interval`` seconds until cancelled; a failed sweep is logged and retried
-    at the next tick."""
-    while True:
-        try:
-            async with lease(work.db, work.settings, "followups") as leader:
-                # One worker sweeps per tick; the others skip (the sweep is idempotent too).
-                result = await sweep_once(work) if leader else SweepResult()
-            if result.notifications:
-                log.info(
-                    "follow-up sweep: %d reminders, %d escalations",
-                    result.count(REMINDER),
-                    result.count(ESCALATION),
-                )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            round_failed(log, exc, "follow-up sweep failed; retrying in %s s", interval)
-        await asyncio.sleep(interval)
+async def _leased_sweep(work: Work) -> None:
+    async with lease(work.db, work.settings, "followups") as leader:
+        # One worker sweeps per tick; the others skip (the sweep is idempotent too).
+        result = await sweep_once(work) if leader else SweepResult()
+    if result.notifications:
+        log.info(
+            "follow-up sweep: %d reminders, %d escalations",
+            result.count(REMINDER),
+            result.count(ESCALATION),
+        )
 
 
 def start_periodic(work: Work) -> asyncio.Task[None] | None:
-    """The sweep as a background task of ``gateway serve`` when
-    ``followup_interval_seconds`` is set (0: off)."""
-    interval = work.settings.followup_interval_seconds
-    if interval <= 0:
-        return None
-    return asyncio.create_task(sweep_forever(work, interval), name="followups")
-
-
-async def stop_periodic(task: asyncio.Task[None] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    """The sweep as a background task of ``gateway serve`` every
+    ``followup_interval_seconds`` (0: off); a failed sweep is logged and retried at the
+    next tick."""
+    return start_repeating(
+        log, "follow-up sweep", work.settings.followup_interval_seconds, lambda: _leased_sweep(work)
+    )

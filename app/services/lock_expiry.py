@@ -93,11 +93,3 @@ def start(work: Work) -> asyncio.Task[None] | None:
     if not work.settings.editorial_lock_expiry_events:
         return None
     return asyncio.create_task(expire_forever(work), name="lock-expiry")
-
-
-async def stop(task: asyncio.Task[None] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
