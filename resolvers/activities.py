@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any
 
 from app.errors import DomainError
-from app.pagination import Paged
+from app.listing import Filter, Sort
+from app.pagination import Paged, PageRequest
 from app.services import activities as service
 from app.services import activity_changes as changing
 from app.services import activity_reads as reads
@@ -44,17 +45,19 @@ async def visible_activity(ctx: Context, activity_id: str) -> ActivityRecord | N
 
 async def activities(
     ctx: Context,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     peer_mentor_id: str | None,
     start: date | None,
     end: date | None,
     status: ActivityStatus | None,
     activity_type_id: str | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[ActivityRecord]:
-    page = ctx.page(first, after)
-    filters = ActivityFilters(peer_mentor_id, start, end, status, activity_type_id)
+    filters = ActivityFilters(
+        peer_mentor_id, start, end, status, activity_type_id, where=where, sort=sort
+    )
     async with ctx.read() as session:
         return await service.list_activities(session, ctx.who, page, filters)
 
@@ -62,18 +65,18 @@ async def activities(
 async def mentor_activities(
     ctx: Context,
     person_id: str,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     start: date | None,
     end: date | None,
     status: ActivityStatus | None,
     activity_type_id: str | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[ActivityRecord]:
     """A person's hub field ``activities``: their activities the caller may see, newest
     first (as ``activities(peerMentorId: ...)``), batched for a page of people."""
-    page = ctx.page(first, after)
-    filters = ActivityFilters(None, start, end, status, activity_type_id)
+    filters = ActivityFilters(None, start, end, status, activity_type_id, where=where, sort=sort)
     key = service.mentor_page_key(person_id, filters, page)
     return await ctx.loaders.get(reads.activity_pages).load(key)
 

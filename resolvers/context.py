@@ -44,6 +44,8 @@ class Context:
     resume_after: str | None = None
     last_event_id: str | None = None
     loaders: Loaders = field(init=False)
+    # The list identity of each connection field of the operation (``schema.base.paging``).
+    list_ids: dict[int, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(
@@ -63,8 +65,20 @@ class Context:
             raise self.auth_error
         return self.principal
 
-    def page(self, first: int | None, after: str | None) -> PageRequest:
-        return graphql_page(first, after, max_limit=self.settings.max_page_size)
+    def page(
+        self,
+        first: int | None,
+        after: str | None,
+        last: int | None = None,
+        before: str | None = None,
+        *,
+        list_id: str = "",
+    ) -> PageRequest:
+        """The page a connection's arguments ask for (``list_id``: the list its cursors
+        belong to)."""
+        return graphql_page(
+            first, after, last, before, max_limit=self.settings.max_page_size, list_id=list_id
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.errors import InvalidInput
-from app.pagination import Paged
+from app.pagination import Paged, PageRequest
 from app.services import editorial as service
 from app.services import editorial_locks as lock_service
 from app.services import editorial_pages as pages
@@ -24,9 +24,8 @@ async def assignment(ctx: Context, uuid: str) -> reads.EditorialAssignmentRecord
 
 
 async def assignments(
-    ctx: Context, first: int | None, after: str | None, order: str, direction: str
+    ctx: Context, page: PageRequest, order: str, direction: str
 ) -> Paged[reads.EditorialAssignmentRecord]:
-    page = ctx.page(first, after)
     async with ctx.read() as session:
         return await service.list_assignments(
             session, ctx.who, page, order=order, direction=direction
@@ -94,23 +93,22 @@ async def active_lock(ctx: Context, srn: str) -> reads.LockRecord | None:
 async def assignments_of_person(
     ctx: Context,
     person_id: str,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     order: str | None,
     direction: str | None,
 ) -> Paged[reads.EditorialAssignmentRecord] | None:
     """The editorial assignments the person is assigned to; ``None`` without the ACL
     action ``ASSIGNMENT list``."""
-    key = pages.AssignedPage(person_id, pages.check_order(order, direction), ctx.page(first, after))
+    key = pages.AssignedPage(person_id, pages.check_order(order, direction), page)
     return await ctx.loaders.get(pages.assignment_pages_of_people).load(key)
 
 
 async def locks_held_by(
-    ctx: Context, person_id: str, first: int | None, after: str | None
+    ctx: Context, person_id: str, page: PageRequest
 ) -> Paged[reads.LockRecord] | None:
     """The unexpired editorial locks the person holds; ``None`` without ``LOCKREQUEST get``."""
-    key = pages.HeldLocksPage(person_id, ctx.page(first, after))
+    key = pages.HeldLocksPage(person_id, page)
     return await ctx.loaders.get(pages.held_lock_pages).load(key)
 
 

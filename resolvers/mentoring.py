@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import BadRequest
-from app.pagination import Paged
+from app.pagination import Paged, PageRequest
 from app.services import followups, people_reads
 from app.services import mentoring as service
 from app.services import mentoring_pages as pages
@@ -69,24 +69,19 @@ async def visible_notification(ctx: Context, notification_id: str) -> Notificati
     return await ctx.loaders.get(reads.notifications_by_ids).load(notification_id)
 
 
-async def assignments(
-    ctx: Context, first: int | None, after: str | None, filters: Filters
-) -> Paged[AssignmentRecord]:
-    page = ctx.page(first, after)
+async def assignments(ctx: Context, page: PageRequest, filters: Filters) -> Paged[AssignmentRecord]:
     async with ctx.read() as session:
         return await service.list_assignments(session, ctx.who, filters, page)
 
 
 async def overdue(
     ctx: Context,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     cutoff: str | None,
     days: int | None,
     org_id: str | None,
 ) -> Paged[AssignmentRecord]:
-    page = ctx.page(first, after)
     try:
         moment = None if cutoff is None else parse_date_or_datetime(cutoff)
     except ValueError as exc:
@@ -98,9 +93,8 @@ async def overdue(
 
 
 async def mentor_assignments(
-    ctx: Context, mentor_id: str, *, active: bool, first: int | None, after: str | None
+    ctx: Context, mentor_id: str, *, active: bool, page: PageRequest
 ) -> Paged[AssignmentRecord]:
-    page = ctx.page(first, after)
     async with ctx.read() as session:
         return await service.mentor_assignments(session, ctx.who, mentor_id, page, active=active)
 
@@ -112,14 +106,12 @@ async def open_count(ctx: Context, mentor_id: str) -> int:
 
 async def notifications(
     ctx: Context,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     kind: str | None,
     assignment_id: str | None,
     recipient_id: str | None,
 ) -> Paged[NotificationRecord]:
-    page = ctx.page(first, after)
     async with ctx.read() as session:
         return await followups.list_notifications(
             session,
@@ -192,14 +184,13 @@ async def person_assignments(
     person_id: str,
     role: str,
     status: str | None,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
 ) -> Paged[AssignmentRecord]:
     """The person's assignments as ``role`` (mentor, mentee or coordinator) that the caller
     may see (``assignments(mentorId: ...)`` and so on)."""
     if role not in PERSON_ROLES:
         raise BadRequest(f"'role' must be one of {', '.join(PERSON_ROLES)}")
-    key = AssignmentsKey(person_id, role, Filters(status=status), ctx.page(first, after))
+    key = AssignmentsKey(person_id, role, Filters(status=status), page)
     return await ctx.loaders.get(pages.assignment_pages).load(key)
 
 
@@ -209,18 +200,17 @@ async def person_open_count(ctx: Context, person_id: str) -> int:
 
 
 async def org_assignments(
-    ctx: Context, org_id: str, first: int | None, after: str | None, filters: Filters
+    ctx: Context, org_id: str, page: PageRequest, filters: Filters
 ) -> Paged[AssignmentRecord]:
     """The organisation's assignments the caller may see (``assignments(orgId: ...)``)."""
-    key = AssignmentsKey(org_id, "org", filters, ctx.page(first, after))
+    key = AssignmentsKey(org_id, "org", filters, page)
     return await ctx.loaders.get(pages.assignment_pages).load(key)
 
 
 async def org_overdue(
     ctx: Context,
     org_id: str,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     cutoff: str | None,
     days: int | None,
@@ -228,7 +218,6 @@ async def org_overdue(
 ) -> Paged[AssignmentRecord]:
     """``overdueAssignments(orgId: ...)``: without ``cutoff`` or ``days``, the
     organisation's reminder threshold."""
-    page = ctx.page(first, after)
     try:
         moment = None if cutoff is None else parse_date_or_datetime(cutoff)
     except ValueError as exc:
@@ -241,10 +230,10 @@ async def org_overdue(
 
 
 async def org_notifications(
-    ctx: Context, org_id: str, first: int | None, after: str | None, *, kind: str | None
+    ctx: Context, org_id: str, page: PageRequest, *, kind: str | None
 ) -> Paged[NotificationRecord]:
     """The follow-up notifications of the organisation's assignments the caller may see."""
-    key = NotificationsKey(org_id, ctx.page(first, after), kind)
+    key = NotificationsKey(org_id, page, kind)
     return await ctx.loaders.get(pages.notification_pages).load(key)
 
 

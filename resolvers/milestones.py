@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.pagination import Paged
+from app.pagination import Paged, PageRequest
 from app.services import milestone_catalogue as catalogue
 from app.services import milestone_detection as detection
 from app.services import milestone_reads as reads
@@ -51,8 +51,7 @@ async def milestone_for_event(ctx: Context, milestone_id: str) -> MilestoneRecor
 
 async def milestones(
     ctx: Context,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     mentor_id: str | None,
     status: MilestoneStatus | None,
@@ -61,7 +60,6 @@ async def milestones(
     start_date: date | None = None,
     end_date: date | None = None,
 ) -> Paged[MilestoneRecord]:
-    page = ctx.page(first, after)
     period = _period(year, start_date, end_date)
     async with ctx.read() as session:
         return await service.list_milestones(
@@ -72,14 +70,12 @@ async def milestones(
 async def new_milestones(
     ctx: Context,
     mentor_id: str,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     year: int | None,
     start_date: date | None,
     end_date: date | None,
 ) -> Paged[MilestoneRecord]:
-    page = ctx.page(first, after)
     period = _period(year, start_date, end_date)
     async with ctx.read() as session:
         return await service.new_milestones(session, ctx.who, mentor_id, page, period=period)
@@ -88,15 +84,13 @@ async def new_milestones(
 async def in_progress(
     ctx: Context,
     mentor_id: str,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     year: int | None,
     start_date: date | None,
     end_date: date | None,
     type: str | None,
 ) -> Paged[MilestoneRecord]:
-    page = ctx.page(first, after)
     period = _period(year, start_date, end_date)
     async with ctx.read() as session:
         return await service.in_progress(
@@ -189,8 +183,7 @@ async def update_definition(
 async def person_milestones(
     ctx: Context,
     person_id: str,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     status: MilestoneStatus | None,
     type: str | None,
@@ -200,7 +193,6 @@ async def person_milestones(
 ) -> Paged[MilestoneRecord]:
     """The person hub's ``milestones``: the person's milestones the caller may see (as
     ``milestones(mentorId: ...)``), newest period first."""
-    page = ctx.page(first, after)
     filters = service.hub_filters(
         status=status, type=type, period=_period(year, start_date, end_date)
     )

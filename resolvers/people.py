@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.pagination import Paged
+from app.pagination import Paged, PageRequest
 from app.services import people as service
 from app.services import people_reads as reads
 from app.services.people_reads import MembershipRecord, OrgRecord, PersonRecord
@@ -26,22 +26,19 @@ async def visible_person(ctx: Context, person_id: str) -> PersonRecord | None:
 
 async def people(
     ctx: Context,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     org_id: str | None,
     search: str | None,
     role: str | None,
 ) -> Paged[PersonRecord]:
-    page = ctx.page(first, after)
     async with ctx.read() as session:
         return await service.list_people(
             session, ctx.who, page, org_id=org_id, search=search, role=role
         )
 
 
-async def organisations(ctx: Context, first: int | None, after: str | None) -> Paged[OrgRecord]:
-    page = ctx.page(first, after)
+async def organisations(ctx: Context, page: PageRequest) -> Paged[OrgRecord]:
     async with ctx.read() as session:
         return await service.list_orgs(session, ctx.who, page)
 
@@ -142,13 +139,12 @@ async def remove_membership(ctx: Context, person_id: str, org_id: str) -> None:
 async def org_people(
     ctx: Context,
     org_id: str,
-    first: int | None,
-    after: str | None,
+    page: PageRequest,
     *,
     search: str | None,
     role: str | None,
 ) -> Paged[PersonRecord]:
     """The organisation's members the caller may see (``people(orgId: ...)``), by name: one
     statement for a page of organisations (``people_reads.members_pages``)."""
-    key = reads.MembersPage(org_id, reads.PeopleList(search or None, role), ctx.page(first, after))
+    key = reads.MembersPage(org_id, reads.PeopleList(search or None, role), page)
     return await ctx.loaders.get(reads.members_pages).load(key)

@@ -21,6 +21,8 @@ from resolvers.context import Info
 from resolvers.prefetch import item_fields
 from schema.activities_types import (
     Activity,
+    ActivityFilter,
+    ActivityOrder,
     ActivityStatus,
     ActivityStatusChange,
     ActivityType,
@@ -32,7 +34,18 @@ from schema.activities_types import (
     UpdateActivityInput,
     UpdateActivityTypeInput,
 )
-from schema.base import AfterEvent, Connection
+from schema.base import (
+    FILTER_HELP,
+    ORDER_HELP,
+    After,
+    AfterEvent,
+    Before,
+    Connection,
+    First,
+    Last,
+    paging,
+)
+from schema.listing import read_filter, read_order
 from schema.text import CHECKED_PER_ITEM, bounded
 
 _FROM = strawberry.argument(name="from", description="Dated on or after this day.")
@@ -51,8 +64,6 @@ ExpectedVersion = Annotated[
         "a mentor changing their confirmed or rejected activity."
     ),
 ]
-First = Annotated[int | None, strawberry.argument(description="Page size, 0-100 (default 20).")]
-After = Annotated[str | None, strawberry.argument(description="The cursor to continue after.")]
 MentorFilter = Annotated[str | None, strawberry.argument(description="Only this mentor's.")]
 StatusFilter = Annotated[
     ActivityStatus | None, strawberry.argument(description="Only activities in this status.")
@@ -75,21 +86,30 @@ class ActivityQuery:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         peer_mentor_id: MentorFilter = None,
         from_: Since = None,
         to: Until = None,
         status: StatusFilter = None,
         activity_type_id: TypeFilter = None,
+        filter: Annotated[
+            ActivityFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            list[ActivityOrder] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[Activity]:
         paged = await resolve.activities(
             info.context,
-            first,
-            after,
+            paging(info, first, after, last, before),
             peer_mentor_id=peer_mentor_id,
             start=from_,
             end=to,
             status=None if status is None else status.model,
             activity_type_id=activity_type_id,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Activity.from_record)

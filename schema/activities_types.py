@@ -25,6 +25,15 @@ from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import now_or_later
 from schema.base import Node, event_id_field, register_node, to_global_id
+from schema.listing import (
+    DateFilter,
+    DateTimeFilter,
+    EnumFilter,
+    IntFilter,
+    KeyFilter,
+    SortDirection,
+    TextFilter,
+)
 from schema.people_types import Person
 from schema.text import bounded
 
@@ -38,6 +47,61 @@ class ActivityStatus(Enum):
     @property
     def model(self) -> reads.ActivityStatus:
         return reads.ActivityStatus[self.name]
+
+
+@strawberry.input(
+    description="Conditions on activities (each field's conditions combined with and; "
+    "`and`, `or` and `not` combine filters). Applied within what the caller may see."
+)
+class ActivityFilter:
+    date: DateFilter | None = strawberry.field(default=None, description="The day it happened.")
+    duration_minutes: IntFilter | None = strawberry.field(
+        default=None, description="How long, in minutes."
+    )
+    status: EnumFilter[ActivityStatus] | None = strawberry.field(
+        default=None, description="Pending, confirmed or rejected."
+    )
+    activity_type_id: KeyFilter | None = strawberry.field(
+        default=None, description="The activity type's id."
+    )
+    peer_mentor_id: KeyFilter | None = strawberry.field(
+        default=None, description="The mentor's directory id."
+    )
+    notes: TextFilter | None = strawberry.field(default=None, description="The mentor's notes.")
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When the server first stored it."
+    )
+    updated_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it last changed."
+    )
+    and_: list[ActivityFilter] | None = strawberry.field(
+        name="and", default=None, description="All of these."
+    )
+    or_: list[ActivityFilter] | None = strawberry.field(
+        name="or", default=None, description="Any of these."
+    )
+    not_: ActivityFilter | None = strawberry.field(
+        name="not", default=None, description="Not this."
+    )
+
+
+@strawberry.enum(description="The fields activities may be ordered by.")
+class ActivityOrderField(Enum):
+    DATE = strawberry.enum_value("date", description="The day it happened.")
+    DURATION_MINUTES = strawberry.enum_value("duration_minutes", description="How long.")
+    STATUS = strawberry.enum_value("status", description="The status (its stored word).")
+    ACTIVITY_TYPE_ID = strawberry.enum_value("activity_type_id", description="The type's id.")
+    PEER_MENTOR_ID = strawberry.enum_value("peer_mentor_id", description="The mentor's id.")
+    CREATED_AT = strawberry.enum_value("created_at", description="When first stored.")
+    UPDATED_AT = strawberry.enum_value("updated_at", description="When it last changed.")
+
+
+@strawberry.input(description="One key of an activities order.")
+class ActivityOrder:
+    field: ActivityOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending."
+    )
 
 
 @strawberry.type(description="A kind of activity peer mentors log (running, meeting, call ...).")

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from graphql import Undefined, value_from_ast_untyped
 
 from app.errors import BadRequest
-from app.pagination import Paged, encode_cursor
+from app.pagination import MAX_CURSOR_LENGTH, Paged, PageRequest, list_identity
 from resolvers.context import Info
+from schema.text import bounded
 
 T = TypeVar("T")
 
@@ -86,12 +89,80 @@ async def fetch_node(info: Info, global_id: str) -> Any:
     return await fetch(info, key)
 
 
-# Page arguments every connection field takes (``ctx.page`` checks them).
-First = Annotated[int | None, strawberry.argument(description="Page size, 0-100 (default 20).")]
+# Page arguments every connection field takes (``paging`` checks them).
+First = Annotated[
+    int | None,
+    strawberry.argument(description="The first items of the list: page size, 0-100 (default 20)."),
+]
 After = Annotated[
     str | None,
-    strawberry.argument(description="Continue after this cursor (a page's `endCursor`)."),
+    strawberry.argument(
+        description="Items after this cursor (a page's `endCursor`).",
+        metadata=bounded(MAX_CURSOR_LENGTH),
+    ),
 ]
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description="The last items of the list instead (page size, 0-100); with `before`, "
+        "the page before that cursor. Not with `first`."
+    ),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Items before this cursor (a page's `startCursor`).",
+        metadata=bounded(MAX_CURSOR_LENGTH),
+    ),
+]
+_PAGE_ARGUMENTS = frozenset({"first", "after", "last", "before"})
+FILTER_HELP = (
+    "Only the items matching this filter (within what the caller may see); the named "
+    "arguments narrow it further."
+)
+ORDER_HELP = "The order, key by key (the id breaks ties); null or empty: the list's own order."
+
+
+def _plain(value: Any) -> Any:
+    """An argument's value as JSON writes it the same way from a literal or a variable
+    (an enum by its GraphQL name, a date as its ISO text)."""
+    name = getattr(value, "name", None)
+    return name if isinstance(name, str) else str(value)
+
+
+def list_id(info: Info) -> str:
+    """The identity of the list a connection field reads: its type and field and its
+    arguments other than the page's (filters, order; defaults filled in, literals and
+    variables alike), so a cursor of one list, filter or order is refused by another.
+    Computed once per field of the operation."""
+    raw = info._raw_info
+    node = raw.field_nodes[0]
+    cache = info.context.list_ids
+    found = cache.get(id(node))
+    if found is None:
+        given_values: Any = raw.variable_values  # a dict, or graphql-core 3.3's VariableValues
+        variables: dict[str, Any] = getattr(given_values, "coerced", given_values)
+        given = {argument.name.value: argument.value for argument in node.arguments or ()}
+        arguments: dict[str, Any] = {}
+        for name, definition in raw.parent_type.fields[raw.field_name].args.items():
+            if name in _PAGE_ARGUMENTS:
+                continue
+            if name in given:
+                arguments[name] = value_from_ast_untyped(given[name], variables)
+            elif definition.default_value is not Undefined:
+                arguments[name] = definition.default_value
+        text = json.dumps(arguments, sort_keys=True, default=_plain)
+        found = list_identity(raw.parent_type.name, raw.field_name, text)
+        cache[id(node)] = found
+    return found
+
+
+def paging(
+    info: Info, first: int | None, after: str | None, last: int | None, before: str | None
+) -> PageRequest:
+    """The page a connection field's arguments ask for: BAD_USER_INPUT for sizes out of
+    range, both ``first`` and ``last``, or a cursor that is not one of this list's."""
+    return info.context.page(first, after, last, before, list_id=list_id(info))
 
 
 @strawberry.type(description="Where a page of a connection lies in the whole list.")
@@ -124,18 +195,16 @@ class Connection(Generic[T]):
 
     @classmethod
     def of(cls, paged: Paged[Any], convert: Callable[[Any], T]) -> Connection[T]:
-        page, total = paged.request, paged.total
         edges = [
-            Edge(cursor=encode_cursor(page.offset + i), node=convert(item))
-            for i, item in enumerate(paged.items)
+            Edge(cursor=paged.cursor(i), node=convert(item)) for i, item in enumerate(paged.items)
         ]
         return cls(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=page.offset + len(edges) < total,
-                has_previous_page=page.offset > 0,
+                has_next_page=paged.has_next_page,
+                has_previous_page=paged.has_previous_page,
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
-            total_count=total,
+            total_count=paged.total,
         )

@@ -16,7 +16,7 @@ from app.services.event_log import event_id
 from app.services.policy import EditorialAction
 from resolvers import editorial as resolve
 from resolvers.context import Info
-from schema.base import After, AfterEvent, Connection, First, register_node
+from schema.base import After, AfterEvent, Before, Connection, First, Last, paging, register_node
 from schema.editorial_types import (
     EditorialAssignment,
     EditorialAssignmentOrderField,
@@ -167,6 +167,8 @@ class EditorialQuery:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         order_by: Annotated[
             EditorialAssignmentOrderField,
             strawberry.argument(description="Order by (REST `order`)."),
@@ -176,7 +178,10 @@ class EditorialQuery:
         ] = EditorialSortDirection.DESC,
     ) -> Connection[EditorialAssignment]:
         paged = await resolve.assignments(
-            info.context, first, after, str(order_by.value), str(direction.value)
+            info.context,
+            paging(info, first, after, last, before),
+            str(order_by.value),
+            str(direction.value),
         )
         return Connection.of(paged, EditorialAssignment.from_record)
 

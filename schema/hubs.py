@@ -23,11 +23,26 @@ from resolvers import milestones as milestones_resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import item_fields
-from schema.base import After, Connection, First
+from schema.base import (
+    FILTER_HELP,
+    ORDER_HELP,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    paging,
+)
+from schema.listing import read_filter, read_order
 
 if TYPE_CHECKING:
     from app.services.activity_reads import YearSummaryRecord
-    from schema.activities_types import Activity, ActivityStatus
+    from schema.activities_types import (
+        Activity,
+        ActivityFilter,
+        ActivityOrder,
+        ActivityStatus,
+    )
     from schema.editorial_types import (
         EditorialAssignment,
         EditorialAssignmentOrderField,
@@ -59,6 +74,8 @@ PersonT = Annotated["Person", strawberry.lazy("schema.people_types")]
 AssignmentStatusFilterT = Annotated["AssignmentStatusFilter", strawberry.lazy(_MENTORING)]
 NotificationKindT = Annotated["NotificationKind", strawberry.lazy(_MENTORING)]
 ActivityStatusT = Annotated["ActivityStatus", strawberry.lazy(_ACTIVITIES)]
+ActivityFilterT = Annotated["ActivityFilter", strawberry.lazy(_ACTIVITIES)]
+ActivityOrderT = Annotated["ActivityOrder", strawberry.lazy(_ACTIVITIES)]
 MilestoneStatusT = Annotated["MilestoneStatus", strawberry.lazy(_MILESTONES)]
 MilestoneTypeT = Annotated["MilestoneType", strawberry.lazy(_MILESTONES)]
 OrderFieldT = Annotated["EditorialAssignmentOrderField", strawberry.lazy(_EDITORIAL)]
@@ -131,11 +148,17 @@ class PersonHub:
         ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[AssignmentT]:
         from schema.mentoring_types import Assignment
 
         paged = await mentoring_resolve.person_assignments(
-            info.context, self.legacy_id, str(role.value), _status(status), first, after
+            info.context,
+            self.legacy_id,
+            str(role.value),
+            _status(status),
+            paging(info, first, after, last, before),
         )
         await mentoring_resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Assignment.from_record)
@@ -154,6 +177,8 @@ class PersonHub:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         from_: Annotated[
             date | None, strawberry.argument(name="from", description="Dated on or after this day.")
         ] = None,
@@ -167,18 +192,25 @@ class PersonHub:
         activity_type_id: Annotated[
             str | None, strawberry.argument(description="Only this activity type.")
         ] = None,
+        filter: Annotated[
+            ActivityFilterT | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            list[ActivityOrderT] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[ActivityT]:
         from schema.activities_types import Activity
 
         paged = await activity_resolve.mentor_activities(
             info.context,
             self.legacy_id,
-            first,
-            after,
+            paging(info, first, after, last, before),
             start=from_,
             end=to,
             status=None if status is None else status.model,
             activity_type_id=activity_type_id,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         await activity_resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Activity.from_record)
@@ -192,6 +224,8 @@ class PersonHub:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         status: Annotated[
             MilestoneStatusT | None,
             strawberry.argument(description="Only achieved or only in-progress milestones."),
@@ -217,8 +251,7 @@ class PersonHub:
         paged = await milestones_resolve.person_milestones(
             info.context,
             self.legacy_id,
-            first,
-            after,
+            paging(info, first, after, last, before),
             status=None if status is None else status.model,
             type=None if type is None else str(type.value),
             year=year,
@@ -251,6 +284,8 @@ class PersonHub:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         order_by: Annotated[
             OrderFieldT | None,
             strawberry.argument(description="Order by (null: MODIFIED_AT, as REST `order`)."),
@@ -266,8 +301,7 @@ class PersonHub:
         paged = await editorial_resolve.assignments_of_person(
             info.context,
             self.legacy_id,
-            first,
-            after,
+            paging(info, first, after, last, before),
             order=None if order_by is None else str(order_by.value),
             direction=None if direction is None else str(direction.value),
         )
@@ -278,12 +312,19 @@ class PersonHub:
         "the ACL action LOCKREQUEST get."
     )
     async def held_locks(
-        self, info: Info, first: First = None, after: After = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[EditorialLockT] | None:
         from resolvers import editorial as editorial_resolve
         from schema.editorial_types import EditorialLock
 
-        paged = await editorial_resolve.locks_held_by(info.context, self.legacy_id, first, after)
+        paged = await editorial_resolve.locks_held_by(
+            info.context, self.legacy_id, paging(info, first, after, last, before)
+        )
         return None if paged is None else Connection.of(paged, EditorialLock.from_record)
 
 
@@ -301,6 +342,8 @@ class OrganisationHub:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         search: Annotated[str | None, strawberry.argument(description="Part of the name.")] = None,
         role: Annotated[
             str | None, strawberry.argument(description="Only people with this directory role.")
@@ -309,7 +352,11 @@ class OrganisationHub:
         from schema.people_types import Person
 
         paged = await people_resolve.org_people(
-            info.context, self.legacy_id, first, after, search=search, role=role
+            info.context,
+            self.legacy_id,
+            paging(info, first, after, last, before),
+            search=search,
+            role=role,
         )
         return Connection.of(paged, Person.from_record)
 
@@ -322,6 +369,8 @@ class OrganisationHub:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         status: Annotated[
             AssignmentStatusFilterT | None, strawberry.argument(description=_STATUS_HELP)
         ] = None,
@@ -344,7 +393,7 @@ class OrganisationHub:
             coordinator_id=coordinator_id,
         )
         paged = await mentoring_resolve.org_assignments(
-            info.context, self.legacy_id, first, after, filters
+            info.context, self.legacy_id, paging(info, first, after, last, before), filters
         )
         return Connection.of(paged, Assignment.from_record)
 
@@ -358,6 +407,8 @@ class OrganisationHub:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         cutoff: Annotated[
             str | None, strawberry.argument(description="RFC 3339 date or date-time.")
         ] = None,
@@ -370,8 +421,7 @@ class OrganisationHub:
         paged = await mentoring_resolve.org_overdue(
             info.context,
             self.legacy_id,
-            first,
-            after,
+            paging(info, first, after, last, before),
             cutoff=cutoff,
             days=days,
             reminder_days=self.reminder_days,
@@ -387,6 +437,8 @@ class OrganisationHub:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         kind: Annotated[
             NotificationKindT | None,
             strawberry.argument(description="Only reminders or only escalations."),
@@ -397,8 +449,7 @@ class OrganisationHub:
         paged = await mentoring_resolve.org_notifications(
             info.context,
             self.legacy_id,
-            first,
-            after,
+            paging(info, first, after, last, before),
             kind=None if kind is None else str(kind.value),
         )
         return Connection.of(paged, Notification.from_record)

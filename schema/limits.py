@@ -7,7 +7,8 @@ naming the limit. Fragments are expanded where they are spread (and cycles cut),
 fragment cannot hide depth, aliases, directives or fields. Cost: every field costs 1; a
 field with a page-size argument (``first``/``last``/``limit``) multiplies what it selects by
 that size (its default page size when absent or null); any other list field multiplies by
-``DEFAULT_LIST_SIZE``. Introspection (``__schema``/``__type``) is not counted against depth
+``DEFAULT_LIST_SIZE``; a ``filter`` argument adds its size (the input fields it holds).
+Introspection (``__schema``/``__type``) is not counted against depth
 and cost, but may not recurse through types (``types { fields { type { fields ...``).
 """
 
@@ -29,6 +30,8 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -56,6 +59,22 @@ class QueryTooComplex(DomainError):
     code = CODE
     status = 400
     title = "Query Too Complex"
+
+
+def _input_size(value: Any, variables: Mapping[str, Any]) -> int:
+    """How many input fields a value holds (an object's fields, each counted with what it
+    holds; a list's items), from a literal or a variable's JSON."""
+    if isinstance(value, VariableNode):
+        return _input_size(variables.get(value.name.value), variables)
+    if isinstance(value, ObjectValueNode):
+        return sum(1 + _input_size(field.value, variables) for field in value.fields)
+    if isinstance(value, ListValueNode):
+        return sum(_input_size(item, variables) for item in value.values)
+    if isinstance(value, dict):
+        return sum(1 + _input_size(item, variables) for item in value.values())
+    if isinstance(value, list):
+        return sum(_input_size(item, variables) for item in value)
+    return 0
 
 
 def too_complex(message: str) -> GraphQLError:
@@ -157,6 +176,13 @@ class _Walk:
             return DEFAULT_LIMIT
         return None
 
+    def _filter_size(self, node: FieldNode) -> int:
+        """The size of a ``filter`` argument: the input fields it holds, nested ones too."""
+        for argument in node.arguments or ():
+            if argument.name.value == "filter":
+                return _input_size(argument.value, self.variables)
+        return 0
+
     def cost(
         self,
         selection_set: SelectionSetNode | None,
@@ -183,7 +209,8 @@ class _Walk:
                 )
                 in_connection = owner is not None and owner.name.endswith("Connection")
                 size = DEFAULT_LIST_SIZE if is_list and not in_connection else 1
-            total += 1 + size * self.cost(node.selection_set, child_type, depth + 1, inside)
+            total += 1 + self._filter_size(node)
+            total += size * self.cost(node.selection_set, child_type, depth + 1, inside)
             if total > self.limits.max_cost:
                 self._fail(f"Query cost exceeds the budget of {self.limits.max_cost}")
         return total

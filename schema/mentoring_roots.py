@@ -27,7 +27,7 @@ from app.timeutil import as_utc
 from resolvers import mentoring as resolve
 from resolvers.context import Info
 from resolvers.prefetch import item_fields, object_fields
-from schema.base import After, AfterEvent, Connection, First, event_id_field
+from schema.base import After, AfterEvent, Before, Connection, First, Last, event_id_field, paging
 from schema.mentoring_types import (
     Assignment,
     AssignmentStatus,
@@ -163,6 +163,8 @@ class MentoringQuery:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         status: Annotated[
             AssignmentStatusFilter, strawberry.argument(description="Open, closed or all.")
         ] = AssignmentStatusFilter.OPEN,
@@ -178,7 +180,9 @@ class MentoringQuery:
             coordinator_id=coordinator_id,
             org_id=org_id,
         )
-        paged = await resolve.assignments(info.context, first, after, filters)
+        paged = await resolve.assignments(
+            info.context, paging(info, first, after, last, before), filters
+        )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Assignment.from_record)
 
@@ -199,9 +203,15 @@ class MentoringQuery:
         org_id: OnlyOrg = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Assignment]:
         paged = await resolve.overdue(
-            info.context, first, after, cutoff=cutoff, days=days, org_id=org_id
+            info.context,
+            paging(info, first, after, last, before),
+            cutoff=cutoff,
+            days=days,
+            org_id=org_id,
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Assignment.from_record)
@@ -219,9 +229,14 @@ class MentoringQuery:
         ] = True,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Assignment]:
         paged = await resolve.mentor_assignments(
-            info.context, mentor_id, active=active, first=first, after=after
+            info.context,
+            mentor_id,
+            active=active,
+            page=paging(info, first, after, last, before),
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Assignment.from_record)
@@ -236,6 +251,8 @@ class MentoringQuery:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         kind: Annotated[
             NotificationKind | None, strawberry.argument(description="Reminders or escalations.")
         ] = None,
@@ -248,8 +265,7 @@ class MentoringQuery:
     ) -> Connection[Notification]:
         paged = await resolve.notifications(
             info.context,
-            first,
-            after,
+            paging(info, first, after, last, before),
             kind=None if kind is None else _word(kind),
             assignment_id=assignment_id,
             recipient_id=recipient_id,

@@ -14,7 +14,7 @@ from app.services.event_log import event_id
 from app.services.policy import hears_milestone_event, require_peer_support_role
 from resolvers import milestones as resolve
 from resolvers.context import Info
-from schema.base import After, AfterEvent, Connection, First
+from schema.base import After, AfterEvent, Before, Connection, First, Last, paging
 from schema.milestones_types import (
     CreateMilestoneDefinitionInput,
     DetectMilestonesInput,
@@ -71,13 +71,14 @@ class MilestoneQuery:
         year: Year = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         start_date: StartDate = None,
         end_date: EndDate = None,
     ) -> Connection[Milestone]:
         paged = await resolve.milestones(
             info.context,
-            first,
-            after,
+            paging(info, first, after, last, before),
             mentor_id=mentor_id,
             status=status.model if status else None,
             type=word(type) if type else None,
@@ -100,12 +101,13 @@ class MilestoneQuery:
         year: Year = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Milestone]:
         paged = await resolve.new_milestones(
             info.context,
             mentor_id,
-            first,
-            after,
+            paging(info, first, after, last, before),
             year=year,
             start_date=start_date,
             end_date=end_date,
@@ -126,12 +128,13 @@ class MilestoneQuery:
         type: TypeFilter = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Milestone]:
         paged = await resolve.in_progress(
             info.context,
             mentor_id,
-            first,
-            after,
+            paging(info, first, after, last, before),
             year=year,
             start_date=start_date,
             end_date=end_date,

@@ -13,7 +13,7 @@ from app.services.event_log import event_id
 from app.services.policy import hears_person_event
 from resolvers import people as resolve
 from resolvers.context import Info
-from schema.base import After, AfterEvent, Connection, First, register_node
+from schema.base import After, AfterEvent, Before, Connection, First, Last, paging, register_node
 from schema.people_types import (
     CreateOrganisationInput,
     CreatePersonInput,
@@ -62,6 +62,8 @@ class PeopleQuery:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         org_id: Annotated[
             str | None, strawberry.argument(description="Only members of this organisation.")
         ] = None,
@@ -71,7 +73,11 @@ class PeopleQuery:
         ] = None,
     ) -> Connection[Person]:
         paged = await resolve.people(
-            info.context, first, after, org_id=org_id, search=search, role=role
+            info.context,
+            paging(info, first, after, last, before),
+            org_id=org_id,
+            search=search,
+            role=role,
         )
         return Connection.of(paged, Person.from_record)
 
@@ -81,9 +87,14 @@ class PeopleQuery:
 
     @strawberry.field(description="Organisations the caller belongs to (all, for admins).")
     async def organisations(
-        self, info: Info, first: First = None, after: After = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Organisation]:
-        paged = await resolve.organisations(info.context, first, after)
+        paged = await resolve.organisations(info.context, paging(info, first, after, last, before))
         return Connection.of(paged, lambda row: Organisation.from_row(row, info))
 
 

@@ -149,7 +149,7 @@ def _page_args(definition: GraphQLField) -> list[str]:
     args = []
     if "first" in definition.args:
         args.append(f"first: {NESTED_PAGE}")
-    if "last" in definition.args:
+    elif "last" in definition.args:  # a history (connections take first or last, not both)
         args.append(f"last: {LAST}")
     for name, arg in definition.args.items():
         if get_named_type(arg.type).name == "AssignmentStatusFilter":

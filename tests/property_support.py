@@ -4,8 +4,6 @@ tampered forms, JSON values)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import calendar
 import string
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -50,18 +48,6 @@ def written(moment: datetime, zone: timezone, separator: str, fraction: str, zul
 
 
 # --- cursors ---------------------------------------------------------------------------------
-
-
-def offset_of(cursor: str) -> int | None:
-    """What a cursor names, by the contract: URL-safe base64 of ``offset:<n>``."""
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    number = text.removeprefix("offset:")
-    if not text.startswith("offset:") or not (number.isascii() and number.isdigit()):
-        return None
-    return int(number)
 
 
 _B64 = string.ascii_letters + string.digits + "-_="

@@ -90,22 +90,37 @@ async def test_people_helped_is_what_milestone_detection_counts(client, demo, au
 
 
 async def test_the_same_page_through_the_hub_and_the_root_field(client, demo, auth: Auth):
-    """Cursors walk a hub list exactly as they walk the root list."""
-    query = """query($after: String) {
+    """Cursors walk a hub list exactly as they walk the root list (each list's cursors
+    its own: a cursor of one is refused by the other)."""
+    query = """query($hubAfter: String, $rootAfter: String) {
         organisation(id: "org_03") {
-            assignments(first: 5, after: $after, status: ALL) {
+            assignments(first: 5, after: $hubAfter, status: ALL) {
                 totalCount pageInfo { hasNextPage hasPreviousPage endCursor } nodes { legacyId }
             } }
-        assignments(orgId: "org_03", first: 5, after: $after, status: ALL) {
+        assignments(orgId: "org_03", first: 5, after: $rootAfter, status: ALL) {
             totalCount pageInfo { hasNextPage hasPreviousPage endCursor } nodes { legacyId } }
     }"""
-    after = None
-    for _ in range(2):
-        body = await gql(client, query, {"after": after}, auth.coordinator)
+    cursors: dict[str, str | None] = {"hubAfter": None, "rootAfter": None}
+    for _ in range(3):
+        body = await gql(client, query, cursors, auth.coordinator)
         data = body["data"]
-        assert data["organisation"]["assignments"] == data["assignments"]
-        after = data["assignments"]["pageInfo"]["endCursor"]
+        hub, root = data["organisation"]["assignments"], data["assignments"]
+        assert hub["nodes"] == root["nodes"]
+        assert hub["totalCount"] == root["totalCount"]
+        for flag in ("hasNextPage", "hasPreviousPage"):
+            assert hub["pageInfo"][flag] == root["pageInfo"][flag]
+        cursors = {
+            "hubAfter": hub["pageInfo"]["endCursor"],
+            "rootAfter": root["pageInfo"]["endCursor"],
+        }
     assert data["assignments"]["pageInfo"]["hasPreviousPage"] is True
+    swapped = await gql(
+        client,
+        query,
+        {"hubAfter": cursors["rootAfter"], "rootAfter": cursors["rootAfter"]},
+        auth.coordinator,
+    )
+    assert error_codes(swapped) == ["BAD_USER_INPUT"], swapped
 
 
 async def test_organisation_dashboard_lists_match_the_domain(client, demo, auth: Auth):

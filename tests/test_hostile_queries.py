@@ -93,7 +93,7 @@ async def test_sql_looking_filters_match_nothing_or_are_refused(
 
 
 def _graphql_filters() -> list[tuple[str, str]]:
-    """Every String argument of every connection root field (``after`` aside)."""
+    """Every String argument of every connection root field (the cursors aside)."""
     graphql = build_schema(Settings(_env_file=None))._schema
     assert graphql.query_type is not None
     found = []
@@ -101,7 +101,7 @@ def _graphql_filters() -> list[tuple[str, str]]:
         if not str(field.type).endswith("Connection!"):
             continue
         for arg, definition in field.args.items():
-            if arg != "after" and str(definition.type) in ("String", "String!"):
+            if arg not in ("after", "before") and str(definition.type) in ("String", "String!"):
                 found.append((name, arg))
     return found
 

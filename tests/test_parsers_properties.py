@@ -29,7 +29,6 @@ from tests.property_support import (
     json_values,
     leap_days,
     moments,
-    offset_of,
     safe_text,
     separators,
     tamper,
@@ -81,17 +80,38 @@ def test_dates_round_trip(day):
     assert parse_date_or_datetime(day.isoformat()).date() == day
 
 
+key_values = st.one_of(
+    st.none(),
+    st.text(max_size=20),
+    st.integers(-(10**12), 10**12),
+    st.dates(),
+    st.datetimes(timezones=st.just(UTC)),
+    st.datetimes(),
+)
+list_ids = st.text(alphabet="0123456789abcdef", min_size=1, max_size=12)
+
+
 @settings(deadline=None)
-@given(st.integers(min_value=0, max_value=10**9))
-def test_cursors_round_trip(offset: int):
-    assert decode_cursor(encode_cursor(offset)) == offset
+@given(list_ids, st.lists(key_values, min_size=1, max_size=5).map(tuple))
+def test_cursors_round_trip(list_id: str, key: tuple[object, ...]):
+    """A cursor gives back the exact sort key it was made of (types too: a date stays a
+    date, a naive date-time naive); another list's identity refuses it."""
+    cursor = encode_cursor(list_id, key)
+    decoded = decode_cursor(cursor, list_id)
+    assert decoded == key
+    assert [type(value) for value in decoded] == [type(value) for value in key]
+    with pytest.raises(BadRequest) as refused:
+        decode_cursor(cursor, list_id + "0")
+    assert refused.value.detail == (
+        f"The cursor {cursor!r} belongs to another list (another field, filter or order)"
+    )
 
 
 @settings(deadline=None)
 @given(st.text(max_size=60))
 def test_bad_cursors_are_bad_requests(text: str):
     with contextlib.suppress(BadRequest):
-        decode_cursor(text)
+        decode_cursor(text, "")
 
 
 @settings(deadline=None)
@@ -230,34 +250,60 @@ def test_rest_page_bounds_are_exact(limit: int, page: int):
 
 
 @settings(deadline=None)
-@given(around(MAX), st.one_of(st.none(), st.integers(0, 10**6)))
-def test_graphql_page_bounds_are_exact(first: int, after: int | None):
-    """``first`` 0..max continues right after the cursor's row; anything else is the exact
-    refusal naming ``first``. Fails if a bound is off by one or clamped, or ``after`` is
-    read off by one."""
-    cursor = None if after is None else encode_cursor(after)
-    if not 0 <= first <= MAX:
+@given(
+    around(MAX),
+    st.one_of(st.none(), st.integers(0, 10**6)),
+    st.booleans(),
+)
+def test_graphql_page_bounds_are_exact(size: int, after: int | None, backward: bool):
+    """``first`` (or ``last``) 0..max asks for that many items after (or before) the
+    cursor's key; anything else is the exact refusal naming the argument. Fails if a bound
+    is off by one or clamped, or the cursor's key is not the one it was made of."""
+    cursor = None if after is None else encode_cursor("list", (after,))
+    name = "last" if backward else "first"
+    first, last = (None, size) if backward else (size, None)
+    before_cursor, after_cursor = (cursor, None) if backward else (None, cursor)
+    if not 0 <= size <= MAX:
         with pytest.raises(BadRequest) as refused:
-            graphql_page(first, cursor, max_limit=MAX)
-        assert refused.value.detail == f"'first' must be between 0 and {MAX}"
+            graphql_page(first, after_cursor, last, before_cursor, max_limit=MAX, list_id="list")
+        assert refused.value.detail == f"'{name}' must be between 0 and {MAX}"
         return
-    request = graphql_page(first, cursor, max_limit=MAX)
-    assert (request.offset, request.limit) == (0 if after is None else after + 1, first)
+    request = graphql_page(first, after_cursor, last, before_cursor, max_limit=MAX, list_id="list")
+    key = None if after is None else (after,)
+    assert (request.limit, request.backward, request.offset) == (size, backward, 0)
+    assert (request.before, request.after) == ((key, None) if backward else (None, key))
+
+
+def test_first_and_last_together_are_refused():
+    with pytest.raises(BadRequest) as refused:
+        graphql_page(1, None, 1, None, max_limit=MAX)
+    assert refused.value.detail == "Pass 'first' or 'last', not both"
 
 
 @settings(deadline=None)
-@given(st.integers(min_value=0, max_value=10**9), st.lists(tampers, min_size=1, max_size=3))
-def test_tampered_cursors_name_an_offset_or_are_refused(offset: int, changes: list[Tamper]):
-    """A real cursor with characters replaced, cut or appended: either it still names an
-    offset by the contract (URL-safe base64 of ``offset:<n>``) and decodes to exactly
-    that, or it is refused naming the cursor. Fails if a malformed cursor decodes."""
-    cursor = encode_cursor(offset)
+@given(
+    list_ids,
+    st.lists(key_values, min_size=1, max_size=3).map(tuple),
+    st.lists(tampers, min_size=1, max_size=3),
+)
+def test_tampered_cursors_decode_to_a_key_or_are_refused(
+    list_id: str, key: tuple[object, ...], changes: list[Tamper]
+):
+    """A real cursor with characters replaced, cut or appended: either it is refused naming
+    the cursor, or it decodes to a sort key (which a cursor made of it gives back). Fails
+    if a malformed cursor raises anything but a refusal."""
+    cursor = encode_cursor(list_id, key)
     for how in changes:
         cursor = tamper(cursor, how) or cursor
-    named = offset_of(cursor)
-    if named is None:
-        with pytest.raises(BadRequest) as refused:
-            decode_cursor(cursor)
-        assert refused.value.detail == f"Invalid cursor {cursor!r}"
-    else:
-        assert decode_cursor(cursor) == named
+    refusal: str | None = None
+    try:
+        decoded = decode_cursor(cursor, list_id)
+    except BadRequest as refused:
+        refusal = refused.detail
+    if refusal is not None:
+        assert refusal in (
+            f"Invalid cursor {cursor!r}",
+            f"The cursor {cursor!r} belongs to another list (another field, filter or order)",
+        )
+        return
+    assert decode_cursor(encode_cursor(list_id, decoded), list_id) == decoded

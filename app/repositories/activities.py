@@ -22,7 +22,10 @@ from app.models.activities import Activity, ActivityStatus, ActivityType
 from app.models.people import Membership
 from app.pagination import Paged, PageRequest
 from app.repositories.common import fetch_page
+from app.repositories.filtering import sort_order
+from app.repositories.filtering import where as filtered
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
+from app.repositories.keyset import Order, terms
 
 if TYPE_CHECKING:
     from app.services.activity_reads import ActivityList
@@ -152,14 +155,30 @@ def mentors_of_orgs(org_ids: Collection[str]) -> Select[str]:
     return select(Membership.person_id).where(Membership.org_id.in_(list(org_ids)))
 
 
-LIST_ORDER = (Activity.date.desc(), Activity.created_at.desc(), Activity.id.desc())
+LIST_ORDER = terms(Activity.date.desc(), Activity.created_at.desc(), Activity.id.desc())
+# The fields a GraphQL ``filter`` and ``orderBy`` may name (``app.repositories.filtering``).
+FIELDS = {
+    "date": Activity.date,
+    "duration_minutes": Activity.duration_minutes,
+    "status": Activity.status,
+    "activity_type_id": Activity.activity_type_id,
+    "peer_mentor_id": Activity.peer_mentor_id,
+    "notes": Activity.notes,
+    "created_at": Activity.created_at,
+    "updated_at": Activity.updated_at,
+}
+
+
+def list_order(listed: ActivityList) -> Order:
+    """The list's order: its ``orderBy`` (the id breaking ties), else newest first."""
+    return sort_order(listed.filters.sort, FIELDS, Activity.id, LIST_ORDER)
 
 
 def activities_query(listed: ActivityList) -> Select[Any]:
-    """The list's rows (``ACTIVITY_ROW``), newest first: the scope's mentors, narrowed by
-    the filters."""
+    """The list's rows (``ACTIVITY_ROW``; unordered, ``LIST_ORDER`` is newest first): the
+    scope's mentors, narrowed by the filters."""
     scope, where = listed.scope, listed.filters
-    query = select(ACTIVITY_ROW).where(Activity.deleted_at.is_(None)).order_by(*LIST_ORDER)
+    query = select(ACTIVITY_ROW).where(Activity.deleted_at.is_(None))
     if scope.mentor_ids is not None and scope.org_ids is not None:
         query = query.where(
             Activity.peer_mentor_id.in_(list(scope.mentor_ids))
@@ -179,6 +198,8 @@ def activities_query(listed: ActivityList) -> Select[Any]:
         query = query.where(Activity.status == where.status.value)
     if where.activity_type_id is not None:
         query = query.where(Activity.activity_type_id == where.activity_type_id)
+    if where.where is not None:
+        query = query.where(filtered(where.where, FIELDS))
     return query
 
 
@@ -186,7 +207,7 @@ async def list_activities(
     session: AsyncSession, listed: ActivityList, page: PageRequest
 ) -> Paged[Any]:
     """One page of the list (Core rows) and its total."""
-    return await fetch_page(session, activities_query(listed), page)
+    return await fetch_page(session, activities_query(listed), list_order(listed), page)
 
 
 def _confirmed_between(start: date, end: date) -> Any:
@@ -237,7 +258,7 @@ def _activity_shape(listed: ActivityList) -> ListShape:
     return ListShape(
         query=activities_query(listed),
         owner=Activity.peer_mentor_id,
-        order_by=LIST_ORDER,
+        order=list_order(listed),
         row_id=Activity.id,
         load=select(ACTIVITY_ROW),
     )

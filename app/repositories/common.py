@@ -11,19 +11,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.pagination import Paged, PageRequest
+from app.repositories.keyset import Order, keyset_page
 
 T = TypeVar("T")
 
 
-async def fetch_page(session: AsyncSession, query: Select[T], page: PageRequest) -> Paged[T]:
-    """Rows of one page and the total count of the (unpaged) query."""
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = (await session.scalars(query.offset(page.offset).limit(page.limit))).all()
-    return Paged(list(rows), int(total or 0), page)
+async def fetch_page(
+    session: AsyncSession, query: Select[Any], order: Order, page: PageRequest
+) -> Paged[Any]:
+    """One page of a one-column ``query`` (an entity or a bundle) in ``order``, its total
+    and the counts around the cursors; two statements (``app.repositories.keyset``)."""
+    return await keyset_page(session, query, order, page, first_column=True)
+
+
+async def row_page(
+    session: AsyncSession, query: Select[Any], order: Order, page: PageRequest
+) -> Paged[Any]:
+    """``fetch_page`` of a many-column ``query``: the items are its Core rows."""
+    return await keyset_page(session, query, order, page, first_column=False)
 
 
 def by_key(rows: Sequence[T], key: Any, keys: Sequence[Any]) -> list[T | None]:

@@ -29,6 +29,7 @@ from app.models.people import Person
 from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, fetch_page
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
+from app.repositories.keyset import Order, terms
 from app.timeutil import utcnow
 
 # The columns a list may be ordered by (the allow-list; nothing else reaches SQL).
@@ -100,24 +101,20 @@ async def get_assignment(session: AsyncSession, uuid: str) -> EditorialAssignmen
     )
 
 
-def list_order(order: str, descending: bool) -> tuple[Any, ...]:
-    """``ORDER BY`` of a list: the allow-listed column (nulls last), then the id."""
+def list_order(order: str, descending: bool) -> Order:
+    """The order of a list: the allow-listed column (nulls last), then the id."""
     column = ORDER_COLUMNS[order]
     key = column.desc() if descending else column.asc()
     tie = EditorialAssignment.id.desc() if descending else EditorialAssignment.id.asc()
-    return (key.nulls_last(), tie)
+    return terms(key.nulls_last(), tie)
 
 
 async def list_assignments(
     session: AsyncSession, page: PageRequest, *, order: str, descending: bool
 ) -> Paged[Any]:
     """One page of the live assignments (``ASSIGNMENT`` rows) and their total."""
-    query = (
-        select(ASSIGNMENT)
-        .where(EditorialAssignment.deleted_at.is_(None))
-        .order_by(*list_order(order, descending))
-    )
-    return await fetch_page(session, query, page)
+    query = select(ASSIGNMENT).where(EditorialAssignment.deleted_at.is_(None))
+    return await fetch_page(session, query, list_order(order, descending), page)
 
 
 async def assignment_rows(session: AsyncSession, uuids: Sequence[str]) -> list[Any | None]:
@@ -312,7 +309,7 @@ def _assigned_shape(spec: AssignmentOrderKey) -> ListShape:
     return ListShape(
         query=query,
         owner=EditorialUser.person_id,
-        order_by=list_order(order, descending),
+        order=list_order(order, descending),
         row_id=EditorialAssignment.id,
         load=select(ASSIGNMENT),
     )

@@ -19,6 +19,7 @@ from app.pagination import Paged
 from app.repositories.common import by_key
 from app.repositories.editorial import dialect_insert
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
+from app.repositories.keyset import terms
 from app.timeutil import utcnow
 
 LOCK: Bundle[Any] = Bundle(
@@ -173,7 +174,7 @@ def _held_shape(_spec: None) -> ListShape:
     return ListShape(
         query=query,
         owner=EditorialUser.person_id,
-        order_by=(EditorialLock.created_at, EditorialLock.uuid),
+        order=terms(EditorialLock.created_at, EditorialLock.uuid),
         row_id=EditorialLock.srn,
         load=select(LOCK),
     )

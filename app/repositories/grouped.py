@@ -6,7 +6,8 @@ owners asks for it, one statement answers for all of them: the list query ranks 
 per owner (``row_number() over (partition by owner order by <the list's order>)``) and
 counts them (``count(*) over (partition by owner)``); the rows of the page, and each
 owner's first row (which carries the total when the page lies past the end), are loaded
-with their entity. SQLite (3.25+) and PostgreSQL both run window functions.
+with their entity. Cursors work as in ``app.repositories.keyset``. SQLite (3.25+) and
+PostgreSQL both run window functions.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.pagination import Paged, PageRequest
+from app.pagination import Key, Paged, PageRequest
+from app.repositories.keyset import Order, beyond, check_key, order_by, window
 
 G = TypeVar("G", bound=Hashable)
 Column = ColumnElement[Any] | InstrumentedAttribute[Any]
@@ -41,13 +43,13 @@ class ListShape:
     """How to rank a domain list per owner.
 
     ``query`` selects the list (its visibility and filters; its ORDER BY is ignored),
-    ``owner`` is the column naming each row's owner, ``order_by`` the list's own order,
-    ``row_id`` the entity's primary key and ``load`` the ``select(Entity)`` (with its
-    loader options) that fetches the rows."""
+    ``owner`` is the column naming each row's owner, ``order`` the list's own order (its
+    keyset terms), ``row_id`` the entity's primary key and ``load`` the one-column select
+    (an entity or a bundle) that fetches the rows."""
 
     query: Select[Any]
     owner: Column
-    order_by: tuple[Any, ...]
+    order: Order
     row_id: Column
     load: Select[Any]
 
@@ -55,35 +57,97 @@ class ListShape:
 async def pages_per_owner(
     session: AsyncSession, shape: ListShape, owners: Sequence[str], page: PageRequest
 ) -> dict[str, Paged[Any]]:
-    """Each owner's page of the list and its total; one statement."""
+    """Each owner's page of the list (the keyset page of ``app.repositories.keyset``, per
+    owner), its total and the counts around the cursors; one statement.
+
+    The rows between the cursors rank among themselves (``row_number`` partitioned by owner
+    and by being in that window, in the request's direction); the window's first
+    ``limit + 1`` rows come back, and each owner's first row either side of the window,
+    which carries the owner's totals when the window is empty."""
+    check_key(shape.order, page.after)
+    check_key(shape.order, page.before)
     wanted = sorted(set(owners))
-    rank = func.row_number().over(partition_by=shape.owner, order_by=shape.order_by)
-    total = func.count().over(partition_by=shape.owner)
+    inside = case((window(shape.order, page), 1), else_=0)
+    rank = func.row_number().over(
+        partition_by=(shape.owner, inside),
+        order_by=order_by(shape.order, reverse=page.backward),
+    )
+    prior, later = _outside_per_owner(shape, page)
+    labels = [term.expression.label(f"key_{i}_") for i, term in enumerate(shape.order)]
     ranked = (
         shape.query.with_only_columns(
             shape.row_id.label("row_id_"),
             shape.owner.label("owner_"),
+            inside.label("inside_"),
             rank.label("rank_"),
-            total.label("total_"),
+            func.count().over(partition_by=shape.owner).label("total_"),
+            prior.label("prior_"),
+            later.label("later_"),
+            *labels,
         )
         .where(shape.owner.in_(wanted))
         .order_by(None)
         .subquery("ranked")
     )
     low, high = page.offset, page.offset + page.limit
+    keys = [ranked.c[f"key_{i}_"] for i in range(len(shape.order))]
     statement = (
         shape.load.join(ranked, ranked.c.row_id_ == shape.row_id)
-        .add_columns(ranked.c.owner_, ranked.c.rank_, ranked.c.total_)
-        .where(or_(ranked.c.rank_ == 1, and_(ranked.c.rank_ > low, ranked.c.rank_ <= high)))
-        .order_by(ranked.c.owner_, ranked.c.rank_)
+        .add_columns(
+            ranked.c.owner_,
+            ranked.c.inside_,
+            ranked.c.rank_,
+            ranked.c.total_,
+            ranked.c.prior_,
+            ranked.c.later_,
+            *keys,
+        )
+        .where(
+            or_(
+                ranked.c.rank_ == 1,
+                and_(ranked.c.inside_ == 1, ranked.c.rank_ > low, ranked.c.rank_ <= high + 1),
+            )
+        )
+        .order_by(ranked.c.owner_, ranked.c.inside_, ranked.c.rank_)
     )
+    width = len(shape.order)
     items: dict[str, list[Any]] = defaultdict(list)
-    totals: dict[str, int] = {}
-    for row, owner, position, count in (await session.execute(statement)).all():
-        totals[owner] = int(count)
+    found_keys: dict[str, list[Key]] = defaultdict(list)
+    counts: dict[str, tuple[int, int, int]] = {}
+    more: set[str] = set()
+    for row in (await session.execute(statement)).all():
+        owner, is_inside, position, total, before, after = row[1:7]
+        counts[owner] = (int(total), int(before), int(after))
+        if not is_inside:
+            continue
         if low < position <= high:
-            items[owner].append(row)
-    return {owner: Paged(items.get(owner, []), totals.get(owner, 0), page) for owner in wanted}
+            items[owner].append(row[0])
+            found_keys[owner].append(tuple(row[-width:]))
+        elif position > high:
+            more.add(owner)
+    pages: dict[str, Paged[Any]] = {}
+    for owner in wanted:
+        rows, row_keys = items.get(owner, []), found_keys.get(owner, [])
+        if page.backward:
+            rows, row_keys = rows[::-1], row_keys[::-1]
+        total, before, after = counts.get(owner, (0, 0, 0))
+        pages[owner] = Paged(
+            rows, total, page, keys=row_keys, more=owner in more, prior=before, later=after
+        )
+    return pages
+
+
+def _outside_per_owner(shape: ListShape, page: PageRequest) -> tuple[Any, Any]:
+    """Each owner's rows at or before ``after`` and at or after ``before`` (window sums)."""
+    prior: Any = literal(0)
+    later: Any = literal(0)
+    if page.after is not None:
+        at_or_before = ~beyond(shape.order, page.after)
+        prior = func.sum(case((at_or_before, 1), else_=0)).over(partition_by=shape.owner)
+    if page.before is not None:
+        at_or_after = ~beyond(shape.order, page.before, forward=False)
+        later = func.sum(case((at_or_after, 1), else_=0)).over(partition_by=shape.owner)
+    return prior, later
 
 
 async def load_pages(

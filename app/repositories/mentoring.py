@@ -30,6 +30,7 @@ from app.repositories.grouped import (
     load_pages,
     pages_per_owner,
 )
+from app.repositories.keyset import terms
 from app.services.mentoring_rules import AssignmentList, Filters, NotificationList, OverdueKey
 from app.services.policy import AssignmentScope
 from app.timeutil import utcnow
@@ -97,21 +98,22 @@ def assignment_query(scope: AssignmentScope, filters: Filters) -> Select[Any]:
     return query
 
 
-LIST_ORDER = (Assignment.created_at, Assignment.id)
+LIST_ORDER = terms(Assignment.created_at, Assignment.id)
+ACTIVE_ORDER = terms(Assignment.started_at, Assignment.id)
+HISTORY_ORDER = terms(Assignment.started_at.desc(), Assignment.id.desc())
 
 
 async def list_assignments(
     session: AsyncSession, scope: AssignmentScope, filters: Filters, page: PageRequest
 ) -> Paged[Any]:
-    query = assignment_query(scope, filters).order_by(*LIST_ORDER)
-    return await fetch_page(session, query, page)
+    return await fetch_page(session, assignment_query(scope, filters), LIST_ORDER, page)
 
 
 async def mentor_active(
     session: AsyncSession, scope: AssignmentScope, mentor_id: str, page: PageRequest
 ) -> Paged[Any]:
     query = assignment_query(scope, Filters(status=OPEN, mentor_id=mentor_id))
-    return await fetch_page(session, query.order_by(Assignment.started_at, Assignment.id), page)
+    return await fetch_page(session, query, ACTIVE_ORDER, page)
 
 
 async def mentor_history(
@@ -119,9 +121,7 @@ async def mentor_history(
 ) -> Paged[Any]:
     """Every assignment of the mentor, open or closed, newest first."""
     query = assignment_query(scope, Filters(status=None, mentor_id=mentor_id))
-    return await fetch_page(
-        session, query.order_by(Assignment.started_at.desc(), Assignment.id.desc()), page
-    )
+    return await fetch_page(session, query, HISTORY_ORDER, page)
 
 
 async def count_open(session: AsyncSession, scope: AssignmentScope, mentor_id: str) -> int:
@@ -143,7 +143,7 @@ def gap_before(cutoffs: dict[str, datetime], default_cutoff: datetime) -> Column
     return or_(*parts)
 
 
-OVERDUE_ORDER = (contact_gap_start, Assignment.id)
+OVERDUE_ORDER = terms(contact_gap_start, Assignment.id)
 
 
 async def list_overdue(
@@ -156,7 +156,7 @@ async def list_overdue(
 ) -> Paged[Any]:
     """Open assignments matching ``due`` (see ``gap_before``), oldest contact first."""
     query = assignment_query(scope, Filters(status=OPEN, org_id=org_id)).where(due)
-    return await fetch_page(session, query.order_by(*OVERDUE_ORDER), page)
+    return await fetch_page(session, query, OVERDUE_ORDER, page)
 
 
 async def open_pair_exists(
@@ -293,7 +293,7 @@ async def notification_rows(session: AsyncSession, ids: Sequence[str]) -> list[A
     return by_key(rows, "id", ids)
 
 
-NOTIFICATION_ORDER = (Notification.created_at.desc(), Notification.id.desc())
+NOTIFICATION_ORDER = terms(Notification.created_at.desc(), Notification.id.desc())
 
 
 def notifications_query(
@@ -327,7 +327,7 @@ async def list_notifications(
     query = notifications_query(
         scope, kind=kind, assignment_id=assignment_id, recipient_id=recipient_id
     )
-    return await fetch_page(session, query.order_by(*NOTIFICATION_ORDER), page)
+    return await fetch_page(session, query, NOTIFICATION_ORDER, page)
 
 
 # --- hub fields: many people's or organisations' lists in one statement --------------------
@@ -344,7 +344,7 @@ def _assignment_shape(spec: AssignmentList) -> ListShape:
     return ListShape(
         query=assignment_query(spec.scope, spec.filters),
         owner=OWNER_COLUMNS[spec.owner_column],
-        order_by=LIST_ORDER,
+        order=LIST_ORDER,
         row_id=Assignment.id,
         load=select(ASSIGNMENT_ROW),
     )
@@ -396,7 +396,7 @@ async def overdue_pages(
         shape = ListShape(
             query=assignment_query(scope, Filters(status=OPEN)).where(due),
             owner=Assignment.org_id,
-            order_by=OVERDUE_ORDER,
+            order=OVERDUE_ORDER,
             row_id=Assignment.id,
             load=select(ASSIGNMENT_ROW),
         )
@@ -412,7 +412,7 @@ def _notification_shape(spec: NotificationList) -> ListShape:
             owner, owner.id == Notification.assignment_id
         ),
         owner=owner.org_id,
-        order_by=NOTIFICATION_ORDER,
+        order=NOTIFICATION_ORDER,
         row_id=Notification.id,
         load=select(NOTIFICATION_ROW),
     )

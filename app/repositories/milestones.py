@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import Bundle, contains_eager
 
 from app.models.mentoring import Assignment
 from app.models.milestones import TYPE_ORDER, Milestone, MilestoneDefinition, MilestoneType
 from app.models.people import Membership
 from app.pagination import Paged, PageRequest
+from app.repositories.common import row_page
+from app.repositories.grouped import ListShape, pages_per_owner
+from app.repositories.keyset import terms
 from app.services.policy import MilestoneScope
 from app.timeutil import as_utc, start_of_day
 
@@ -108,6 +111,7 @@ MILESTONE_COLUMNS = (
     MilestoneDefinition.threshold,
     MilestoneDefinition.badge,
 )
+_MILESTONE_BUNDLE: Bundle[Any] = Bundle("milestone", *MILESTONE_COLUMNS)
 _OF_DEFINITION = Milestone.definition_id == MilestoneDefinition.id
 _MILESTONE_ROWS = (
     select(*MILESTONE_COLUMNS)
@@ -148,14 +152,14 @@ async def mentor_orgs(session: AsyncSession, mentor_ids: Sequence[str]) -> dict[
     return dict(found)
 
 
-LIST_ORDER = (
+LIST_ORDER = terms(
     Milestone.mentor_id,
     Milestone.period_start.desc(),
     _TYPE_RANK,
     MilestoneDefinition.threshold,
     Milestone.id,
 )
-NEWEST_FIRST = (Milestone.achieved_at.desc(), _TYPE_RANK, Milestone.id)
+NEWEST_FIRST = terms(Milestone.achieved_at.desc(), _TYPE_RANK, Milestone.id)
 
 
 def _listed(scope: MilestoneScope, filters: MilestoneFilters, *columns: Any) -> Select[Any]:
@@ -198,13 +202,8 @@ async def milestone_page(
 ) -> Paged[Any]:
     """One page of the list (by mentor, newest period first; or newest achievement first)
     and its total; two statements."""
-    query = _listed(scope, filters)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
     order = NEWEST_FIRST if newest_first else LIST_ORDER
-    rows = (
-        await session.execute(query.order_by(*order).offset(page.offset).limit(page.limit))
-    ).all()
-    return Paged(list(rows), int(total or 0), page)
+    return await row_page(session, _listed(scope, filters), order, page)
 
 
 async def pages_per_mentor(
@@ -214,36 +213,16 @@ async def pages_per_mentor(
     mentor_ids: Sequence[str],
     page: PageRequest,
 ) -> dict[str, Paged[Any]]:
-    """Each mentor's page of the list and its total, in one statement (the window-function
-    shape of ``app.repositories.grouped``, reading columns): the list ranks its rows per
-    mentor and counts them; the page's rows and each mentor's first row (which carries the
-    total when the page lies past the end) come back."""
-    wanted = sorted(set(mentor_ids))
-    rank = func.row_number().over(partition_by=Milestone.mentor_id, order_by=LIST_ORDER)
-    total = func.count().over(partition_by=Milestone.mentor_id)
-    ranked = (
-        _listed(scope, filters, Milestone.id.label("row_id_"), rank.label("rank_"))
-        .add_columns(total.label("total_"))
-        .where(Milestone.mentor_id.in_(wanted))
-        .subquery("ranked")
+    """Each mentor's page of the list and its total, in one statement
+    (``app.repositories.grouped``; the items are rows of ``MILESTONE_COLUMNS``)."""
+    shape = ListShape(
+        query=_listed(scope, filters),
+        owner=Milestone.mentor_id,
+        order=LIST_ORDER,
+        row_id=Milestone.id,
+        load=select(_MILESTONE_BUNDLE).join_from(Milestone, MilestoneDefinition, _OF_DEFINITION),
     )
-    low, high = page.offset, page.offset + page.limit
-    statement = (
-        select(*MILESTONE_COLUMNS, ranked.c.rank_, ranked.c.total_)
-        .join_from(
-            Milestone, MilestoneDefinition, Milestone.definition_id == MilestoneDefinition.id
-        )
-        .join(ranked, ranked.c.row_id_ == Milestone.id)
-        .where(or_(ranked.c.rank_ == 1, and_(ranked.c.rank_ > low, ranked.c.rank_ <= high)))
-        .order_by(Milestone.mentor_id, ranked.c.rank_)
-    )
-    items: dict[str, list[Any]] = defaultdict(list)
-    totals: dict[str, int] = {}
-    for row in (await session.execute(statement)).all():
-        totals[row.mentor_id] = int(row.total_)
-        if low < row.rank_ <= high:
-            items[row.mentor_id].append(row)
-    return {mentor: Paged(items.get(mentor, []), totals.get(mentor, 0), page) for mentor in wanted}
+    return await pages_per_owner(session, shape, mentor_ids, page)
 
 
 async def latest_period(session: AsyncSession, mentor_id: str) -> tuple[date, date] | None:

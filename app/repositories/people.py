@@ -14,7 +14,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
-    func,
     or_,
     select,
 )
@@ -23,8 +22,9 @@ from sqlalchemy.orm import Bundle
 
 from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged, PageRequest
-from app.repositories.common import by_key
+from app.repositories.common import by_key, row_page
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
+from app.repositories.keyset import terms
 
 RowSelect = Select[*tuple[Any, ...]]
 """A statement of several columns (Core rows)."""
@@ -77,7 +77,8 @@ async def existing_person_ids(session: AsyncSession, ids: Collection[str]) -> se
     return set(rows.all())
 
 
-PERSON_ORDER = (Person.name, Person.id)
+PERSON_ORDER = terms(Person.name, Person.id)
+ORG_ORDER = terms(Organisation.name, Organisation.id)
 
 
 def _like_escaped(text: str) -> str:
@@ -92,10 +93,9 @@ def people_query(
     search: str | None = None,
     role: str | None = None,
 ) -> RowSelect:
-    """The live people (their ``PERSON_COLUMNS``) matching the filters, by name."""
-    query: RowSelect = (
-        select(*PERSON_COLUMNS).where(Person.deleted_at.is_(None)).order_by(*PERSON_ORDER)
-    )
+    """The live people (their ``PERSON_COLUMNS``) matching the filters (unordered;
+    ``people_page`` lists them by name)."""
+    query: RowSelect = select(*PERSON_COLUMNS).where(Person.deleted_at.is_(None))
     if org_ids is not None:
         query = query.where(
             Person.id.in_(select(Membership.person_id).where(Membership.org_id.in_(list(org_ids))))
@@ -111,11 +111,9 @@ def people_query(
     return query
 
 
-async def row_page(session: AsyncSession, query: RowSelect, page: PageRequest) -> Paged[Any]:
-    """One page of Core rows of ``query`` and the total count of the (unpaged) query."""
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = (await session.execute(query.offset(page.offset).limit(page.limit))).all()
-    return Paged(list(rows), int(total or 0), page)
+async def people_page(session: AsyncSession, query: RowSelect, page: PageRequest) -> Paged[Any]:
+    """One page of ``people_query``'s Core rows, by name, and its total."""
+    return await row_page(session, query, PERSON_ORDER, page)
 
 
 async def get_org(session: AsyncSession, org_id: str) -> Organisation | None:
@@ -137,14 +135,10 @@ async def org_row_page(
     session: AsyncSession, page: PageRequest, *, only: Collection[str] | None = None
 ) -> Paged[Any]:
     """A page of live organisations (their ``ORG_COLUMNS``; ``only`` these ids), by name."""
-    query: RowSelect = (
-        select(*ORG_COLUMNS)
-        .where(Organisation.deleted_at.is_(None))
-        .order_by(Organisation.name, Organisation.id)
-    )
+    query: RowSelect = select(*ORG_COLUMNS).where(Organisation.deleted_at.is_(None))
     if only is not None:
         query = query.where(Organisation.id.in_(list(only)))
-    return await row_page(session, query, page)
+    return await row_page(session, query, ORG_ORDER, page)
 
 
 _MEMBERSHIPS = (
@@ -198,7 +192,7 @@ def _people_shape(
     return ListShape(
         query=query,
         owner=Membership.org_id,
-        order_by=PERSON_ORDER,
+        order=PERSON_ORDER,
         row_id=Person.id,
         load=select(Bundle("person", *PERSON_COLUMNS)),
     )

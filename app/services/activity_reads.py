@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.errors import BadRequest, DomainError
+from app.listing import Filter, Sort
 from app.models.activities import ActivityStatus
 from app.pagination import Paged, PageRequest
 from app.repositories import activities as repo
@@ -121,13 +122,16 @@ class YearSummaryRecord:
 
 @dataclass(frozen=True, slots=True)
 class ActivityFilters:
-    """The documented filters of an activities list (``None``: not filtered)."""
+    """The documented filters of an activities list (``None``: not filtered), a filter
+    and an order."""
 
     peer_mentor_id: str | None = None
     start: date | None = None
     end: date | None = None
     status: ActivityStatus | None = None
     activity_type_id: str | None = None
+    where: Filter | None = None  # a GraphQL ``filter`` (``app.listing``)
+    sort: Sort = ()  # a GraphQL ``orderBy``; empty: newest first
 
     def checked(self) -> ActivityFilters:
         """These filters, or 400 when ``start`` lies after ``end``."""

@@ -219,7 +219,7 @@ async def people_page(
     query = repo.people_query(
         org_ids=org_ids, only=scope.only, search=filters.search, role=filters.role
     )
-    return (await repo.row_page(session, query, page)).map(PersonRecord.of)
+    return (await repo.people_page(session, query, page)).map(PersonRecord.of)
 
 
 @batch_reader

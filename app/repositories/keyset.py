@@ -1,0 +1,245 @@
+"""Keyset pages: a ``PageRequest`` (``app.pagination``) turned into SQL over any list.
+
+A list's order is a tuple of ``Term``s (its ORDER BY, the id last so every key is unique).
+The page after a cursor is ``WHERE key > cursor's key ORDER BY key LIMIT n + 1``, the key
+comparison spelled out term by term (``a > x OR (a = x AND b > y) ...``, each in its own
+direction), so it works for mixed directions and on both databases; the extra row says
+whether the list goes on. A page before a cursor (``last``/``before``) runs the same with
+every direction reversed and turns the rows round. One more statement counts the list and,
+in the same pass, the items at or before ``after`` and at or after ``before``: the exact
+``hasPreviousPage``/``hasNextPage``. Two statements per page, whatever its size.
+
+Nullable terms sort as a null flag and the value (nulls greatest unless the term says
+``nulls_last``), the same on SQLite and PostgreSQL (which disagree by default), and keep the
+comparisons two-valued: a null is never compared, only its flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
+
+from app.errors import BadRequest
+from app.pagination import Key, Paged, PageRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One ORDER BY term of a list's order."""
+
+    expression: ColumnElement[Any]
+    descending: bool = False
+    nullable: bool = False
+    nulls_last: bool | None = None  # None: nulls greatest (last ascending, first descending)
+
+
+Order = tuple[Term, ...]
+
+
+def terms(*clauses: Any) -> Order:
+    """The ``Order`` of ORDER BY clauses (``Model.column``, ``.desc()``, ``.nulls_last()``);
+    a column's nullability is its own, an expression is taken as never null."""
+    found: list[Term] = []
+    for clause in clauses:
+        element, descending, nulls_last = clause, False, None
+        if isinstance(element, UnaryExpression) and element.modifier in (
+            operators.nulls_last_op,
+            operators.nulls_first_op,
+        ):
+            nulls_last = element.modifier is operators.nulls_last_op
+            element = element.element
+        if isinstance(element, UnaryExpression) and element.modifier in (
+            operators.desc_op,
+            operators.asc_op,
+        ):
+            descending = element.modifier is operators.desc_op
+            element = element.element
+        expression = getattr(element, "expression", element)
+        nullable = bool(getattr(expression, "nullable", False))
+        found.append(Term(expression, descending, nullable, nulls_last))
+    return tuple(found)
+
+
+# --- the key, term by term -----------------------------------------------------------------
+
+
+def _null_flag(term: Term) -> ColumnElement[Any]:
+    return case((term.expression.is_(None), 1), else_=0)
+
+
+def _flag_descending(term: Term) -> bool:
+    nulls_last = (not term.descending) if term.nulls_last is None else term.nulls_last
+    return not nulls_last
+
+
+def _parts(order: Order) -> list[tuple[ColumnElement[Any], bool]]:
+    """The sort columns (and their directions) the terms expand to."""
+    parts: list[tuple[ColumnElement[Any], bool]] = []
+    for term in order:
+        if term.nullable:
+            parts.append((_null_flag(term), _flag_descending(term)))
+        parts.append((term.expression, term.descending))
+    return parts
+
+
+def _part_values(order: Order, key: Key) -> list[Any]:
+    values: list[Any] = []
+    for term, value in zip(order, key, strict=True):
+        if term.nullable:
+            values.append(1 if value is None else 0)
+        values.append(value)
+    return values
+
+
+def order_by(order: Order, *, reverse: bool = False) -> list[ColumnElement[Any]]:
+    """The ORDER BY clauses of ``order`` (every direction flipped with ``reverse``)."""
+    return [
+        column.desc() if descending != reverse else column.asc()
+        for column, descending in _parts(order)
+    ]
+
+
+def beyond(
+    order: Order, key: Key, *, forward: bool = True, columns: Sequence[Any] | None = None
+) -> ColumnElement[bool]:
+    """Rows whose key sorts strictly after ``key`` (before it with ``forward=False``);
+    ``columns`` stand in for the terms' expressions (a subquery's key columns)."""
+    parts = _parts(order)
+    if columns is not None:
+        parts = _parts(
+            tuple(
+                Term(column, t.descending, t.nullable, t.nulls_last)
+                for column, t in zip(columns, order, strict=True)
+            )
+        )
+    either: list[ColumnElement[bool]] = []
+    equal: list[ColumnElement[bool]] = []
+    for (column, descending), value in zip(parts, _part_values(order, key), strict=True):
+        if value is None:  # a null value part: its flag (already equal) says it all
+            continue
+        smaller = descending == forward  # forward through a descending term: smaller values
+        either.append(and_(*equal, column < value if smaller else column > value))
+        equal.append(column == value)
+    return or_(false(), *either)
+
+
+def _python_type(term: Term) -> type | None:
+    try:
+        return term.expression.type.python_type
+    except NotImplementedError:
+        return None
+
+
+def check_key(order: Order, key: Key | None) -> None:
+    """BadRequest unless ``key`` (a cursor's) has the shape of ``order``'s keys."""
+    if key is None:
+        return
+    if len(key) != len(order):
+        raise BadRequest("The cursor does not belong to this list's order")
+    for term, value in zip(order, key, strict=True):
+        if value is None:
+            if not term.nullable:
+                raise BadRequest("The cursor does not belong to this list's order")
+            continue
+        wanted = _python_type(term)
+        if wanted is None:
+            continue
+        fits = isinstance(value, wanted) and not (wanted is date and isinstance(value, datetime))
+        if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+            fits = True
+        if isinstance(value, bool) and wanted is not bool:
+            fits = False
+        if not fits:
+            raise BadRequest("The cursor does not belong to this list's order")
+
+
+def window(order: Order, page: PageRequest, columns: Sequence[Any] | None = None) -> Any:
+    """The rows between the request's cursors (all rows without any)."""
+    bounds: list[ColumnElement[bool]] = []
+    if page.after is not None:
+        bounds.append(beyond(order, page.after, columns=columns))
+    if page.before is not None:
+        bounds.append(beyond(order, page.before, forward=False, columns=columns))
+    return and_(true(), *bounds)
+
+
+def _key_labels(order: Order) -> list[Any]:
+    return [term.expression.label(f"key_{i}_") for i, term in enumerate(order)]
+
+
+def _outside(
+    order: Order, page: PageRequest, columns: Sequence[Any]
+) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """Counters of the rows at or before ``after`` and at or after ``before``."""
+    prior: ColumnElement[Any] = literal(0)
+    later: ColumnElement[Any] = literal(0)
+    if page.after is not None:
+        at_or_before = ~beyond(order, page.after, columns=columns)
+        prior = func.coalesce(func.sum(case((at_or_before, 1), else_=0)), 0)
+    if page.before is not None:
+        at_or_after = ~beyond(order, page.before, forward=False, columns=columns)
+        later = func.coalesce(func.sum(case((at_or_after, 1), else_=0)), 0)
+    return prior, later
+
+
+async def keyset_page(
+    session: AsyncSession,
+    query: Select[Any],
+    order: Order,
+    page: PageRequest,
+    *,
+    first_column: bool,
+) -> Paged[Any]:
+    """One page of ``query`` (unordered; its ORDER BY is replaced by ``order``'s), its
+    total and the counts around the cursors; two statements. ``first_column``: the items
+    are the rows' first column (an entity or a bundle), else the rows themselves."""
+    check_key(order, page.after)
+    check_key(order, page.before)
+    query = query.order_by(None)
+    labels = _key_labels(order)
+    counted = query.add_columns(*labels).subquery("counted")
+    key_columns = [counted.c[f"key_{i}_"] for i in range(len(order))]
+    prior, later = _outside(order, page, key_columns)
+    total, before_count, after_count = (
+        await session.execute(select(func.count(), prior, later).select_from(counted))
+    ).one()
+    statement = (
+        query.add_columns(*labels)
+        .where(window(order, page))
+        .order_by(*order_by(order, reverse=page.backward))
+        .offset(page.offset)
+        .limit(page.limit + 1)
+    )
+    rows = list((await session.execute(statement)).all())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    if page.backward:
+        rows.reverse()
+    width = len(order)
+    return Paged(
+        [row[0] if first_column else row for row in rows],
+        int(total or 0),
+        page,
+        keys=[tuple(row[-width:]) for row in rows],
+        more=more,
+        prior=int(before_count or 0),
+        later=int(after_count or 0),
+    )
