@@ -7,7 +7,6 @@ the order. Visibility applies first: no filter reaches another mentor's items.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from tests.helpers import Auth, gql
+from tests.listing_support import Row, combined, day, instant, matches, ops, sorted_ids
 
 FIELDS = "legacyId date durationMinutes status activityTypeId peerMentorId notes createdAt"
 LIST = (
@@ -25,8 +25,6 @@ LIST = (
     " activities(first: 100, after: $after, filter: $filter, orderBy: $orderBy) {"
     f" totalCount nodes {{ {FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
 )
-
-Row = dict[str, Any]
 
 
 async def _all(
@@ -64,72 +62,7 @@ async def roles(
     return found
 
 
-# --- the meaning of a filter, here ----------------------------------------------------------
-
-
-def _value(row: Row, field: str) -> Any:
-    raw = row[field]
-    if raw is None:
-        return None
-    if field == "date":
-        return date.fromisoformat(raw)
-    if field == "createdAt":
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    return raw
-
-
-def _parse(field: str, wanted: Any) -> Any:
-    if field == "date":
-        return date.fromisoformat(wanted)
-    if field == "createdAt":
-        return datetime.fromisoformat(wanted.replace("Z", "+00:00"))
-    return wanted
-
-
-def _holds(op: str, value: Any, wanted: Any) -> bool:
-    if op == "isNull":
-        return (value is None) == wanted
-    if op == "ne":
-        return value is None or value != wanted
-    if op == "notIn":
-        return value is None or value not in wanted
-    if value is None:
-        return False
-    tests: dict[str, Callable[[Any, Any], bool]] = {
-        "eq": lambda a, b: a == b,
-        "in": lambda a, b: a in b,
-        "lt": lambda a, b: a < b,
-        "lte": lambda a, b: a <= b,
-        "gt": lambda a, b: a > b,
-        "gte": lambda a, b: a >= b,
-        "contains": lambda a, b: b in a,
-    }
-    return tests[op](value, wanted)
-
-
-def matches(condition: dict[str, Any], row: Row) -> bool:
-    for key, inner in condition.items():
-        if key == "and":
-            ok = all(matches(part, row) for part in inner)
-        elif key == "or":
-            ok = any(matches(part, row) for part in inner)
-        elif key == "not":
-            ok = not matches(inner, row)
-        else:
-            value = _value(row, key)
-            ok = True
-            for op, wanted in inner.items():
-                if op in ("in", "notIn"):
-                    parsed = [_parse(key, item) for item in wanted]
-                elif op == "isNull":
-                    parsed = wanted
-                else:
-                    parsed = _parse(key, wanted)
-                ok = ok and _holds(op, value, parsed)
-        if not ok:
-            return False
-    return True
-
+PARSERS = {"date": day, "createdAt": instant}
 
 # --- random filters -------------------------------------------------------------------------
 
@@ -143,39 +76,18 @@ _instants = st.datetimes(datetime(2024, 6, 1), datetime(2027, 1, 1)).map(
     lambda moment: moment.isoformat() + "Z"
 )
 
-
-def _ops(values: st.SearchStrategy[Any], *, ranges: bool, lists: bool = True) -> Any:
-    names = ["eq", "ne", "isNull"] + (["lt", "lte", "gt", "gte"] if ranges else [])
-    single = st.sampled_from(names).flatmap(
-        lambda op: st.tuples(st.just(op), st.booleans() if op == "isNull" else values)
-    )
-    many = st.tuples(st.sampled_from(["in", "notIn"]), st.lists(values, max_size=4))
-    return st.dictionaries(
-        st.just("x"), st.one_of(single, many) if lists else single, min_size=1
-    ).map(lambda d: dict(d.values()))
-
-
 _leaf = st.one_of(
-    st.fixed_dictionaries({"date": _ops(_days, ranges=True)}),
-    st.fixed_dictionaries({"durationMinutes": _ops(_minutes, ranges=True)}),
-    st.fixed_dictionaries({"status": _ops(_statuses, ranges=False)}),
-    st.fixed_dictionaries({"activityTypeId": _ops(_types, ranges=False)}),
-    st.fixed_dictionaries({"peerMentorId": _ops(_mentors, ranges=False)}),
+    st.fixed_dictionaries({"date": ops(_days, ranges=True)}),
+    st.fixed_dictionaries({"durationMinutes": ops(_minutes, ranges=True)}),
+    st.fixed_dictionaries({"status": ops(_statuses, ranges=False)}),
+    st.fixed_dictionaries({"activityTypeId": ops(_types, ranges=False)}),
+    st.fixed_dictionaries({"peerMentorId": ops(_mentors, ranges=False)}),
     st.fixed_dictionaries(
-        {"notes": st.one_of(_ops(_text, ranges=False), st.fixed_dictionaries({"contains": _text}))}
+        {"notes": st.one_of(ops(_text, ranges=False), st.fixed_dictionaries({"contains": _text}))}
     ),
-    st.fixed_dictionaries({"createdAt": _ops(_instants, ranges=True, lists=False)}),
+    st.fixed_dictionaries({"createdAt": ops(_instants, ranges=True, lists=False)}),
 )
-filters = st.recursive(
-    _leaf,
-    lambda inner: st.one_of(
-        st.fixed_dictionaries({"and": st.lists(inner, max_size=3)}),
-        st.fixed_dictionaries({"or": st.lists(inner, max_size=3)}),
-        st.fixed_dictionaries({"not": inner}),
-        st.tuples(_leaf, inner).map(lambda pair: {**pair[1], **pair[0]}),
-    ),
-    max_leaves=6,
-)
+filters = combined(_leaf)
 
 _PROPERTY = hypothesis_settings(
     max_examples=40,
@@ -190,7 +102,7 @@ async def test_a_filter_keeps_exactly_the_visible_items_it_matches(
     client: httpx.AsyncClient, roles: dict[str, Any], condition: dict[str, Any], role: str
 ):
     headers, visible = roles[role]
-    expected = [row["legacyId"] for row in visible if matches(condition, row)]
+    expected = [row["legacyId"] for row in visible if matches(condition, row, PARSERS)]
     rows, total = await _all(client, headers, {"filter": condition})
     assert [row["legacyId"] for row in rows] == expected, condition
     assert total == len(expected)
@@ -203,20 +115,6 @@ _ORDER_FIELDS = {
     "CREATED_AT": "createdAt",
     "PEER_MENTOR_ID": "peerMentorId",
 }
-
-
-def _sorted(rows: list[Row], keys: list[dict[str, str]]) -> list[str]:
-    """``rows`` sorted by ``keys`` (stable sorts, last key first), the id breaking ties in
-    the last key's direction."""
-    ordered = sorted(rows, key=lambda row: row["legacyId"], reverse=keys[-1]["direction"] == "DESC")
-    for key in reversed(keys):
-        field = _ORDER_FIELDS[key["field"]]
-        ordered = sorted(
-            ordered,
-            key=lambda row, f=field: _value(row, f),
-            reverse=key["direction"] == "DESC",
-        )
-    return [row["legacyId"] for row in ordered]
 
 
 @_PROPERTY
@@ -242,7 +140,9 @@ async def test_an_order_sorts_every_page_and_its_cursors_follow(
     cursor continues in another order."""
     headers, visible = roles[role]
     rows, _ = await _all(client, headers, {"orderBy": keys})
-    assert [row["legacyId"] for row in rows] == _sorted(visible, keys), keys
+    assert [row["legacyId"] for row in rows] == sorted_ids(visible, keys, _ORDER_FIELDS, PARSERS), (
+        keys
+    )
 
 
 async def test_filters_and_orders_are_bounded_and_checked(
@@ -254,7 +154,7 @@ async def test_filters_and_orders_are_bounded_and_checked(
     for _ in range(9):
         deep = {"not": deep}
     twice = [{"field": "DATE"}, {"field": "DATE", "direction": "DESC"}]
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"filter": too_many}, "filter: at most 50 conditions"),
         ({"filter": wide}, "filter: at most 100 values in 'status'"),
         ({"filter": deep}, "filter: nested deeper than 8 levels"),
