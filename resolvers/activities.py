@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from app.errors import DomainError
-from app.listing import Filter, Sort
 from app.pagination import Paged, PageRequest
 from app.services import activities as service
 from app.services import activity_changes as changing
@@ -44,41 +43,27 @@ async def visible_activity(ctx: Context, activity_id: str) -> ActivityRecord | N
 
 
 async def activities(
-    ctx: Context,
-    page: PageRequest,
-    *,
-    peer_mentor_id: str | None,
-    start: date | None,
-    end: date | None,
-    status: ActivityStatus | None,
-    activity_type_id: str | None,
-    where: Filter | None = None,
-    sort: Sort = (),
+    ctx: Context, page: PageRequest, filters: ActivityFilters
 ) -> Paged[ActivityRecord]:
-    filters = ActivityFilters(
-        peer_mentor_id, start, end, status, activity_type_id, where=where, sort=sort
-    )
     async with ctx.read() as session:
         return await service.list_activities(session, ctx.who, page, filters)
 
 
 async def mentor_activities(
-    ctx: Context,
-    person_id: str,
-    page: PageRequest,
-    *,
-    start: date | None,
-    end: date | None,
-    status: ActivityStatus | None,
-    activity_type_id: str | None,
-    where: Filter | None = None,
-    sort: Sort = (),
+    ctx: Context, person_id: str, page: PageRequest, filters: ActivityFilters
 ) -> Paged[ActivityRecord]:
     """A person's hub field ``activities``: their activities the caller may see, newest
     first (as ``activities(peerMentorId: ...)``), batched for a page of people."""
-    filters = ActivityFilters(None, start, end, status, activity_type_id, where=where, sort=sort)
     key = service.mentor_page_key(person_id, filters, page)
     return await ctx.loaders.get(reads.activity_pages).load(key)
+
+
+async def aggregates(ctx: Context, key: reads.AggregateKey) -> list[reads.ActivityAggregate]:
+    """A list's aggregates (``reads.activity_aggregates``), batched across hubs."""
+    found = await ctx.loaders.get(reads.activity_aggregates).load(key)
+    if isinstance(found, DomainError):  # the loader raises these; narrows the type
+        raise found
+    return found
 
 
 async def yearly_summary(

@@ -11,6 +11,7 @@ import strawberry
 from app.events import EventKind
 from app.services import activities as service
 from app.services import activity_types as types
+from app.services.activity_reads import ActivityFilters
 from app.services.activity_reads import ActivityStatus as ModelStatus
 from app.services.activity_rules import MAX_REASON
 from app.services.event_log import event_id
@@ -21,6 +22,7 @@ from resolvers.context import Info
 from resolvers.prefetch import item_fields
 from schema.activities_types import (
     Activity,
+    ActivityConnection,
     ActivityFilter,
     ActivityOrder,
     ActivityStatus,
@@ -40,7 +42,6 @@ from schema.base import (
     After,
     AfterEvent,
     Before,
-    Connection,
     First,
     Last,
     paging,
@@ -99,20 +100,21 @@ class ActivityQuery:
         order_by: Annotated[
             list[ActivityOrder] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
-    ) -> Connection[Activity]:
-        paged = await resolve.activities(
-            info.context,
-            paging(info, first, after, last, before),
-            peer_mentor_id=peer_mentor_id,
-            start=from_,
-            end=to,
-            status=None if status is None else status.model,
-            activity_type_id=activity_type_id,
+    ) -> ActivityConnection:
+        filters = ActivityFilters(
+            peer_mentor_id,
+            from_,
+            to,
+            None if status is None else status.model,
+            activity_type_id,
             where=read_filter(filter),
             sort=read_order(order_by),
         )
+        paged = await resolve.activities(
+            info.context, paging(info, first, after, last, before), filters
+        )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Activity.from_record)
+        return ActivityConnection.of_list(paged, None, filters)
 
     @strawberry.field(description="The activity-type catalogue, by name.")
     async def activity_types(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from app.services.activity_reads import ActivityFilters
 from app.services.mentoring_rules import Filters
 from resolvers import activities as activity_resolve
 from resolvers import mentoring as mentoring_resolve
@@ -38,7 +39,7 @@ from schema.listing import read_filter, read_order
 if TYPE_CHECKING:
     from app.services.activity_reads import YearSummaryRecord
     from schema.activities_types import (
-        Activity,
+        ActivityConnection,
         ActivityFilter,
         ActivityOrder,
         ActivityStatus,
@@ -65,7 +66,7 @@ _EDITORIAL = "schema.editorial_types"
 
 AssignmentT = Annotated["Assignment", strawberry.lazy(_MENTORING)]
 NotificationT = Annotated["Notification", strawberry.lazy(_MENTORING)]
-ActivityT = Annotated["Activity", strawberry.lazy(_ACTIVITIES)]
+ActivityConnectionT = Annotated["ActivityConnection", strawberry.lazy(_ACTIVITIES)]
 MilestoneT = Annotated["Milestone", strawberry.lazy(_MILESTONES)]
 EditorialAssignmentT = Annotated["EditorialAssignment", strawberry.lazy(_EDITORIAL)]
 EditorialLockT = Annotated["EditorialLock", strawberry.lazy(_EDITORIAL)]
@@ -198,22 +199,23 @@ class PersonHub:
         order_by: Annotated[
             list[ActivityOrderT] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
-    ) -> Connection[ActivityT]:
-        from schema.activities_types import Activity
+    ) -> ActivityConnectionT:
+        from schema.activities_types import ActivityConnection
 
-        paged = await activity_resolve.mentor_activities(
-            info.context,
-            self.legacy_id,
-            paging(info, first, after, last, before),
-            start=from_,
-            end=to,
-            status=None if status is None else status.model,
-            activity_type_id=activity_type_id,
+        filters = ActivityFilters(
+            None,
+            from_,
+            to,
+            None if status is None else status.model,
+            activity_type_id,
             where=read_filter(filter),
             sort=read_order(order_by),
         )
+        paged = await activity_resolve.mentor_activities(
+            info.context, self.legacy_id, paging(info, first, after, last, before), filters
+        )
         await activity_resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Activity.from_record)
+        return ActivityConnection.of_list(paged, self.legacy_id, filters)
 
     @strawberry.field(
         description="The person's milestones the caller may see (as `milestones`), newest "

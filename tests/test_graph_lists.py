@@ -29,6 +29,7 @@ FIXED_LISTS = {
     "FollowUpSweepResult.notifications": "what one admin-run sweep raised",
     "SyncActivitiesPayload.results": "one per item sent (at most the sync batch limit)",
     "SyncItemError.fields": "one per invalid input field",
+    "ActivityAggregates.keys": "one value per groupBy dimension (seven at most)",
 }
 
 

@@ -237,3 +237,106 @@ async def yearly_summaries(
                 period_key[1].year, found[period_key], helped[period_key]
             )
     return [answers[key] for key in keys]
+
+
+# --- aggregates ------------------------------------------------------------------------------
+
+GROUP_DIMENSIONS = tuple(repo.GROUPS)
+MAX_GROUPS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityAggregate:
+    """Aggregates of the activities of one group (``keys``: its values of the grouping
+    dimensions, as text; empty when not grouped), over what the caller may see."""
+
+    keys: tuple[str | None, ...]
+    count: int
+    minutes: int
+    average_minutes: float | None
+    min_minutes: int | None
+    max_minutes: int | None
+    first_date: date | None
+    last_date: date | None
+    first_created: datetime | None
+    last_created: datetime | None
+
+    @classmethod
+    def of(cls, row: Any, width: int) -> ActivityAggregate:
+        keys = tuple(None if v is None else str(v) for v in row[len(row) - 9 - width : -9])
+        return cls(
+            keys=keys,
+            count=int(row.count_),
+            minutes=int(row.minutes_),
+            average_minutes=None if row.average_ is None else float(row.average_),
+            min_minutes=row.min_minutes_,
+            max_minutes=row.max_minutes_,
+            first_date=row.min_date_,
+            last_date=row.max_date_,
+            first_created=row.min_created_,
+            last_created=row.max_created_,
+        )
+
+
+EMPTY_AGGREGATE = ActivityAggregate((), 0, 0, None, None, None, None, None, None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateKey:
+    """A DataLoader key: the aggregates of one list (``owner``: a mentor's hub list; None:
+    the root list), grouped by ``group_by`` (empty: one group), at most ``limit`` groups."""
+
+    owner: str | None
+    filters: ActivityFilters
+    group_by: tuple[str, ...]
+    limit: int
+
+
+def aggregate_key(
+    owner: str | None, filters: ActivityFilters, group_by: Sequence[str], limit: int
+) -> AggregateKey:
+    """The key of a list's aggregates: BAD_USER_INPUT for an unknown or repeated dimension,
+    a limit outside 1..MAX_GROUPS, or ``from`` after ``to``."""
+    unknown = [name for name in group_by if name not in GROUP_DIMENSIONS]
+    if unknown:
+        raise BadRequest(f"groupBy: unknown dimension {unknown[0]!r}")
+    if len(set(group_by)) != len(group_by):
+        raise BadRequest("groupBy: each dimension at most once")
+    if not 1 <= limit <= MAX_GROUPS:
+        raise BadRequest(f"'first' must be between 1 and {MAX_GROUPS}")
+    return AggregateKey(owner, filters.checked(), tuple(group_by), limit)
+
+
+def _too_many(limit: int) -> BadRequest:
+    return BadRequest(
+        f"More than {limit} groups: narrow the filter, group by fewer dimensions or raise "
+        f"'first' (at most {MAX_GROUPS})"
+    )
+
+
+@batch_reader
+async def activity_aggregates(
+    session: AsyncSession, who: Principal, keys: Sequence[AggregateKey]
+) -> list[list[ActivityAggregate] | DomainError]:
+    """Each key's groups, over the activities ``who`` may see (the list's scope and
+    filters): one statement per distinct list and grouping, whatever the number of hubs.
+    A key with more than its ``limit`` groups answers BAD_USER_INPUT (never a cut list)."""
+    scope = activity_scope(who)
+    batches: dict[tuple[ActivityFilters, tuple[str, ...], bool], list[AggregateKey]] = {}
+    for key in keys:
+        batches.setdefault((key.filters, key.group_by, key.owner is None), []).append(key)
+    found: dict[AggregateKey, list[ActivityAggregate] | DomainError] = {}
+    for (filters, group_by, root), batch in batches.items():
+        listed = ActivityList(scope, filters)
+        owners = None if root else [key.owner for key in batch if key.owner is not None]
+        rows = await repo.aggregate_rows(session, listed, group_by, owners)
+        groups: dict[str | None, list[ActivityAggregate]] = {}
+        for row in rows:
+            owner = None if root else row.owner_
+            groups.setdefault(owner, []).append(ActivityAggregate.of(row, len(group_by)))
+        for key in batch:
+            mine = groups.get(key.owner, [])
+            if not group_by and not mine:
+                mine = [EMPTY_AGGREGATE]
+            found[key] = _too_many(key.limit) if len(mine) > key.limit else mine
+    return [found[key] for key in keys]
