@@ -134,7 +134,9 @@ async def test_grouped_aggregates_are_pythons_grouping(
     rows = await _nodes(client, headers)
     recent = {"date": {"gte": "2026-01-01"}}  # days: fewer than 250 of them
     condition = {"durationMinutes": {"gte": 45}, "not": {"status": {"eq": "REJECTED"}}}
-    cases = [recent, {**condition, **recent}] if "DAY" in group_by else [None, condition]
+    cases: list[dict[str, Any] | None] = (
+        [recent, {**condition, **recent}] if "DAY" in group_by else [None, condition]
+    )
     for where in cases:
         kept = [row for row in rows if where is None or matches(where, row, {"date": day})]
         groups: dict[tuple[str, ...], list[Row]] = defaultdict(list)
