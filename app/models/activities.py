@@ -58,6 +58,8 @@ class Activity(Versioned, Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("peer_mentor_id", "local_id"),
         Index("ix_activities_peer_mentor_id_date", "peer_mentor_id", "date"),
+        # The list's own order (newest first), which its keyset cursors compare.
+        Index("ix_activities_date_created_at_id", "date", "created_at", "id"),
         CheckConstraint("duration_minutes BETWEEN 1 AND 1440", name="duration_range"),
         CheckConstraint("status IN ('pending', 'confirmed', 'rejected')", name="status_values"),
     )

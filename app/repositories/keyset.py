@@ -1,9 +1,10 @@
 """Keyset pages: a ``PageRequest`` (``app.pagination``) turned into SQL over any list.
 
 A list's order is a tuple of ``Term``s (its ORDER BY, the id last so every key is unique).
-The page after a cursor is ``WHERE key > cursor's key ORDER BY key LIMIT n + 1``, the key
-comparison spelled out term by term (``a > x OR (a = x AND b > y) ...``, each in its own
-direction), so it works for mixed directions and on both databases; the extra row says
+The page after a cursor is ``WHERE key > cursor's key ORDER BY key LIMIT n + 1``: a
+row-value comparison (``(a, b, id) > (x, y, z)``) when every term runs one way and none is
+nullable (an index in that order serves it, on both databases), else spelled out term by
+term (``a > x OR (a = x AND b > y) ...``, each in its own direction); the extra row says
 whether the list goes on. A page before a cursor (``last``/``before``) runs the same with
 every direction reversed and turns the rows round. One more statement counts the list and,
 in the same pass, the items at or before ``after`` and at or after ``before``: the exact
@@ -32,6 +33,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import operators
@@ -130,9 +132,23 @@ def beyond(
                 for column, t in zip(columns, order, strict=True)
             )
         )
+    values = _part_values(order, key)
+    directions = {descending for _, descending in parts}
+    if len(directions) == 1 and not any(term.nullable for term in order):
+        # One direction, no nulls: a row-value comparison, which both databases read off an
+        # index in that order (the spelled-out form below makes PostgreSQL sort).
+        smaller = directions.pop() == forward
+        row = tuple_(*(column for column, _ in parts))
+        bound = tuple_(
+            *(
+                literal(value, type_=column.type)
+                for (column, _), value in zip(parts, values, strict=True)
+            )
+        )
+        return row < bound if smaller else row > bound
     either: list[ColumnElement[bool]] = []
     equal: list[ColumnElement[bool]] = []
-    for (column, descending), value in zip(parts, _part_values(order, key), strict=True):
+    for (column, descending), value in zip(parts, values, strict=True):
         if value is None:  # a null value part: its flag (already equal) says it all
             continue
         smaller = descending == forward  # forward through a descending term: smaller values
