@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import BadRequest
+from app.listing import Filter, Sort
 from app.pagination import Paged, PageRequest
 from app.services import followups, people_reads
 from app.services import mentoring as service
@@ -81,6 +82,8 @@ async def overdue(
     cutoff: str | None,
     days: int | None,
     org_id: str | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[AssignmentRecord]:
     try:
         moment = None if cutoff is None else parse_date_or_datetime(cutoff)
@@ -88,15 +91,31 @@ async def overdue(
         raise BadRequest(f"'cutoff' {exc}") from None
     async with ctx.read() as session:
         return await followups.overdue(
-            session, ctx.who, ctx.settings, page, cutoff=moment, days=days, org_id=org_id
+            session,
+            ctx.who,
+            ctx.settings,
+            page,
+            cutoff=moment,
+            days=days,
+            org_id=org_id,
+            where=where,
+            sort=sort,
         )
 
 
 async def mentor_assignments(
-    ctx: Context, mentor_id: str, *, active: bool, page: PageRequest
+    ctx: Context,
+    mentor_id: str,
+    *,
+    active: bool,
+    page: PageRequest,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[AssignmentRecord]:
     async with ctx.read() as session:
-        return await service.mentor_assignments(session, ctx.who, mentor_id, page, active=active)
+        return await service.mentor_assignments(
+            session, ctx.who, mentor_id, page, active=active, where=where, sort=sort
+        )
 
 
 async def open_count(ctx: Context, mentor_id: str) -> int:
@@ -111,6 +130,8 @@ async def notifications(
     kind: str | None,
     assignment_id: str | None,
     recipient_id: str | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[NotificationRecord]:
     async with ctx.read() as session:
         return await followups.list_notifications(
@@ -120,6 +141,8 @@ async def notifications(
             kind=kind,
             assignment_id=assignment_id,
             recipient_id=recipient_id,
+            where=where,
+            sort=sort,
         )
 
 
@@ -185,12 +208,15 @@ async def person_assignments(
     role: str,
     status: str | None,
     page: PageRequest,
+    *,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[AssignmentRecord]:
     """The person's assignments as ``role`` (mentor, mentee or coordinator) that the caller
     may see (``assignments(mentorId: ...)`` and so on)."""
     if role not in PERSON_ROLES:
         raise BadRequest(f"'role' must be one of {', '.join(PERSON_ROLES)}")
-    key = AssignmentsKey(person_id, role, Filters(status=status), page)
+    key = AssignmentsKey(person_id, role, Filters(status=status, where=where, sort=sort), page)
     return await ctx.loaders.get(pages.assignment_pages).load(key)
 
 
@@ -215,6 +241,8 @@ async def org_overdue(
     cutoff: str | None,
     days: int | None,
     reminder_days: int,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[AssignmentRecord]:
     """``overdueAssignments(orgId: ...)``: without ``cutoff`` or ``days``, the
     organisation's reminder threshold."""
@@ -225,15 +253,21 @@ async def org_overdue(
     followups.check_overdue_args(moment, days)
     if moment is None and days is None:
         days = reminder_days
-    key = OverdueKey(org_id, page, cutoff=moment, days=days)
+    key = OverdueKey(org_id, page, cutoff=moment, days=days, where=where, sort=sort)
     return await ctx.loaders.get(pages.overdue_pages).load(key)
 
 
 async def org_notifications(
-    ctx: Context, org_id: str, page: PageRequest, *, kind: str | None
+    ctx: Context,
+    org_id: str,
+    page: PageRequest,
+    *,
+    kind: str | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[NotificationRecord]:
     """The follow-up notifications of the organisation's assignments the caller may see."""
-    key = NotificationsKey(org_id, page, kind)
+    key = NotificationsKey(org_id, page, kind, where=where, sort=sort)
     return await ctx.loaders.get(pages.notification_pages).load(key)
 
 

@@ -52,9 +52,13 @@ if TYPE_CHECKING:
     )
     from schema.mentoring_types import (
         Assignment,
+        AssignmentFilter,
+        AssignmentOrder,
         AssignmentStatusFilter,
         Notification,
+        NotificationFilter,
         NotificationKind,
+        NotificationOrder,
     )
     from schema.milestones_types import Milestone, MilestoneStatus, MilestoneType
     from schema.people_types import Person
@@ -74,6 +78,10 @@ PersonT = Annotated["Person", strawberry.lazy("schema.people_types")]
 
 AssignmentStatusFilterT = Annotated["AssignmentStatusFilter", strawberry.lazy(_MENTORING)]
 NotificationKindT = Annotated["NotificationKind", strawberry.lazy(_MENTORING)]
+AssignmentFilterT = Annotated["AssignmentFilter", strawberry.lazy(_MENTORING)]
+AssignmentOrderT = Annotated["AssignmentOrder", strawberry.lazy(_MENTORING)]
+NotificationFilterT = Annotated["NotificationFilter", strawberry.lazy(_MENTORING)]
+NotificationOrderT = Annotated["NotificationOrder", strawberry.lazy(_MENTORING)]
 ActivityStatusT = Annotated["ActivityStatus", strawberry.lazy(_ACTIVITIES)]
 ActivityFilterT = Annotated["ActivityFilter", strawberry.lazy(_ACTIVITIES)]
 ActivityOrderT = Annotated["ActivityOrder", strawberry.lazy(_ACTIVITIES)]
@@ -151,6 +159,12 @@ class PersonHub:
         after: After = None,
         last: Last = None,
         before: Before = None,
+        filter: Annotated[
+            AssignmentFilterT | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            list[AssignmentOrderT] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[AssignmentT]:
         from schema.mentoring_types import Assignment
 
@@ -160,6 +174,8 @@ class PersonHub:
             str(role.value),
             _status(status),
             paging(info, first, after, last, before),
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         await mentoring_resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Assignment.from_record)
@@ -385,6 +401,12 @@ class OrganisationHub:
         coordinator_id: Annotated[
             str | None, strawberry.argument(description="Only this coordinator's.")
         ] = None,
+        filter: Annotated[
+            AssignmentFilterT | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            list[AssignmentOrderT] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[AssignmentT]:
         from schema.mentoring_types import Assignment
 
@@ -393,6 +415,8 @@ class OrganisationHub:
             mentor_id=mentor_id,
             mentee_id=mentee_id,
             coordinator_id=coordinator_id,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         paged = await mentoring_resolve.org_assignments(
             info.context, self.legacy_id, paging(info, first, after, last, before), filters
@@ -417,6 +441,12 @@ class OrganisationHub:
         days: Annotated[
             int | None, strawberry.argument(description="Days without contact, 0-36500.")
         ] = None,
+        filter: Annotated[
+            AssignmentFilterT | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            list[AssignmentOrderT] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[AssignmentT]:
         from schema.mentoring_types import Assignment
 
@@ -427,6 +457,8 @@ class OrganisationHub:
             cutoff=cutoff,
             days=days,
             reminder_days=self.reminder_days,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return Connection.of(paged, Assignment.from_record)
 
@@ -445,6 +477,12 @@ class OrganisationHub:
             NotificationKindT | None,
             strawberry.argument(description="Only reminders or only escalations."),
         ] = None,
+        filter: Annotated[
+            NotificationFilterT | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            list[NotificationOrderT] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[NotificationT]:
         from schema.mentoring_types import Notification
 
@@ -453,5 +491,7 @@ class OrganisationHub:
             self.legacy_id,
             paging(info, first, after, last, before),
             kind=None if kind is None else str(kind.value),
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return Connection.of(paged, Notification.from_record)

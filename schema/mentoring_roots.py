@@ -27,14 +27,30 @@ from app.timeutil import as_utc
 from resolvers import mentoring as resolve
 from resolvers.context import Info
 from resolvers.prefetch import item_fields, object_fields
-from schema.base import After, AfterEvent, Before, Connection, First, Last, event_id_field, paging
+from schema.base import (
+    FILTER_HELP,
+    ORDER_HELP,
+    After,
+    AfterEvent,
+    Before,
+    Connection,
+    First,
+    Last,
+    event_id_field,
+    paging,
+)
+from schema.listing import read_filter, read_order
 from schema.mentoring_types import (
     Assignment,
+    AssignmentFilter,
+    AssignmentOrder,
     AssignmentStatus,
     AssignmentStatusFilter,
     ContactType,
     Notification,
+    NotificationFilter,
     NotificationKind,
+    NotificationOrder,
 )
 from schema.text import bounded
 
@@ -49,6 +65,16 @@ OnlyOrg = Annotated[str | None, strawberry.argument(description="Only this organ
 ExpectedVersion = Annotated[
     int | None,
     strawberry.argument(description="Refuse (CONFLICT) unless this is the current `version`."),
+]
+WhereAssignments = Annotated[AssignmentFilter | None, strawberry.argument(description=FILTER_HELP)]
+OrderAssignments = Annotated[
+    list[AssignmentOrder] | None, strawberry.argument(description=ORDER_HELP)
+]
+WhereNotifications = Annotated[
+    NotificationFilter | None, strawberry.argument(description=FILTER_HELP)
+]
+OrderNotifications = Annotated[
+    list[NotificationOrder] | None, strawberry.argument(description=ORDER_HELP)
 ]
 
 
@@ -172,6 +198,8 @@ class MentoringQuery:
         mentee_id: OnlyMentee = None,
         coordinator_id: OnlyCoordinator = None,
         org_id: OnlyOrg = None,
+        filter: WhereAssignments = None,
+        order_by: OrderAssignments = None,
     ) -> Connection[Assignment]:
         filters = Filters(
             status=None if status is AssignmentStatusFilter.ALL else _word(status),
@@ -179,6 +207,8 @@ class MentoringQuery:
             mentee_id=mentee_id,
             coordinator_id=coordinator_id,
             org_id=org_id,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         paged = await resolve.assignments(
             info.context, paging(info, first, after, last, before), filters
@@ -205,6 +235,8 @@ class MentoringQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
+        filter: WhereAssignments = None,
+        order_by: OrderAssignments = None,
     ) -> Connection[Assignment]:
         paged = await resolve.overdue(
             info.context,
@@ -212,6 +244,8 @@ class MentoringQuery:
             cutoff=cutoff,
             days=days,
             org_id=org_id,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Assignment.from_record)
@@ -231,12 +265,16 @@ class MentoringQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
+        filter: WhereAssignments = None,
+        order_by: OrderAssignments = None,
     ) -> Connection[Assignment]:
         paged = await resolve.mentor_assignments(
             info.context,
             mentor_id,
             active=active,
             page=paging(info, first, after, last, before),
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
         return Connection.of(paged, Assignment.from_record)
@@ -262,6 +300,8 @@ class MentoringQuery:
         recipient_id: Annotated[
             str | None, strawberry.argument(description="Only those for this person.")
         ] = None,
+        filter: WhereNotifications = None,
+        order_by: OrderNotifications = None,
     ) -> Connection[Notification]:
         paged = await resolve.notifications(
             info.context,
@@ -269,6 +309,8 @@ class MentoringQuery:
             kind=None if kind is None else _word(kind),
             assignment_id=assignment_id,
             recipient_id=recipient_id,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return Connection.of(paged, Notification.from_record)
 

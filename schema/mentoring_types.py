@@ -23,6 +23,13 @@ from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import now_or_later
 from schema.base import Node, optional_event_id_field, register_node, to_global_id
+from schema.listing import (
+    DateTimeFilter,
+    EnumFilter,
+    IntFilter,
+    KeyFilter,
+    SortDirection,
+)
 from schema.people_types import Organisation, Person
 
 Last = Annotated[int, strawberry.argument(description="How many of the latest, 1-100.")]
@@ -60,6 +67,124 @@ class NotificationKind(Enum):
     )
     ESCALATION = strawberry.enum_value(
         "escalation", description="To the coordinator: no contact for the escalation threshold."
+    )
+
+
+@strawberry.input(
+    description="Conditions on assignments (each field's conditions combined with and; "
+    "`and`, `or` and `not` combine filters). Applied within what the caller may see."
+)
+class AssignmentFilter:
+    status: EnumFilter[AssignmentStatus] | None = strawberry.field(
+        default=None, description="Open or closed."
+    )
+    mentor_id: KeyFilter | None = strawberry.field(
+        default=None, description="The peer mentor's directory id."
+    )
+    mentee_id: KeyFilter | None = strawberry.field(
+        default=None, description="The mentee's (contact's) directory id."
+    )
+    coordinator_id: KeyFilter | None = strawberry.field(
+        default=None, description="The coordinator's directory id (null when none is named)."
+    )
+    org_id: KeyFilter | None = strawberry.field(
+        default=None, description="The organisation's id (null when it has none)."
+    )
+    start_date: DateTimeFilter | None = strawberry.field(
+        default=None, description="When the assignment started."
+    )
+    last_contact_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="The latest recorded contact (null when there was none)."
+    )
+    closed_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it was closed (null while never closed)."
+    )
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When the assignment was created."
+    )
+    updated_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it last changed."
+    )
+    and_: list[AssignmentFilter] | None = strawberry.field(
+        name="and", default=None, description="All of these."
+    )
+    or_: list[AssignmentFilter] | None = strawberry.field(
+        name="or", default=None, description="Any of these."
+    )
+    not_: AssignmentFilter | None = strawberry.field(
+        name="not", default=None, description="Not this."
+    )
+
+
+@strawberry.enum(description="The fields assignments may be ordered by.")
+class AssignmentOrderField(Enum):
+    STATUS = strawberry.enum_value("status", description="The status (its stored word).")
+    MENTOR_ID = strawberry.enum_value("mentor_id", description="The mentor's id.")
+    MENTEE_ID = strawberry.enum_value("mentee_id", description="The mentee's id.")
+    COORDINATOR_ID = strawberry.enum_value("coordinator_id", description="The coordinator's id.")
+    ORG_ID = strawberry.enum_value("org_id", description="The organisation's id.")
+    START_DATE = strawberry.enum_value("start_date", description="When it started.")
+    LAST_CONTACT_AT = strawberry.enum_value("last_contact_at", description="The latest contact.")
+    CLOSED_AT = strawberry.enum_value("closed_at", description="When it was closed.")
+    CREATED_AT = strawberry.enum_value("created_at", description="When it was created.")
+    UPDATED_AT = strawberry.enum_value("updated_at", description="When it last changed.")
+
+
+@strawberry.input(description="One key of an assignments order.")
+class AssignmentOrder:
+    field: AssignmentOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending."
+    )
+
+
+@strawberry.input(
+    description="Conditions on follow-up notifications (each field's conditions combined "
+    "with and; `and`, `or` and `not` combine filters). Applied within what the caller may see."
+)
+class NotificationFilter:
+    kind: EnumFilter[NotificationKind] | None = strawberry.field(
+        default=None, description="Reminder or escalation."
+    )
+    assignment_id: KeyFilter | None = strawberry.field(
+        default=None, description="The assignment's legacy id."
+    )
+    recipient_id: KeyFilter | None = strawberry.field(
+        default=None, description="The recipient's directory id (null when none)."
+    )
+    days_without_contact: IntFilter | None = strawberry.field(
+        default=None, description="Days of the gap when raised."
+    )
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it was raised."
+    )
+    and_: list[NotificationFilter] | None = strawberry.field(
+        name="and", default=None, description="All of these."
+    )
+    or_: list[NotificationFilter] | None = strawberry.field(
+        name="or", default=None, description="Any of these."
+    )
+    not_: NotificationFilter | None = strawberry.field(
+        name="not", default=None, description="Not this."
+    )
+
+
+@strawberry.enum(description="The fields follow-up notifications may be ordered by.")
+class NotificationOrderField(Enum):
+    KIND = strawberry.enum_value("kind", description="The kind (its stored word).")
+    ASSIGNMENT_ID = strawberry.enum_value("assignment_id", description="The assignment's id.")
+    RECIPIENT_ID = strawberry.enum_value("recipient_id", description="The recipient's id.")
+    DAYS_WITHOUT_CONTACT = strawberry.enum_value(
+        "days_without_contact", description="Days of the gap when raised."
+    )
+    CREATED_AT = strawberry.enum_value("created_at", description="When it was raised.")
+
+
+@strawberry.input(description="One key of a notifications order.")
+class NotificationOrder:
+    field: NotificationOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending."
     )
 
 

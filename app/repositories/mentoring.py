@@ -17,11 +17,14 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Bundle, aliased
 
+from app.listing import Filter, Sort
 from app.models.base import UTCDateTime
 from app.models.mentoring import OPEN, Assignment, ContactEvent, Notification, StatusChange
 from app.models.people import Membership, Person
 from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, fetch_page
+from app.repositories.filtering import sort_order
+from app.repositories.filtering import where as filtered
 from app.repositories.grouped import (
     Column,
     ListShape,
@@ -30,7 +33,7 @@ from app.repositories.grouped import (
     load_pages,
     pages_per_owner,
 )
-from app.repositories.keyset import terms
+from app.repositories.keyset import Order, terms
 from app.services.mentoring_rules import AssignmentList, Filters, NotificationList, OverdueKey
 from app.services.policy import AssignmentScope
 from app.timeutil import utcnow
@@ -83,8 +86,32 @@ async def assignment_rows(session: AsyncSession, ids: Sequence[str]) -> list[Any
     return by_key(rows, "id", ids)
 
 
+# The fields a GraphQL ``filter`` and ``orderBy`` may name (``app.repositories.filtering``):
+# those every caller who sees an assignment sees (REST names its people and organisation).
+ASSIGNMENT_FIELDS = {
+    "status": Assignment.status,
+    "mentor_id": Assignment.mentor_id,
+    "mentee_id": Assignment.mentee_id,
+    "coordinator_id": Assignment.coordinator_id,
+    "org_id": Assignment.org_id,
+    "start_date": Assignment.started_at,
+    "last_contact_at": Assignment.last_contact_at,
+    "closed_at": Assignment.closed_at,
+    "created_at": Assignment.created_at,
+    "updated_at": Assignment.updated_at,
+}
+
+
+def assignment_order(filters: Filters, default: Order) -> Order:
+    """A list's order: its ``orderBy`` (the id breaking ties), else ``default``."""
+    return sort_order(filters.sort, ASSIGNMENT_FIELDS, Assignment.id, default)
+
+
 def assignment_query(scope: AssignmentScope, filters: Filters) -> Select[Any]:
+    """The live assignments ``scope`` covers, narrowed by the filters (unordered)."""
     query = select(ASSIGNMENT_ROW).where(_live(), scope_condition(scope))
+    if filters.where is not None:
+        query = query.where(filtered(filters.where, ASSIGNMENT_FIELDS))
     if filters.status is not None:
         query = query.where(Assignment.status == filters.status)
     for column, value in (
@@ -106,22 +133,37 @@ HISTORY_ORDER = terms(Assignment.started_at.desc(), Assignment.id.desc())
 async def list_assignments(
     session: AsyncSession, scope: AssignmentScope, filters: Filters, page: PageRequest
 ) -> Paged[Any]:
-    return await fetch_page(session, assignment_query(scope, filters), LIST_ORDER, page)
+    query = assignment_query(scope, filters)
+    return await fetch_page(session, query, assignment_order(filters, LIST_ORDER), page)
 
 
 async def mentor_active(
-    session: AsyncSession, scope: AssignmentScope, mentor_id: str, page: PageRequest
+    session: AsyncSession,
+    scope: AssignmentScope,
+    mentor_id: str,
+    page: PageRequest,
+    *,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[Any]:
-    query = assignment_query(scope, Filters(status=OPEN, mentor_id=mentor_id))
-    return await fetch_page(session, query, ACTIVE_ORDER, page)
+    filters = Filters(status=OPEN, mentor_id=mentor_id, where=where, sort=sort)
+    query = assignment_query(scope, filters)
+    return await fetch_page(session, query, assignment_order(filters, ACTIVE_ORDER), page)
 
 
 async def mentor_history(
-    session: AsyncSession, scope: AssignmentScope, mentor_id: str, page: PageRequest
+    session: AsyncSession,
+    scope: AssignmentScope,
+    mentor_id: str,
+    page: PageRequest,
+    *,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[Any]:
-    """Every assignment of the mentor, open or closed, newest first."""
-    query = assignment_query(scope, Filters(status=None, mentor_id=mentor_id))
-    return await fetch_page(session, query, HISTORY_ORDER, page)
+    """Every assignment of the mentor, open or closed, newest first (or as ``sort``)."""
+    filters = Filters(status=None, mentor_id=mentor_id, where=where, sort=sort)
+    query = assignment_query(scope, filters)
+    return await fetch_page(session, query, assignment_order(filters, HISTORY_ORDER), page)
 
 
 async def count_open(session: AsyncSession, scope: AssignmentScope, mentor_id: str) -> int:
@@ -153,10 +195,14 @@ async def list_overdue(
     page: PageRequest,
     *,
     org_id: str | None = None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[Any]:
-    """Open assignments matching ``due`` (see ``gap_before``), oldest contact first."""
-    query = assignment_query(scope, Filters(status=OPEN, org_id=org_id)).where(due)
-    return await fetch_page(session, query, OVERDUE_ORDER, page)
+    """Open assignments matching ``due`` (see ``gap_before``), oldest contact first (or
+    as ``sort``), narrowed by ``where``."""
+    filters = Filters(status=OPEN, org_id=org_id, where=where, sort=sort)
+    query = assignment_query(scope, filters).where(due)
+    return await fetch_page(session, query, assignment_order(filters, OVERDUE_ORDER), page)
 
 
 async def open_pair_exists(
@@ -294,6 +340,20 @@ async def notification_rows(session: AsyncSession, ids: Sequence[str]) -> list[A
 
 
 NOTIFICATION_ORDER = terms(Notification.created_at.desc(), Notification.id.desc())
+# The fields a GraphQL ``filter`` and ``orderBy`` may name: those every caller who sees a
+# notification sees (not its delivery details, shown to admins and coordinators only).
+NOTIFICATION_FIELDS = {
+    "kind": Notification.kind,
+    "assignment_id": Notification.assignment_id,
+    "recipient_id": Notification.recipient_id,
+    "days_without_contact": Notification.days_without_contact,
+    "created_at": Notification.created_at,
+}
+
+
+def notification_order(sort: Sort) -> Order:
+    """A notifications list's order: ``sort`` (the id breaking ties), else newest first."""
+    return sort_order(sort, NOTIFICATION_FIELDS, Notification.id, NOTIFICATION_ORDER)
 
 
 def notifications_query(
@@ -302,10 +362,13 @@ def notifications_query(
     kind: str | None = None,
     assignment_id: str | None = None,
     recipient_id: str | None = None,
+    where: Filter | None = None,
 ) -> Select[Any]:
     """The outbox entries of the live assignments ``scope`` covers, filtered (unordered)."""
     visible = select(Assignment.id).where(_live(), scope_condition(scope))
     query: Select[Any] = select(NOTIFICATION_ROW).where(Notification.assignment_id.in_(visible))
+    if where is not None:
+        query = query.where(filtered(where, NOTIFICATION_FIELDS))
     if kind is not None:
         query = query.where(Notification.kind == kind)
     if assignment_id is not None:
@@ -323,11 +386,13 @@ async def list_notifications(
     kind: str | None = None,
     assignment_id: str | None = None,
     recipient_id: str | None = None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[Any]:
     query = notifications_query(
-        scope, kind=kind, assignment_id=assignment_id, recipient_id=recipient_id
+        scope, kind=kind, assignment_id=assignment_id, recipient_id=recipient_id, where=where
     )
-    return await fetch_page(session, query, NOTIFICATION_ORDER, page)
+    return await fetch_page(session, query, notification_order(sort), page)
 
 
 # --- hub fields: many people's or organisations' lists in one statement --------------------
@@ -344,7 +409,7 @@ def _assignment_shape(spec: AssignmentList) -> ListShape:
     return ListShape(
         query=assignment_query(spec.scope, spec.filters),
         owner=OWNER_COLUMNS[spec.owner_column],
-        order=LIST_ORDER,
+        order=assignment_order(spec.filters, LIST_ORDER),
         row_id=Assignment.id,
         load=select(ASSIGNMENT_ROW),
     )
@@ -369,34 +434,37 @@ async def open_counts(
 async def overdue_pages(
     session: AsyncSession, scope: AssignmentScope, keys: Sequence[OverdueKey]
 ) -> list[Paged[Any]]:
-    """Every organisation's page of ``list_overdue`` (oldest contact first). One statement
-    per page: each organisation's own cutoff goes into one ``gap_before`` condition (an
-    organisation asked twice with different cutoffs, e.g. under two aliases, goes into a
-    second statement)."""
+    """Every organisation's page of ``list_overdue`` (oldest contact first, or as its
+    ``sort``). One statement per page, filter and order: each organisation's own cutoff
+    goes into one ``gap_before`` condition (an organisation asked twice with different
+    cutoffs, e.g. under two aliases, goes into a second statement)."""
     now = utcnow()
-    batches: list[tuple[PageRequest, dict[str, datetime]]] = []
+    batches: list[tuple[PageRequest, Filters, dict[str, datetime]]] = []
     batch_of: list[int] = []
     for key in keys:
         cutoff = key.cutoff if key.cutoff is not None else now - timedelta(days=key.days or 0)
+        filters = Filters(status=OPEN, where=key.where, sort=key.sort)
         index = next(
             (
                 i
-                for i, (page, cutoffs) in enumerate(batches)
-                if page == key.page and cutoffs.get(key.org_id, cutoff) == cutoff
+                for i, (page, listed, cutoffs) in enumerate(batches)
+                if page == key.page
+                and listed == filters
+                and cutoffs.get(key.org_id, cutoff) == cutoff
             ),
             len(batches),
         )
         if index == len(batches):
-            batches.append((key.page, {}))
-        batches[index][1][key.org_id] = cutoff
+            batches.append((key.page, filters, {}))
+        batches[index][2][key.org_id] = cutoff
         batch_of.append(index)
     found: dict[tuple[int, str], Paged[Any]] = {}
-    for index, (page, cutoffs) in enumerate(batches):
+    for index, (page, filters, cutoffs) in enumerate(batches):
         due = gap_before(cutoffs, min(cutoffs.values()))
         shape = ListShape(
-            query=assignment_query(scope, Filters(status=OPEN)).where(due),
+            query=assignment_query(scope, filters).where(due),
             owner=Assignment.org_id,
-            order=OVERDUE_ORDER,
+            order=assignment_order(filters, OVERDUE_ORDER),
             row_id=Assignment.id,
             load=select(ASSIGNMENT_ROW),
         )
@@ -408,11 +476,11 @@ async def overdue_pages(
 def _notification_shape(spec: NotificationList) -> ListShape:
     owner = aliased(Assignment)
     return ListShape(
-        query=notifications_query(spec.scope, kind=spec.kind).join(
+        query=notifications_query(spec.scope, kind=spec.kind, where=spec.where).join(
             owner, owner.id == Notification.assignment_id
         ),
         owner=owner.org_id,
-        order=NOTIFICATION_ORDER,
+        order=notification_order(spec.sort),
         row_id=Notification.id,
         load=select(NOTIFICATION_ROW),
     )

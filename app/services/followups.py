@@ -24,6 +24,7 @@ from app.errors import BadRequest
 from app.events import Event, EventKind
 from app.ids import new_id
 from app.leases import lease
+from app.listing import Filter, Sort
 from app.models.mentoring import Notification
 from app.models.people import Organisation
 from app.pagination import Paged, PageRequest
@@ -105,9 +106,12 @@ async def overdue(
     cutoff: datetime | None = None,
     days: int | None = None,
     org_id: str | None = None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[AssignmentRecord]:
     """Open assignments whose gap started before ``cutoff`` (or ``days`` ago; with neither,
-    their organisation's reminder threshold ago), oldest contact first."""
+    their organisation's reminder threshold ago), oldest contact first (or as ``sort``),
+    narrowed by ``where``."""
     who = require_peer_support_role(principal)
     check_overdue_args(cutoff, days)
     now = utcnow()
@@ -118,7 +122,9 @@ async def overdue(
     due = assignments_repo.gap_before(cutoffs, default)
     scope = assignment_scope(who)
     return assignment_page(
-        await assignments_repo.list_overdue(session, scope, due, page, org_id=org_id)
+        await assignments_repo.list_overdue(
+            session, scope, due, page, org_id=org_id, where=where, sort=sort
+        )
     )
 
 
@@ -194,8 +200,11 @@ async def list_notifications(
     kind: str | None = None,
     assignment_id: str | None = None,
     recipient_id: str | None = None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[NotificationRecord]:
-    """The outbox entries of the assignments the caller may see, newest first."""
+    """The outbox entries of the assignments the caller may see, newest first (or as
+    ``sort``), narrowed by ``where``."""
     who = require_peer_support_role(principal)
     paged = await assignments_repo.list_notifications(
         session,
@@ -204,6 +213,8 @@ async def list_notifications(
         kind=kind,
         assignment_id=assignment_id,
         recipient_id=recipient_id,
+        where=where,
+        sort=sort,
     )
     return notification_page(paged)
 

@@ -28,6 +28,7 @@ from app.auth import Principal, Role
 from app.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from app.events import EventKind
 from app.ids import new_id
+from app.listing import Filter, Sort
 from app.models.mentoring import CLOSED, OPEN, Assignment, ContactEvent, StatusChange
 from app.pagination import Paged, PageRequest
 from app.repositories import mentoring as repo
@@ -430,13 +431,15 @@ async def mentor_assignments(
     page: PageRequest,
     *,
     active: bool,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[AssignmentRecord]:
-    """``active``: the open ones (oldest first); otherwise the whole history, newest first."""
+    """``active``: the open ones (oldest first); otherwise the whole history, newest first
+    (or as ``sort``), narrowed by ``where``."""
     who = await require_visible_mentor(session, principal, mentor_id)
     scope = assignment_scope(who)
-    if active:
-        return assignment_page(await repo.mentor_active(session, scope, mentor_id, page))
-    return assignment_page(await repo.mentor_history(session, scope, mentor_id, page))
+    read = repo.mentor_active if active else repo.mentor_history
+    return assignment_page(await read(session, scope, mentor_id, page, where=where, sort=sort))
 
 
 async def open_count(session: AsyncSession, principal: Principal | None, mentor_id: str) -> int:

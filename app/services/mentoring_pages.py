@@ -71,5 +71,8 @@ async def notification_pages(
     """Each organisation's page of notifications of assignments the caller may see, newest
     first."""
     scope = assignment_scope(who)
-    owned = [OwnedPage(key.org_id, NotificationList(scope, key.kind), key.page) for key in keys]
+    owned = [
+        OwnedPage(key.org_id, NotificationList(scope, key.kind, key.where, key.sort), key.page)
+        for key in keys
+    ]
     return [notification_page(paged) for paged in await repo.notification_pages(session, owned)]

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from app.errors import BadRequest, InvalidInput
 from app.events import Event, EventKind
+from app.listing import Filter, Sort
 from app.models.mentoring import CLOSED as CLOSED
 from app.models.mentoring import ESCALATION as ESCALATION
 from app.models.mentoring import OPEN as OPEN
@@ -150,11 +151,15 @@ def change_event(
 
 @dataclass(frozen=True, slots=True)
 class Filters:
+    """The named filters of an assignments list, a filter and an order."""
+
     status: str | None = OPEN  # "open", "closed" or None for all
     mentor_id: str | None = None
     mentee_id: str | None = None
     coordinator_id: str | None = None
     org_id: str | None = None
+    where: Filter | None = None  # a GraphQL ``filter`` (``app.listing``)
+    sort: Sort = ()  # a GraphQL ``orderBy``; empty: the list's own order
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +174,13 @@ class AssignmentList:
 
 @dataclass(frozen=True, slots=True)
 class NotificationList:
-    """An organisation's outbox entries that ``scope`` lets the caller see."""
+    """An organisation's outbox entries that ``scope`` lets the caller see, filtered
+    and ordered."""
 
     scope: AssignmentScope
     kind: str | None = None
+    where: Filter | None = None  # a GraphQL ``filter`` (``app.listing``)
+    sort: Sort = ()  # a GraphQL ``orderBy``; empty: newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +201,8 @@ class NotificationsKey:
     org_id: str
     page: PageRequest
     kind: str | None = None
+    where: Filter | None = None
+    sort: Sort = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,3 +214,5 @@ class OverdueKey:
     page: PageRequest
     cutoff: datetime | None = None
     days: int | None = None
+    where: Filter | None = None  # a GraphQL ``filter`` (``app.listing``)
+    sort: Sort = ()  # a GraphQL ``orderBy``; empty: oldest contact first
