@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, update
@@ -229,6 +229,10 @@ _keys = st.lists(
 
 @_PROPERTY
 @given(keys=_keys, role=st.sampled_from(["admin", "editor"]))
+@example(  # equal titles: the second key decides, not the id
+    keys=[{"field": "TITLE", "direction": "ASC"}, {"field": "CREATED_AT", "direction": "DESC"}],
+    role="admin",
+)
 async def test_order_keys_sort_every_page_and_their_cursors_follow(
     client: httpx.AsyncClient, roles: dict[str, Any], keys: list[dict[str, str]], role: str
 ):
@@ -474,6 +478,14 @@ _LOCK_ORDER_FIELDS = {
         unique_by=lambda key: key["field"],
     ),
     role=st.sampled_from(["admin", "editor"]),
+)
+@example(  # ties in the first key: the second decides, not the uuid
+    condition={},
+    keys=[
+        {"field": "EXPIRES_AT", "direction": "ASC"},
+        {"field": "MODIFIED_AT", "direction": "DESC"},
+    ],
+    role="editor",
 )
 async def test_held_locks_take_a_filter_and_an_order(
     client: httpx.AsyncClient,
