@@ -52,7 +52,7 @@ async def _more_assignments(db: Database) -> None:
     """Twelve more assignments beside the demo's five, with the values filters and orders
     need to tell apart: every type, published and unpublished, undated, without an issue,
     equal titles and modification times (ties); and one tombstone."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": 100 + n,
             "uuid": f"EEEEEEEE-1234-4567-7890-{n:012d}",
@@ -321,10 +321,11 @@ async def test_order_keys_with_order_by_or_direction_is_refused(
     # A cursor of one order is refused by another.
     first = await gql(client, LIST.replace("first: 100", "first: 2"), {}, auth.editor)
     cursor = first["data"]["editorialAssignments"]["pageInfo"]["endCursor"]
-    other = await gql(
+    refused = await gql(
         client, LIST, {"orderKeys": [{"field": "TITLE"}], "after": cursor}, auth.editor
     )
-    assert other["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", other
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", refused
+    assert "belongs to another list" in refused["errors"][0]["message"], refused
 
 
 async def test_a_filter_does_not_open_the_list_to_others(
