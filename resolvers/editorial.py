@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.errors import InvalidInput
+from app.listing import Filter, Sort
 from app.pagination import Paged, PageRequest
 from app.services import editorial as service
 from app.services import editorial_locks as lock_service
@@ -24,11 +25,19 @@ async def assignment(ctx: Context, uuid: str) -> reads.EditorialAssignmentRecord
 
 
 async def assignments(
-    ctx: Context, page: PageRequest, order: str, direction: str
+    ctx: Context,
+    page: PageRequest,
+    order: str | None,
+    direction: str | None,
+    *,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[reads.EditorialAssignmentRecord]:
+    """The root ``editorialAssignments``: ``order``/``direction`` (``None``: the default)
+    or ``sort`` (``orderKeys``, not with the others), narrowed by ``where``."""
     async with ctx.read() as session:
         return await service.list_assignments(
-            session, ctx.who, page, order=order, direction=direction
+            session, ctx.who, page, order=order, direction=direction, where=where, sort=sort
         )
 
 
@@ -97,18 +106,26 @@ async def assignments_of_person(
     *,
     order: str | None,
     direction: str | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[reads.EditorialAssignmentRecord] | None:
-    """The editorial assignments the person is assigned to; ``None`` without the ACL
-    action ``ASSIGNMENT list``."""
-    key = pages.AssignedPage(person_id, pages.check_order(order, direction), page)
+    """The editorial assignments the person is assigned to (as the root list orders and
+    filters them); ``None`` without the ACL action ``ASSIGNMENT list``."""
+    key = pages.AssignedPage(person_id, pages.check_order(order, direction, sort), page, where)
     return await ctx.loaders.get(pages.assignment_pages_of_people).load(key)
 
 
 async def locks_held_by(
-    ctx: Context, person_id: str, page: PageRequest
+    ctx: Context,
+    person_id: str,
+    page: PageRequest,
+    *,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[reads.LockRecord] | None:
-    """The unexpired editorial locks the person holds; ``None`` without ``LOCKREQUEST get``."""
-    key = pages.HeldLocksPage(person_id, page)
+    """The unexpired editorial locks the person holds matching ``where``, in the ``sort``
+    order (empty: oldest first); ``None`` without ``LOCKREQUEST get``."""
+    key = pages.HeldLocksPage(person_id, page, where, sort)
     return await ctx.loaders.get(pages.held_lock_pages).load(key)
 
 

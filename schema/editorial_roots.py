@@ -16,9 +16,22 @@ from app.services.event_log import event_id
 from app.services.policy import EditorialAction
 from resolvers import editorial as resolve
 from resolvers.context import Info
-from schema.base import After, AfterEvent, Before, Connection, First, Last, paging, register_node
+from schema.base import (
+    FILTER_HELP,
+    After,
+    AfterEvent,
+    Before,
+    Connection,
+    First,
+    Last,
+    paging,
+    register_node,
+)
 from schema.editorial_types import (
+    ORDER_KEYS_HELP,
     EditorialAssignment,
+    EditorialAssignmentFilter,
+    EditorialAssignmentOrder,
     EditorialAssignmentOrderField,
     EditorialAssignmentType,
     EditorialContentItem,
@@ -27,7 +40,9 @@ from schema.editorial_types import (
     EditorialLockChange,
     EditorialLockChangeKind,
     EditorialSortDirection,
+    read_order_keys,
 )
+from schema.listing import read_filter
 from schema.text import bounded
 
 _USERS_HELP = "CEO user uuids, or directory ids of people with the editor or admin role."
@@ -170,18 +185,33 @@ class EditorialQuery:
         last: Last = None,
         before: Before = None,
         order_by: Annotated[
-            EditorialAssignmentOrderField,
-            strawberry.argument(description="Order by (REST `order`)."),
-        ] = EditorialAssignmentOrderField.MODIFIED_AT,
+            EditorialAssignmentOrderField | None,
+            strawberry.argument(description="Order by (REST `order`; null: MODIFIED_AT)."),
+        ] = None,
         direction: Annotated[
-            EditorialSortDirection, strawberry.argument(description="Direction (REST `dir`).")
-        ] = EditorialSortDirection.DESC,
+            EditorialSortDirection | None,
+            strawberry.argument(description="Direction (REST `dir`; null: DESC)."),
+        ] = None,
+        filter: Annotated[
+            EditorialAssignmentFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_keys: Annotated[
+            list[EditorialAssignmentOrder] | None,
+            strawberry.argument(description=ORDER_KEYS_HELP),
+        ] = None,
     ) -> Connection[EditorialAssignment]:
+        """``orderBy``/``direction`` default to null, meaning MODIFIED_AT/DESC (they
+        defaulted to those values, non-null, before ``orderKeys`` came): so a client's
+        ``orderBy`` or ``direction`` is told apart from the default, and ``orderKeys``
+        with either of them is refused (BAD_USER_INPUT) rather than one silently winning.
+        Omitting them orders as before; every value that was valid still is."""
         paged = await resolve.assignments(
             info.context,
             paging(info, first, after, last, before),
-            str(order_by.value),
-            str(direction.value),
+            None if order_by is None else str(order_by.value),
+            None if direction is None else str(direction.value),
+            where=read_filter(filter),
+            sort=read_order_keys(order_keys),
         )
         return Connection.of(paged, EditorialAssignment.from_record)
 

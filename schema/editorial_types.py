@@ -9,16 +9,28 @@ route: in full, or as the directory card (id + name).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 
 import strawberry
 
+from app.errors import BadRequest
+from app.listing import Sort
 from app.services import editorial_reads as records
 from app.services.editorial_format import srn
 from resolvers import editorial as resolve
 from resolvers.context import Info
 from schema.base import Node, event_id_field, to_global_id
+from schema.listing import (
+    DateTimeFilter,
+    EnumFilter,
+    IntFilter,
+    KeyFilter,
+    SortDirection,
+    TextFilter,
+    read_order,
+)
 from schema.people_types import Person
 
 _HTML_NOTE = (
@@ -45,14 +57,147 @@ class EditorialAssignmentOrderField(Enum):
     TITLE = strawberry.enum_value("title", description="The working title.")
     CREATED_AT = strawberry.enum_value("created_at", description="When it was created.")
     MODIFIED_AT = strawberry.enum_value("modified_at", description="Last change (default).")
-    PUBLISHED_AT = strawberry.enum_value("published_at", description="Published; unpublished last.")
-    DUE_AT = strawberry.enum_value("due_at", description="When it is due (undated last).")
+    PUBLISHED_AT = strawberry.enum_value(
+        "published_at",
+        description="When published; unpublished last as `orderBy` (in `orderKeys` nulls "
+        "sort as its `SortDirection` says).",
+    )
+    DUE_AT = strawberry.enum_value(
+        "due_at",
+        description="When it is due; undated last as `orderBy` (in `orderKeys` nulls sort "
+        "as its `SortDirection` says).",
+    )
 
 
 @strawberry.enum(description="Sort direction.")
 class EditorialSortDirection(Enum):
     ASC = strawberry.enum_value("asc", description="Smallest, oldest or A first.")
     DESC = strawberry.enum_value("desc", description="Largest, newest or Z first (the default).")
+
+
+@strawberry.input(
+    description="Conditions on editorial assignments (each field's conditions combined with "
+    "and; `and`, `or` and `not` combine filters). Applied within what the caller may list."
+)
+class EditorialAssignmentFilter:
+    ceo_id: IntFilter | None = strawberry.field(
+        default=None, description="The CEO numeric id (`ceoId`)."
+    )
+    uuid: KeyFilter | None = strawberry.field(
+        default=None, description="The CEO uuid, upper case as stored."
+    )
+    slug: TextFilter | None = strawberry.field(default=None, description="The URL slug.")
+    type: EnumFilter[EditorialAssignmentType] | None = strawberry.field(
+        default=None, description="What it produces."
+    )
+    title: TextFilter | None = strawberry.field(default=None, description="The working title.")
+    abstract: TextFilter | None = strawberry.field(
+        default=None, description="The summary (its HTML as stored)."
+    )
+    content: TextFilter | None = strawberry.field(
+        default=None, description="The body (its HTML as stored)."
+    )
+    notes: TextFilter | None = strawberry.field(
+        default=None, description="The newsroom notes (their HTML as stored)."
+    )
+    issue_id: IntFilter | None = strawberry.field(
+        default=None, description="The print issue's CEO numeric id (`issue.ceoId`); null: none."
+    )
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it was created."
+    )
+    modified_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it last changed."
+    )
+    published_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When it was published; null: not yet."
+    )
+    due_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When the work is due; null: no date."
+    )
+    and_: list[EditorialAssignmentFilter] | None = strawberry.field(
+        name="and", default=None, description="All of these."
+    )
+    or_: list[EditorialAssignmentFilter] | None = strawberry.field(
+        name="or", default=None, description="Any of these."
+    )
+    not_: EditorialAssignmentFilter | None = strawberry.field(
+        name="not", default=None, description="Not this."
+    )
+
+
+@strawberry.input(description="One key of an editorial assignments order (`orderKeys`).")
+class EditorialAssignmentOrder:
+    field: EditorialAssignmentOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending."
+    )
+
+
+ORDER_KEYS_HELP = (
+    "The order, key by key (the CEO id breaks ties); null or empty: `orderBy`/`direction`. "
+    "Not together with `orderBy` or `direction`."
+)
+
+
+def read_order_keys(keys: Sequence[EditorialAssignmentOrder] | None) -> Sort:
+    """The ``app.listing`` order of an ``orderKeys`` list (``read_order``, its messages
+    naming ``orderKeys``: the assignment lists' ``orderBy`` is their single REST field)."""
+    try:
+        return read_order(keys)
+    except BadRequest as exc:
+        raise BadRequest(exc.detail.replace("orderBy:", "orderKeys:", 1)) from None
+
+
+@strawberry.input(
+    description="Conditions on editorial locks (each field's conditions combined with and; "
+    "`and`, `or` and `not` combine filters). Applied within what the caller may see."
+)
+class EditorialLockFilter:
+    srn: KeyFilter | None = strawberry.field(
+        default=None, description="The srn of the locked assignment."
+    )
+    uuid: KeyFilter | None = strawberry.field(
+        default=None, description="The lock request's uuid, upper case as stored."
+    )
+    holder_id: KeyFilter | None = strawberry.field(
+        default=None, description="The holder's directory id (`holder.legacyId`)."
+    )
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When the holder took the lock."
+    )
+    modified_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When the lock was last renewed."
+    )
+    expires_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When the lock stops counting unless renewed."
+    )
+    and_: list[EditorialLockFilter] | None = strawberry.field(
+        name="and", default=None, description="All of these."
+    )
+    or_: list[EditorialLockFilter] | None = strawberry.field(
+        name="or", default=None, description="Any of these."
+    )
+    not_: EditorialLockFilter | None = strawberry.field(
+        name="not", default=None, description="Not this."
+    )
+
+
+@strawberry.enum(description="The fields editorial locks may be ordered by.")
+class EditorialLockOrderField(Enum):
+    SRN = strawberry.enum_value("srn", description="The srn of the locked assignment.")
+    UUID = strawberry.enum_value("uuid", description="The lock request's uuid.")
+    CREATED_AT = strawberry.enum_value("created_at", description="When it was taken.")
+    MODIFIED_AT = strawberry.enum_value("modified_at", description="When it was last renewed.")
+    EXPIRES_AT = strawberry.enum_value("expires_at", description="When it expires.")
+
+
+@strawberry.input(description="One key of an editorial locks order.")
+class EditorialLockOrder:
+    field: EditorialLockOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending."
+    )
 
 
 @strawberry.enum(description="State of a lock request; a lock that exists is accepted.")

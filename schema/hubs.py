@@ -46,8 +46,12 @@ if TYPE_CHECKING:
     )
     from schema.editorial_types import (
         EditorialAssignment,
+        EditorialAssignmentFilter,
+        EditorialAssignmentOrder,
         EditorialAssignmentOrderField,
         EditorialLock,
+        EditorialLockFilter,
+        EditorialLockOrder,
         EditorialSortDirection,
     )
     from schema.mentoring_types import (
@@ -89,6 +93,10 @@ MilestoneStatusT = Annotated["MilestoneStatus", strawberry.lazy(_MILESTONES)]
 MilestoneTypeT = Annotated["MilestoneType", strawberry.lazy(_MILESTONES)]
 OrderFieldT = Annotated["EditorialAssignmentOrderField", strawberry.lazy(_EDITORIAL)]
 DirectionT = Annotated["EditorialSortDirection", strawberry.lazy(_EDITORIAL)]
+EditorialFilterT = Annotated["EditorialAssignmentFilter", strawberry.lazy(_EDITORIAL)]
+EditorialOrderT = Annotated["EditorialAssignmentOrder", strawberry.lazy(_EDITORIAL)]
+LockFilterT = Annotated["EditorialLockFilter", strawberry.lazy(_EDITORIAL)]
+LockOrderT = Annotated["EditorialLockOrder", strawberry.lazy(_EDITORIAL)]
 _STATUS_HELP = "Open (when null), closed or all."
 
 
@@ -312,9 +320,19 @@ class PersonHub:
             DirectionT | None,
             strawberry.argument(description="Direction (null: DESC, as REST `dir`)."),
         ] = None,
+        filter: Annotated[
+            EditorialFilterT | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_keys: Annotated[
+            list[EditorialOrderT] | None,
+            strawberry.argument(
+                description="The order, key by key (the CEO id breaks ties); null or empty: "
+                "`orderBy`/`direction`. Not together with `orderBy` or `direction`."
+            ),
+        ] = None,
     ) -> Connection[EditorialAssignmentT] | None:
         from resolvers import editorial as editorial_resolve
-        from schema.editorial_types import EditorialAssignment
+        from schema.editorial_types import EditorialAssignment, read_order_keys
 
         paged = await editorial_resolve.assignments_of_person(
             info.context,
@@ -322,6 +340,8 @@ class PersonHub:
             paging(info, first, after, last, before),
             order=None if order_by is None else str(order_by.value),
             direction=None if direction is None else str(direction.value),
+            where=read_filter(filter),
+            sort=read_order_keys(order_keys),
         )
         return None if paged is None else Connection.of(paged, EditorialAssignment.from_record)
 
@@ -336,12 +356,20 @@ class PersonHub:
         after: After = None,
         last: Last = None,
         before: Before = None,
+        filter: Annotated[LockFilterT | None, strawberry.argument(description=FILTER_HELP)] = None,
+        order_by: Annotated[
+            list[LockOrderT] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[EditorialLockT] | None:
         from resolvers import editorial as editorial_resolve
         from schema.editorial_types import EditorialLock
 
         paged = await editorial_resolve.locks_held_by(
-            info.context, self.legacy_id, paging(info, first, after, last, before)
+            info.context,
+            self.legacy_id,
+            paging(info, first, after, last, before),
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return None if paged is None else Connection.of(paged, EditorialLock.from_record)
 

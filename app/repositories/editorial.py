@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -17,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Bundle, InstrumentedAttribute
 
+from app.listing import Filter, Sort
 from app.models.editorial import (
     EditorialAssignment,
     EditorialAssignmentChild,
@@ -28,6 +30,8 @@ from app.models.editorial import (
 from app.models.people import Person
 from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, fetch_page
+from app.repositories.filtering import sort_order
+from app.repositories.filtering import where as filtered
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
 from app.repositories.keyset import Order, terms
 from app.timeutil import utcnow
@@ -43,6 +47,33 @@ ORDER_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
     "published_at": EditorialAssignment.published_at,
     "due_at": EditorialAssignment.due_at,
 }
+
+# The fields a GraphQL ``filter`` / ``orderKeys`` may name (``app.listing``): the order
+# columns and every other column each caller who may list assignments sees (CEO has no
+# per-item visibility: whoever lists sees an assignment whole). Not the creator (an
+# editorial user's id no type shows) nor the tombstone mark.
+FIELDS: dict[str, InstrumentedAttribute[Any]] = {
+    **ORDER_COLUMNS,
+    "ceo_id": EditorialAssignment.id,
+    "uuid": EditorialAssignment.uuid,
+    "abstract": EditorialAssignment.abstract,
+    "content": EditorialAssignment.content,
+    "notes": EditorialAssignment.notes,
+    "issue_id": EditorialAssignment.issue_id,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentListing:
+    """How a list of assignments is asked for (hashable: a reader key holds it): the
+    allow-listed ``order`` column and its direction, or the ``sort`` keys when there are
+    any (``FIELDS`` names), and a ``where`` filter."""
+
+    order: str
+    descending: bool
+    where: Filter | None = None
+    sort: Sort = ()
+
 
 # What a read selects of each record: columns, never entities (no identity map on reads).
 # ``ASSIGNMENT`` bundles an assignment's columns as one element of a row, so the shared
@@ -101,20 +132,30 @@ async def get_assignment(session: AsyncSession, uuid: str) -> EditorialAssignmen
     )
 
 
-def list_order(order: str, descending: bool) -> Order:
-    """The order of a list: the allow-listed column (nulls last), then the id."""
+def list_order(order: str, descending: bool, sort: Sort = ()) -> Order:
+    """The order of a list: its ``sort`` keys (the id breaking ties) when it has any, else
+    the allow-listed column (nulls last), then the id."""
     column = ORDER_COLUMNS[order]
     key = column.desc() if descending else column.asc()
     tie = EditorialAssignment.id.desc() if descending else EditorialAssignment.id.asc()
-    return terms(key.nulls_last(), tie)
+    return sort_order(sort, FIELDS, EditorialAssignment.id, terms(key.nulls_last(), tie))
 
 
 async def list_assignments(
-    session: AsyncSession, page: PageRequest, *, order: str, descending: bool
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    order: str,
+    descending: bool,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[Any]:
-    """One page of the live assignments (``ASSIGNMENT`` rows) and their total."""
-    query = select(ASSIGNMENT).where(EditorialAssignment.deleted_at.is_(None))
-    return await fetch_page(session, query, list_order(order, descending), page)
+    """One page of the live assignments (``ASSIGNMENT`` rows) matching ``where``, and
+    their total."""
+    query = select(ASSIGNMENT).where(
+        EditorialAssignment.deleted_at.is_(None), filtered(where, FIELDS)
+    )
+    return await fetch_page(session, query, list_order(order, descending, sort), page)
 
 
 async def assignment_rows(session: AsyncSession, uuids: Sequence[str]) -> list[Any | None]:
@@ -291,12 +332,8 @@ async def replace_children(
 
 # --- hub fields: many people's assignments at once ------------------------------------------
 
-AssignmentOrderKey = tuple[str, bool]
-"""An allow-listed order column and whether it is descending."""
 
-
-def _assigned_shape(spec: AssignmentOrderKey) -> ListShape:
-    order, descending = spec
+def _assigned_shape(listed: AssignmentListing) -> ListShape:
     query = (
         select(EditorialAssignment)
         .join(
@@ -304,19 +341,19 @@ def _assigned_shape(spec: AssignmentOrderKey) -> ListShape:
             EditorialAssignmentUser.assignment_id == EditorialAssignment.id,
         )
         .join(EditorialUser, EditorialUser.id == EditorialAssignmentUser.user_id)
-        .where(EditorialAssignment.deleted_at.is_(None))
+        .where(EditorialAssignment.deleted_at.is_(None), filtered(listed.where, FIELDS))
     )
     return ListShape(
         query=query,
         owner=EditorialUser.person_id,
-        order=list_order(order, descending),
+        order=list_order(listed.order, listed.descending, listed.sort),
         row_id=EditorialAssignment.id,
         load=select(ASSIGNMENT),
     )
 
 
 async def assignment_pages_of_people(
-    session: AsyncSession, keys: Sequence[OwnedPage[AssignmentOrderKey]]
+    session: AsyncSession, keys: Sequence[OwnedPage[AssignmentListing]]
 ) -> list[Paged[Any]]:
     """Each person's page of the assignments they are assigned to (``ASSIGNMENT`` rows)."""
     return await load_pages(session, keys, _assigned_shape)

@@ -7,6 +7,7 @@ the columns of ``LOCK`` (Core rows), never entities."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,13 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Bundle
 
+from app.listing import Filter, Sort
 from app.models.editorial import EditorialLock, EditorialUser
 from app.pagination import Paged
 from app.repositories.common import by_key
 from app.repositories.editorial import dialect_insert
+from app.repositories.filtering import sort_order
+from app.repositories.filtering import where as filtered
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
 from app.repositories.keyset import terms
 from app.timeutil import utcnow
@@ -165,21 +169,45 @@ async def active_by_uuids(session: AsyncSession, uuids: Sequence[str]) -> list[A
     return by_key(rows, "uuid", uuids)
 
 
-def _held_shape(_spec: None) -> ListShape:
+# The fields a GraphQL ``filter`` / ``orderBy`` of held locks may name (``app.listing``):
+# what a lock shows to whoever sees it, its holder as their directory id.
+FIELDS = {
+    "srn": EditorialLock.srn,
+    "uuid": EditorialLock.uuid,
+    "holder_id": EditorialUser.person_id,
+    "created_at": EditorialLock.created_at,
+    "modified_at": EditorialLock.modified_at,
+    "expires_at": EditorialLock.expires_at,
+}
+HELD_ORDER = terms(EditorialLock.created_at, EditorialLock.uuid)  # oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class HeldListing:
+    """How a list of held locks is asked for (hashable: a reader key holds it): a
+    ``where`` filter and ``sort`` keys (empty: oldest first, the uuid breaking ties)."""
+
+    where: Filter | None = None
+    sort: Sort = ()
+
+
+def _held_shape(listed: HeldListing) -> ListShape:
     query = (
         select(EditorialLock)
         .join(EditorialUser, EditorialUser.id == EditorialLock.user_id)
-        .where(EditorialLock.expires_at > utcnow())
+        .where(EditorialLock.expires_at > utcnow(), filtered(listed.where, FIELDS))
     )
     return ListShape(
         query=query,
         owner=EditorialUser.person_id,
-        order=terms(EditorialLock.created_at, EditorialLock.uuid),
+        order=sort_order(listed.sort, FIELDS, EditorialLock.uuid, HELD_ORDER),
         row_id=EditorialLock.srn,
         load=select(LOCK),
     )
 
 
-async def held_pages(session: AsyncSession, keys: Sequence[OwnedPage[None]]) -> list[Paged[Any]]:
+async def held_pages(
+    session: AsyncSession, keys: Sequence[OwnedPage[HeldListing]]
+) -> list[Paged[Any]]:
     """Each person's page of the unexpired locks they hold (``LOCK`` rows), oldest first."""
     return await load_pages(session, keys, _held_shape)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.errors import FieldError, InvalidInput, NotFound
+from app.listing import Filter, Sort
 from app.models.editorial import EditorialAssignment
 from app.models.people import Person
 from app.pagination import Paged, PageRequest
@@ -284,9 +285,15 @@ async def list_assignments(
     *,
     order: str | None = None,
     direction: str | None = None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[EditorialAssignmentRecord]:
+    """One page of the live assignments (ACL ``ASSIGNMENT list``): REST ``order``/``dir``
+    or GraphQL ``orderBy``/``direction`` (``None``: modified_at desc), or GraphQL
+    ``orderKeys`` (``sort``, not with the others), narrowed by a GraphQL ``filter``
+    (``where``)."""
     require_editorial_action(principal, EditorialAction.ASSIGNMENT_LIST)
-    return await assignment_page(session, page, check_order(order, direction))
+    return await assignment_page(session, page, check_order(order, direction, sort), where)
 
 
 async def create_assignment(

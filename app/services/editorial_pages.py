@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
 from app.errors import BadRequest
+from app.listing import Filter, Sort
 from app.pagination import Paged, PageRequest
 from app.repositories import editorial as repo
 from app.repositories import editorial_locks as locks
@@ -31,48 +32,65 @@ DEFAULT_DIRECTION = "desc"
 @dataclass(frozen=True, slots=True)
 class AssignmentOrder:
     """How a list of assignments is ordered: an allow-listed field (``ORDER_FIELDS``),
-    nulls last, ties broken by id in the same direction."""
+    nulls last, ties broken by id in the same direction; or, when ``sort`` has keys (a
+    GraphQL ``orderKeys``), by those keys (the id breaking ties) instead."""
 
     field: str
     descending: bool
+    sort: Sort = ()
 
 
-def check_order(order: str | None, direction: str | None) -> AssignmentOrder:
-    """The allow-listed order and its direction (REST ``order`` / ``dir``); 400 otherwise."""
+def check_order(order: str | None, direction: str | None, sort: Sort = ()) -> AssignmentOrder:
+    """The allow-listed order and its direction (REST ``order`` / ``dir``, GraphQL
+    ``orderBy`` / ``direction``; ``None``: the default, modified_at desc), or the ``sort``
+    keys (GraphQL ``orderKeys``); 400 for an unknown field or direction, and for ``sort``
+    keys given together with an ``order`` or a ``direction`` (one order, asked one way)."""
+    if sort and (order is not None or direction is not None):
+        raise BadRequest("orderKeys: not with orderBy or direction (give the order one way)")
     order = DEFAULT_ORDER if order is None else order
     direction = DEFAULT_DIRECTION if direction is None else direction.lower()
     if order not in ORDER_FIELDS:
         raise BadRequest(f"'order' must be one of: {', '.join(ORDER_FIELDS)}")
     if direction not in ("asc", "desc"):
         raise BadRequest("'dir' must be asc or desc")
-    return AssignmentOrder(order, direction == "desc")
+    return AssignmentOrder(order, direction == "desc", sort)
+
+
+def _listing(order: AssignmentOrder, where: Filter | None) -> repo.AssignmentListing:
+    return repo.AssignmentListing(order.field, order.descending, where, order.sort)
 
 
 async def assignment_page(
-    session: AsyncSession, page: PageRequest, order: AssignmentOrder
+    session: AsyncSession, page: PageRequest, order: AssignmentOrder, where: Filter | None = None
 ) -> Paged[EditorialAssignmentRecord]:
-    """One page of the live assignments and their total (the caller may list them)."""
+    """One page of the live assignments matching ``where`` and their total (the caller
+    may list them)."""
     paged = await repo.list_assignments(
-        session, page, order=order.field, descending=order.descending
+        session, page, order=order.field, descending=order.descending, where=where, sort=order.sort
     )
     return paged.map(EditorialAssignmentRecord.of)
 
 
 @dataclass(frozen=True, slots=True)
 class AssignedPage:
-    """A reader key: one page of the assignments ``person_id`` is assigned to."""
+    """A reader key: one page of the assignments ``person_id`` is assigned to (those
+    matching ``where``, a GraphQL ``filter``)."""
 
     person_id: str
     order: AssignmentOrder
     page: PageRequest
+    where: Filter | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class HeldLocksPage:
-    """A reader key: one page of the unexpired locks ``person_id`` holds, oldest first."""
+    """A reader key: one page of the unexpired locks ``person_id`` holds matching
+    ``where``, in the ``sort`` order (empty: oldest first)."""
 
     person_id: str
     page: PageRequest
+    where: Filter | None = None
+    sort: Sort = ()
 
 
 @batch_reader
@@ -83,9 +101,7 @@ async def assignment_pages_of_people(
     for a caller who may not list assignments."""
     if not lists_editorial_assignments(who):
         return [None] * len(keys)
-    owned = [
-        OwnedPage(key.person_id, (key.order.field, key.order.descending), key.page) for key in keys
-    ]
+    owned = [OwnedPage(key.person_id, _listing(key.order, key.where), key.page) for key in keys]
     pages = await repo.assignment_pages_of_people(session, owned)
     return [paged.map(EditorialAssignmentRecord.of) for paged in pages]
 
@@ -98,6 +114,8 @@ async def held_lock_pages(
     locks."""
     if not sees_editorial_locks(who):
         return [None] * len(keys)
-    owned: list[OwnedPage[None]] = [OwnedPage(key.person_id, None, key.page) for key in keys]
+    owned = [
+        OwnedPage(key.person_id, locks.HeldListing(key.where, key.sort), key.page) for key in keys
+    ]
     pages = await locks.held_pages(session, owned)
     return [paged.map(LockRecord.of) for paged in pages]
