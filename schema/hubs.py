@@ -56,7 +56,7 @@ if TYPE_CHECKING:
         NotificationKind,
     )
     from schema.milestones_types import Milestone, MilestoneStatus, MilestoneType
-    from schema.people_types import Person
+    from schema.people_types import Person, PersonFilter, PersonOrder
 
 _MENTORING = "schema.mentoring_types"
 _ACTIVITIES = "schema.activities_types"
@@ -70,6 +70,8 @@ MilestoneT = Annotated["Milestone", strawberry.lazy(_MILESTONES)]
 EditorialAssignmentT = Annotated["EditorialAssignment", strawberry.lazy(_EDITORIAL)]
 EditorialLockT = Annotated["EditorialLock", strawberry.lazy(_EDITORIAL)]
 PersonT = Annotated["Person", strawberry.lazy("schema.people_types")]
+PersonFilterT = Annotated["PersonFilter", strawberry.lazy("schema.people_types")]
+PersonOrderT = Annotated["PersonOrder", strawberry.lazy("schema.people_types")]
 
 AssignmentStatusFilterT = Annotated["AssignmentStatusFilter", strawberry.lazy(_MENTORING)]
 NotificationKindT = Annotated["NotificationKind", strawberry.lazy(_MENTORING)]
@@ -348,6 +350,12 @@ class OrganisationHub:
         role: Annotated[
             str | None, strawberry.argument(description="Only people with this directory role.")
         ] = None,
+        filter: Annotated[
+            PersonFilterT | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            list[PersonOrderT] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[PersonT]:
         from schema.people_types import Person
 
@@ -357,6 +365,8 @@ class OrganisationHub:
             paging(info, first, after, last, before),
             search=search,
             role=role,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return Connection.of(paged, Person.from_record)
 
