@@ -55,7 +55,13 @@ if TYPE_CHECKING:
         Notification,
         NotificationKind,
     )
-    from schema.milestones_types import Milestone, MilestoneStatus, MilestoneType
+    from schema.milestones_types import (
+        Milestone,
+        MilestoneFilter,
+        MilestoneOrder,
+        MilestoneStatus,
+        MilestoneType,
+    )
     from schema.people_types import Person, PersonFilter, PersonOrder
 
 _MENTORING = "schema.mentoring_types"
@@ -80,6 +86,8 @@ ActivityFilterT = Annotated["ActivityFilter", strawberry.lazy(_ACTIVITIES)]
 ActivityOrderT = Annotated["ActivityOrder", strawberry.lazy(_ACTIVITIES)]
 MilestoneStatusT = Annotated["MilestoneStatus", strawberry.lazy(_MILESTONES)]
 MilestoneTypeT = Annotated["MilestoneType", strawberry.lazy(_MILESTONES)]
+MilestoneFilterT = Annotated["MilestoneFilter", strawberry.lazy(_MILESTONES)]
+MilestoneOrderT = Annotated["MilestoneOrder", strawberry.lazy(_MILESTONES)]
 OrderFieldT = Annotated["EditorialAssignmentOrderField", strawberry.lazy(_EDITORIAL)]
 DirectionT = Annotated["EditorialSortDirection", strawberry.lazy(_EDITORIAL)]
 _STATUS_HELP = "Open (when null), closed or all."
@@ -247,6 +255,12 @@ class PersonHub:
         end_date: Annotated[
             date | None, strawberry.argument(description="Last day of the periods' window.")
         ] = None,
+        filter: Annotated[
+            MilestoneFilterT | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            list[MilestoneOrderT] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[MilestoneT]:
         from schema.milestones_types import Milestone
 
@@ -259,6 +273,8 @@ class PersonHub:
             year=year,
             start_date=start_date,
             end_date=end_date,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return Connection.of(paged, Milestone.from_record)
 
