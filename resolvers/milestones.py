@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from app.listing import Filter, Sort
 from app.pagination import Paged, PageRequest
 from app.services import milestone_catalogue as catalogue
 from app.services import milestone_detection as detection
@@ -59,11 +60,21 @@ async def milestones(
     year: int | None,
     start_date: date | None = None,
     end_date: date | None = None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[MilestoneRecord]:
     period = _period(year, start_date, end_date)
     async with ctx.read() as session:
         return await service.list_milestones(
-            session, ctx.who, page, mentor_id=mentor_id, status=status, type=type, period=period
+            session,
+            ctx.who,
+            page,
+            mentor_id=mentor_id,
+            status=status,
+            type=type,
+            period=period,
+            where=where,
+            sort=sort,
         )
 
 
@@ -75,10 +86,14 @@ async def new_milestones(
     year: int | None,
     start_date: date | None,
     end_date: date | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[MilestoneRecord]:
     period = _period(year, start_date, end_date)
     async with ctx.read() as session:
-        return await service.new_milestones(session, ctx.who, mentor_id, page, period=period)
+        return await service.new_milestones(
+            session, ctx.who, mentor_id, page, period=period, where=where, sort=sort
+        )
 
 
 async def in_progress(
@@ -90,11 +105,13 @@ async def in_progress(
     start_date: date | None,
     end_date: date | None,
     type: str | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[MilestoneRecord]:
     period = _period(year, start_date, end_date)
     async with ctx.read() as session:
         return await service.in_progress(
-            session, ctx.who, mentor_id, page, period=period, type=type
+            session, ctx.who, mentor_id, page, period=period, type=type, where=where, sort=sort
         )
 
 
@@ -190,11 +207,17 @@ async def person_milestones(
     year: int | None,
     start_date: date | None,
     end_date: date | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[MilestoneRecord]:
     """The person hub's ``milestones``: the person's milestones the caller may see (as
-    ``milestones(mentorId: ...)``), newest period first."""
+    ``milestones(mentorId: ...)``), newest period first (or in ``sort``)."""
     filters = service.hub_filters(
-        status=status, type=type, period=_period(year, start_date, end_date)
+        status=status,
+        type=type,
+        period=_period(year, start_date, end_date),
+        where=where,
+        sort=sort,
     )
     key = MentorMilestonePage(person_id, filters, page)
     return await ctx.loaders.get(reads.milestone_pages).load(key)

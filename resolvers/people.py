@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.listing import Filter, Sort
 from app.pagination import Paged, PageRequest
 from app.services import people as service
 from app.services import people_reads as reads
@@ -31,16 +32,27 @@ async def people(
     org_id: str | None,
     search: str | None,
     role: str | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[PersonRecord]:
     async with ctx.read() as session:
         return await service.list_people(
-            session, ctx.who, page, org_id=org_id, search=search, role=role
+            session,
+            ctx.who,
+            page,
+            org_id=org_id,
+            search=search,
+            role=role,
+            where=where,
+            sort=sort,
         )
 
 
-async def organisations(ctx: Context, page: PageRequest) -> Paged[OrgRecord]:
+async def organisations(
+    ctx: Context, page: PageRequest, *, where: Filter | None = None, sort: Sort = ()
+) -> Paged[OrgRecord]:
     async with ctx.read() as session:
-        return await service.list_orgs(session, ctx.who, page)
+        return await service.list_orgs(session, ctx.who, page, where=where, sort=sort)
 
 
 async def organisation(ctx: Context, org_id: str) -> OrgRecord:
@@ -143,8 +155,11 @@ async def org_people(
     *,
     search: str | None,
     role: str | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[PersonRecord]:
-    """The organisation's members the caller may see (``people(orgId: ...)``), by name: one
-    statement for a page of organisations (``people_reads.members_pages``)."""
-    key = reads.MembersPage(org_id, reads.PeopleList(search or None, role), page)
+    """The organisation's members the caller may see (``people(orgId: ...)``), by name or
+    in ``sort``: one statement for a page of organisations (``people_reads.members_pages``)."""
+    filters = reads.PeopleList(search or None, role, where=where, sort=sort)
+    key = reads.MembersPage(org_id, filters, page)
     return await ctx.loaders.get(reads.members_pages).load(key)

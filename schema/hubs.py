@@ -64,8 +64,14 @@ if TYPE_CHECKING:
         NotificationKind,
         NotificationOrder,
     )
-    from schema.milestones_types import Milestone, MilestoneStatus, MilestoneType
-    from schema.people_types import Person
+    from schema.milestones_types import (
+        Milestone,
+        MilestoneFilter,
+        MilestoneOrder,
+        MilestoneStatus,
+        MilestoneType,
+    )
+    from schema.people_types import Person, PersonFilter, PersonOrder
 
 _MENTORING = "schema.mentoring_types"
 _ACTIVITIES = "schema.activities_types"
@@ -79,6 +85,8 @@ MilestoneT = Annotated["Milestone", strawberry.lazy(_MILESTONES)]
 EditorialAssignmentT = Annotated["EditorialAssignment", strawberry.lazy(_EDITORIAL)]
 EditorialLockT = Annotated["EditorialLock", strawberry.lazy(_EDITORIAL)]
 PersonT = Annotated["Person", strawberry.lazy("schema.people_types")]
+PersonFilterT = Annotated["PersonFilter", strawberry.lazy("schema.people_types")]
+PersonOrderT = Annotated["PersonOrder", strawberry.lazy("schema.people_types")]
 
 AssignmentStatusFilterT = Annotated["AssignmentStatusFilter", strawberry.lazy(_MENTORING)]
 NotificationKindT = Annotated["NotificationKind", strawberry.lazy(_MENTORING)]
@@ -91,6 +99,8 @@ ActivityFilterT = Annotated["ActivityFilter", strawberry.lazy(_ACTIVITIES)]
 ActivityOrderT = Annotated["ActivityOrder", strawberry.lazy(_ACTIVITIES)]
 MilestoneStatusT = Annotated["MilestoneStatus", strawberry.lazy(_MILESTONES)]
 MilestoneTypeT = Annotated["MilestoneType", strawberry.lazy(_MILESTONES)]
+MilestoneFilterT = Annotated["MilestoneFilter", strawberry.lazy(_MILESTONES)]
+MilestoneOrderT = Annotated["MilestoneOrder", strawberry.lazy(_MILESTONES)]
 OrderFieldT = Annotated["EditorialAssignmentOrderField", strawberry.lazy(_EDITORIAL)]
 DirectionT = Annotated["EditorialSortDirection", strawberry.lazy(_EDITORIAL)]
 EditorialFilterT = Annotated["EditorialAssignmentFilter", strawberry.lazy(_EDITORIAL)]
@@ -271,6 +281,12 @@ class PersonHub:
         end_date: Annotated[
             date | None, strawberry.argument(description="Last day of the periods' window.")
         ] = None,
+        filter: Annotated[
+            MilestoneFilterT | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            list[MilestoneOrderT] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[MilestoneT]:
         from schema.milestones_types import Milestone
 
@@ -283,6 +299,8 @@ class PersonHub:
             year=year,
             start_date=start_date,
             end_date=end_date,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return Connection.of(paged, Milestone.from_record)
 
@@ -394,6 +412,12 @@ class OrganisationHub:
         role: Annotated[
             str | None, strawberry.argument(description="Only people with this directory role.")
         ] = None,
+        filter: Annotated[
+            PersonFilterT | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            list[PersonOrderT] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[PersonT]:
         from schema.people_types import Person
 
@@ -403,6 +427,8 @@ class OrganisationHub:
             paging(info, first, after, last, before),
             search=search,
             role=role,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return Connection.of(paged, Person.from_record)
 

@@ -14,13 +14,26 @@ from app.services.event_log import event_id
 from app.services.policy import hears_milestone_event, require_peer_support_role
 from resolvers import milestones as resolve
 from resolvers.context import Info
-from schema.base import After, AfterEvent, Before, Connection, First, Last, paging
+from schema.base import (
+    FILTER_HELP,
+    ORDER_HELP,
+    After,
+    AfterEvent,
+    Before,
+    Connection,
+    First,
+    Last,
+    paging,
+)
+from schema.listing import read_filter, read_order
 from schema.milestones_types import (
     CreateMilestoneDefinitionInput,
     DetectMilestonesInput,
     DetectMilestonesPayload,
     Milestone,
     MilestoneDefinition,
+    MilestoneFilter,
+    MilestoneOrder,
     MilestoneStatus,
     MilestoneType,
     UpdateMilestoneDefinitionInput,
@@ -44,6 +57,8 @@ EndDate = Annotated[
 TypeFilter = Annotated[
     MilestoneType | None, strawberry.argument(description="Only milestones of this type.")
 ]
+Filter = Annotated[MilestoneFilter | None, strawberry.argument(description=FILTER_HELP)]
+OrderBy = Annotated[list[MilestoneOrder] | None, strawberry.argument(description=ORDER_HELP)]
 ExpectedVersion = Annotated[
     int | None,
     strawberry.argument(description="Refuse (CONFLICT) unless this is the current `version`."),
@@ -75,6 +90,8 @@ class MilestoneQuery:
         before: Before = None,
         start_date: StartDate = None,
         end_date: EndDate = None,
+        filter: Filter = None,
+        order_by: OrderBy = None,
     ) -> Connection[Milestone]:
         paged = await resolve.milestones(
             info.context,
@@ -85,6 +102,8 @@ class MilestoneQuery:
             year=year,
             start_date=start_date,
             end_date=end_date,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return Connection.of(paged, Milestone.from_record)
 
@@ -103,6 +122,8 @@ class MilestoneQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
+        filter: Filter = None,
+        order_by: OrderBy = None,
     ) -> Connection[Milestone]:
         paged = await resolve.new_milestones(
             info.context,
@@ -111,6 +132,8 @@ class MilestoneQuery:
             year=year,
             start_date=start_date,
             end_date=end_date,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return Connection.of(paged, Milestone.from_record)
 
@@ -130,6 +153,8 @@ class MilestoneQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
+        filter: Filter = None,
+        order_by: OrderBy = None,
     ) -> Connection[Milestone]:
         paged = await resolve.in_progress(
             info.context,
@@ -139,6 +164,8 @@ class MilestoneQuery:
             start_date=start_date,
             end_date=end_date,
             type=word(type) if type else None,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return Connection.of(paged, Milestone.in_progress_item)
 

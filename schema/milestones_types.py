@@ -18,6 +18,14 @@ from resolvers import milestones as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
 from schema.base import Node, optional_event_id_field, register_node, to_global_id
+from schema.listing import (
+    DateFilter,
+    DateTimeFilter,
+    EnumFilter,
+    IntFilter,
+    KeyFilter,
+    SortDirection,
+)
 from schema.people_types import Person
 
 
@@ -49,6 +57,91 @@ class MilestoneStatus(Enum):
     @property
     def model(self) -> reads.MilestoneStatus:
         return reads.MilestoneStatus(word(self))
+
+
+_IN = "Any of these (at most 100; none matches nothing)."
+_NOT_IN = "None of these (at most 100); a null field matches."
+
+
+@strawberry.input(description="Conditions on a decimal-number field (combined with and).")
+class FloatFilter:
+    eq: float | None = strawberry.field(default=None, description="Equal to.")
+    ne: float | None = strawberry.field(
+        default=None, description="Not this value; a null field matches."
+    )
+    in_: list[float] | None = strawberry.field(name="in", default=None, description=_IN)
+    not_in: list[float] | None = strawberry.field(default=None, description=_NOT_IN)
+    lt: float | None = strawberry.field(default=None, description="Less than.")
+    lte: float | None = strawberry.field(default=None, description="At most.")
+    gt: float | None = strawberry.field(default=None, description="More than.")
+    gte: float | None = strawberry.field(default=None, description="At least.")
+    is_null: bool | None = strawberry.field(
+        default=None, description="true: only null; false: only not null."
+    )
+
+
+@strawberry.input(
+    description="Conditions on milestones (each field's conditions combined with and; `and`, "
+    "`or` and `not` combine filters). Applied within what the caller may see."
+)
+class MilestoneFilter:
+    status: EnumFilter[MilestoneStatus] | None = strawberry.field(
+        default=None, description="Achieved or in progress."
+    )
+    type: EnumFilter[MilestoneType] | None = strawberry.field(
+        default=None, description="What it counts (its definition's type)."
+    )
+    mentor_id: KeyFilter | None = strawberry.field(
+        default=None, description="The mentor's directory id."
+    )
+    threshold: IntFilter | None = strawberry.field(
+        default=None, description="The total that reaches it (its definition's)."
+    )
+    current_value: FloatFilter | None = strawberry.field(
+        default=None, description="The total at the last detection or correction."
+    )
+    period_start: DateFilter | None = strawberry.field(
+        default=None, description="First day of the detection period."
+    )
+    period_end: DateFilter | None = strawberry.field(
+        default=None, description="Last day of the detection period."
+    )
+    achieved_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When the threshold was crossed (null while in progress)."
+    )
+    detected_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When last detected (null if never)."
+    )
+    and_: list[MilestoneFilter] | None = strawberry.field(
+        name="and", default=None, description="All of these."
+    )
+    or_: list[MilestoneFilter] | None = strawberry.field(
+        name="or", default=None, description="Any of these."
+    )
+    not_: MilestoneFilter | None = strawberry.field(
+        name="not", default=None, description="Not this."
+    )
+
+
+@strawberry.enum(description="The fields milestones may be ordered by.")
+class MilestoneOrderField(Enum):
+    STATUS = strawberry.enum_value("status", description="The status (its stored word).")
+    TYPE = strawberry.enum_value("type", description="The type (its stored word).")
+    MENTOR_ID = strawberry.enum_value("mentor_id", description="The mentor's id.")
+    THRESHOLD = strawberry.enum_value("threshold", description="The threshold.")
+    CURRENT_VALUE = strawberry.enum_value("current_value", description="The current total.")
+    PERIOD_START = strawberry.enum_value("period_start", description="The period's first day.")
+    PERIOD_END = strawberry.enum_value("period_end", description="The period's last day.")
+    ACHIEVED_AT = strawberry.enum_value("achieved_at", description="When achieved.")
+    DETECTED_AT = strawberry.enum_value("detected_at", description="When last detected.")
+
+
+@strawberry.input(description="One key of a milestones order.")
+class MilestoneOrder:
+    field: MilestoneOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending."
+    )
 
 
 @strawberry.enum(description="Language of an accessibility label.")

@@ -13,14 +13,30 @@ from app.services.event_log import event_id
 from app.services.policy import hears_person_event
 from resolvers import people as resolve
 from resolvers.context import Info
-from schema.base import After, AfterEvent, Before, Connection, First, Last, paging, register_node
+from schema.base import (
+    FILTER_HELP,
+    ORDER_HELP,
+    After,
+    AfterEvent,
+    Before,
+    Connection,
+    First,
+    Last,
+    paging,
+    register_node,
+)
+from schema.listing import read_filter, read_order
 from schema.people_types import (
     CreateOrganisationInput,
     CreatePersonInput,
     Membership,
     Organisation,
+    OrganisationFilter,
+    OrganisationOrder,
     Person,
     PersonChange,
+    PersonFilter,
+    PersonOrder,
     UpdateOrganisationInput,
     UpdatePersonInput,
 )
@@ -71,6 +87,10 @@ class PeopleQuery:
         role: Annotated[
             str | None, strawberry.argument(description="Only people with this directory role.")
         ] = None,
+        filter: Annotated[PersonFilter | None, strawberry.argument(description=FILTER_HELP)] = None,
+        order_by: Annotated[
+            list[PersonOrder] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[Person]:
         paged = await resolve.people(
             info.context,
@@ -78,6 +98,8 @@ class PeopleQuery:
             org_id=org_id,
             search=search,
             role=role,
+            where=read_filter(filter),
+            sort=read_order(order_by),
         )
         return Connection.of(paged, Person.from_record)
 
@@ -93,8 +115,19 @@ class PeopleQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
+        filter: Annotated[
+            OrganisationFilter | None, strawberry.argument(description=FILTER_HELP)
+        ] = None,
+        order_by: Annotated[
+            list[OrganisationOrder] | None, strawberry.argument(description=ORDER_HELP)
+        ] = None,
     ) -> Connection[Organisation]:
-        paged = await resolve.organisations(info.context, paging(info, first, after, last, before))
+        paged = await resolve.organisations(
+            info.context,
+            paging(info, first, after, last, before),
+            where=read_filter(filter),
+            sort=read_order(order_by),
+        )
         return Connection.of(paged, lambda row: Organisation.from_row(row, info))
 
 

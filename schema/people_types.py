@@ -4,6 +4,7 @@ the inputs of its mutations (the root fields are in ``schema/people_roots.py``).
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 
@@ -13,12 +14,93 @@ from resolvers import people as resolve
 from resolvers.context import Info
 from schema.base import Node, event_id_field, to_global_id
 from schema.hubs import OrganisationHub, PersonHub
+from schema.listing import DateTimeFilter, KeyFilter, SortDirection, TextFilter
 from schema.text import bounded
 
 _PRIVATE = (
     "Private: null when the caller sees this person only as a directory card (reached "
     "through a record they may see, without the right to open the person)."
 )
+
+
+# Lists of people show only people the caller sees in full, but the filters and orders
+# offer only what every caller who sees a person sees on them: no email, no roles.
+@strawberry.input(
+    description="Conditions on people (each field's conditions combined with and; `and`, "
+    "`or` and `not` combine filters). Applied within what the caller may see."
+)
+class PersonFilter:
+    legacy_id: KeyFilter | None = strawberry.field(
+        default=None, description="The directory id (`legacyId`), e.g. `user_042`."
+    )
+    name: TextFilter | None = strawberry.field(default=None, description="The full name.")
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When the person was added."
+    )
+    updated_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When the person last changed."
+    )
+    and_: list[PersonFilter] | None = strawberry.field(
+        name="and", default=None, description="All of these."
+    )
+    or_: list[PersonFilter] | None = strawberry.field(
+        name="or", default=None, description="Any of these."
+    )
+    not_: PersonFilter | None = strawberry.field(name="not", default=None, description="Not this.")
+
+
+@strawberry.enum(description="The fields people may be ordered by.")
+class PersonOrderField(Enum):
+    LEGACY_ID = strawberry.enum_value("legacy_id", description="The directory id.")
+    NAME = strawberry.enum_value("name", description="The full name.")
+    CREATED_AT = strawberry.enum_value("created_at", description="When added.")
+    UPDATED_AT = strawberry.enum_value("updated_at", description="When last changed.")
+
+
+@strawberry.input(description="One key of a people order.")
+class PersonOrder:
+    field: PersonOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending."
+    )
+
+
+@strawberry.input(
+    description="Conditions on organisations (each field's conditions combined with and; "
+    "`and`, `or` and `not` combine filters). Applied within what the caller may see."
+)
+class OrganisationFilter:
+    legacy_id: KeyFilter | None = strawberry.field(
+        default=None, description="The organisation's id (`legacyId`), e.g. `org_03`."
+    )
+    name: TextFilter | None = strawberry.field(default=None, description="The display name.")
+    created_at: DateTimeFilter | None = strawberry.field(
+        default=None, description="When the organisation was added."
+    )
+    and_: list[OrganisationFilter] | None = strawberry.field(
+        name="and", default=None, description="All of these."
+    )
+    or_: list[OrganisationFilter] | None = strawberry.field(
+        name="or", default=None, description="Any of these."
+    )
+    not_: OrganisationFilter | None = strawberry.field(
+        name="not", default=None, description="Not this."
+    )
+
+
+@strawberry.enum(description="The fields organisations may be ordered by.")
+class OrganisationOrderField(Enum):
+    LEGACY_ID = strawberry.enum_value("legacy_id", description="The organisation's id.")
+    NAME = strawberry.enum_value("name", description="The display name.")
+    CREATED_AT = strawberry.enum_value("created_at", description="When added.")
+
+
+@strawberry.input(description="One key of an organisations order.")
+class OrganisationOrder:
+    field: OrganisationOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.ASC, description="Ascending (default) or descending."
+    )
 
 
 @strawberry.type(

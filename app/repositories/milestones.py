@@ -24,8 +24,10 @@ from app.models.milestones import TYPE_ORDER, Milestone, MilestoneDefinition, Mi
 from app.models.people import Membership
 from app.pagination import Paged, PageRequest
 from app.repositories.common import row_page
+from app.repositories.filtering import sort_order
+from app.repositories.filtering import where as filtered
 from app.repositories.grouped import ListShape, pages_per_owner
-from app.repositories.keyset import terms
+from app.repositories.keyset import Order, terms
 from app.services.policy import MilestoneScope
 from app.timeutil import as_utc, start_of_day
 
@@ -160,6 +162,26 @@ LIST_ORDER = terms(
     Milestone.id,
 )
 NEWEST_FIRST = terms(Milestone.achieved_at.desc(), _TYPE_RANK, Milestone.id)
+# The fields a GraphQL ``filter`` and ``orderBy`` may name (``app.repositories.filtering``);
+# the type and threshold are the joined definition's.
+FIELDS = {
+    "status": Milestone.status,
+    "type": MilestoneDefinition.type,
+    "mentor_id": Milestone.mentor_id,
+    "threshold": MilestoneDefinition.threshold,
+    "current_value": Milestone.value,
+    "period_start": Milestone.period_start,
+    "period_end": Milestone.period_end,
+    "achieved_at": Milestone.achieved_at,
+    "detected_at": Milestone.detected_at,
+}
+
+
+def list_order(filters: MilestoneFilters, *, newest_first: bool = False) -> Order:
+    """The list's order: its ``orderBy`` (the id breaking ties), else by mentor, newest
+    period first (or newest achievement first)."""
+    default = NEWEST_FIRST if newest_first else LIST_ORDER
+    return sort_order(filters.sort, FIELDS, Milestone.id, default)
 
 
 def _listed(scope: MilestoneScope, filters: MilestoneFilters, *columns: Any) -> Select[Any]:
@@ -189,6 +211,8 @@ def _listed(scope: MilestoneScope, filters: MilestoneFilters, *columns: Any) -> 
         query = query.where(Milestone.achieved_at >= filters.achieved_from)
     if filters.achieved_to is not None:
         query = query.where(Milestone.achieved_at < filters.achieved_to)
+    if filters.where is not None:
+        query = query.where(filtered(filters.where, FIELDS))
     return query
 
 
@@ -200,9 +224,9 @@ async def milestone_page(
     *,
     newest_first: bool = False,
 ) -> Paged[Any]:
-    """One page of the list (by mentor, newest period first; or newest achievement first)
-    and its total; two statements."""
-    order = NEWEST_FIRST if newest_first else LIST_ORDER
+    """One page of the list (by mentor, newest period first; or newest achievement first;
+    or the filters' ``sort``) and its total; two statements."""
+    order = list_order(filters, newest_first=newest_first)
     return await row_page(session, _listed(scope, filters), order, page)
 
 
@@ -218,7 +242,7 @@ async def pages_per_mentor(
     shape = ListShape(
         query=_listed(scope, filters),
         owner=Milestone.mentor_id,
-        order=LIST_ORDER,
+        order=list_order(filters),
         row_id=Milestone.id,
         load=select(_MILESTONE_BUNDLE).join_from(Milestone, MilestoneDefinition, _OF_DEFINITION),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -20,11 +20,17 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Bundle
 
+from app.listing import Filter, Sort
 from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged, PageRequest
 from app.repositories.common import by_key, row_page
+from app.repositories.filtering import sort_order
+from app.repositories.filtering import where as filtered
 from app.repositories.grouped import ListShape, OwnedPage, load_pages
-from app.repositories.keyset import terms
+from app.repositories.keyset import Order, terms
+
+if TYPE_CHECKING:
+    from app.services.people_reads import PeopleList
 
 RowSelect = Select[*tuple[Any, ...]]
 """A statement of several columns (Core rows)."""
@@ -79,6 +85,29 @@ async def existing_person_ids(session: AsyncSession, ids: Collection[str]) -> se
 
 PERSON_ORDER = terms(Person.name, Person.id)
 ORG_ORDER = terms(Organisation.name, Organisation.id)
+# The fields a GraphQL ``filter`` and ``orderBy`` may name (``app.repositories.filtering``):
+# only what every caller who sees a person (or an organisation) sees.
+PERSON_FIELDS = {
+    "legacy_id": Person.id,
+    "name": Person.name,
+    "created_at": Person.created_at,
+    "updated_at": Person.updated_at,
+}
+ORG_FIELDS = {
+    "legacy_id": Organisation.id,
+    "name": Organisation.name,
+    "created_at": Organisation.created_at,
+}
+
+
+def person_order(sort: Sort) -> Order:
+    """A people list's order: its ``orderBy`` (the id breaking ties), else by name."""
+    return sort_order(sort, PERSON_FIELDS, Person.id, PERSON_ORDER)
+
+
+def org_order(sort: Sort) -> Order:
+    """An organisations list's order: its ``orderBy`` (the id breaking ties), else by name."""
+    return sort_order(sort, ORG_FIELDS, Organisation.id, ORG_ORDER)
 
 
 def _like_escaped(text: str) -> str:
@@ -92,9 +121,10 @@ def people_query(
     only: str | None = None,
     search: str | None = None,
     role: str | None = None,
+    where: Filter | None = None,
 ) -> RowSelect:
-    """The live people (their ``PERSON_COLUMNS``) matching the filters (unordered;
-    ``people_page`` lists them by name)."""
+    """The live people (their ``PERSON_COLUMNS``) matching the filters and ``where``
+    (unordered; ``people_page`` lists them by name or by their ``orderBy``)."""
     query: RowSelect = select(*PERSON_COLUMNS).where(Person.deleted_at.is_(None))
     if org_ids is not None:
         query = query.where(
@@ -108,12 +138,16 @@ def people_query(
         # Roles are a small JSON list; a LIKE on the serialised list keeps this portable.
         pattern = f'%"{_like_escaped(role)}"%'
         query = query.where(cast(Person.roles, String).like(pattern, escape="\\"))
+    if where is not None:
+        query = query.where(filtered(where, PERSON_FIELDS))
     return query
 
 
-async def people_page(session: AsyncSession, query: RowSelect, page: PageRequest) -> Paged[Any]:
-    """One page of ``people_query``'s Core rows, by name, and its total."""
-    return await row_page(session, query, PERSON_ORDER, page)
+async def people_page(
+    session: AsyncSession, query: RowSelect, page: PageRequest, sort: Sort = ()
+) -> Paged[Any]:
+    """One page of ``people_query``'s Core rows (by name, or in ``sort``) and its total."""
+    return await row_page(session, query, person_order(sort), page)
 
 
 async def get_org(session: AsyncSession, org_id: str) -> Organisation | None:
@@ -132,13 +166,21 @@ async def orgs_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Organis
 
 
 async def org_row_page(
-    session: AsyncSession, page: PageRequest, *, only: Collection[str] | None = None
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    only: Collection[str] | None = None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[Any]:
-    """A page of live organisations (their ``ORG_COLUMNS``; ``only`` these ids), by name."""
+    """A page of live organisations (their ``ORG_COLUMNS``; ``only`` these ids; matching
+    ``where``), by name or in ``sort``."""
     query: RowSelect = select(*ORG_COLUMNS).where(Organisation.deleted_at.is_(None))
     if only is not None:
         query = query.where(Organisation.id.in_(list(only)))
-    return await row_page(session, query, ORG_ORDER, page)
+    if where is not None:
+        query = query.where(filtered(where, ORG_FIELDS))
+    return await row_page(session, query, org_order(sort), page)
 
 
 _MEMBERSHIPS = (
@@ -176,23 +218,19 @@ async def remove_membership(session: AsyncSession, person_id: str, org_id: str) 
 
 # --- hub fields: many organisations' people in one statement ------------------------------
 
-PeopleFilters = tuple[str | None, str | None]
-"""A hub list's filters: ``(search, role)``."""
-
 
 def _people_shape(
-    filters: PeopleFilters, org_ids: Collection[str] | None, only: str | None
+    filters: PeopleList, org_ids: Collection[str] | None, only: str | None
 ) -> ListShape:
-    search, role = filters
-    query = people_query(only=only, search=search, role=role).join(
-        Membership, Membership.person_id == Person.id
-    )
+    query = people_query(
+        only=only, search=filters.search, role=filters.role, where=filters.where
+    ).join(Membership, Membership.person_id == Person.id)
     if org_ids is not None:
         query = query.where(Membership.org_id.in_(sorted(org_ids)))
     return ListShape(
         query=query,
         owner=Membership.org_id,
-        order=PERSON_ORDER,
+        order=person_order(filters.sort),
         row_id=Person.id,
         load=select(Bundle("person", *PERSON_COLUMNS)),
     )
@@ -200,13 +238,14 @@ def _people_shape(
 
 async def member_row_pages(
     session: AsyncSession,
-    keys: Sequence[OwnedPage[PeopleFilters]],
+    keys: Sequence[OwnedPage[PeopleList]],
     *,
     org_ids: Collection[str] | None,
     only: str | None,
 ) -> list[Paged[Any]]:
-    """Each organisation's page of members (Core rows of ``PERSON_COLUMNS``), by name,
-    among the members of ``org_ids`` (``None``: of any organisation) or only ``only``."""
+    """Each organisation's page of members (Core rows of ``PERSON_COLUMNS``), by name
+    or in the filters' ``sort``, among the members of ``org_ids`` (``None``: of any
+    organisation) or only ``only``."""
     return await load_pages(session, keys, lambda f: _people_shape(f, org_ids, only))
 
 

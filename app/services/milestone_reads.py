@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
+from app.listing import Filter, Sort
 from app.models.milestones import MilestoneStatus, MilestoneType
 from app.pagination import Paged, PageRequest
 from app.repositories import milestones as repo
@@ -139,7 +140,8 @@ class MilestoneRecord:
 
 @dataclass(frozen=True, slots=True)
 class MilestoneFilters:
-    """What a client narrows a milestones list by (``None``: no filter)."""
+    """What a client narrows a milestones list by (``None``: no filter), a filter and an
+    order (hashable: part of a hub's DataLoader key)."""
 
     mentor_id: str | None = None
     status: str | None = None
@@ -148,6 +150,8 @@ class MilestoneFilters:
     period_to: date | None = None
     achieved_from: datetime | None = None  # achieved_at in [achieved_from, achieved_to)
     achieved_to: datetime | None = None
+    where: Filter | None = None  # a GraphQL ``filter`` (``app.listing``)
+    sort: Sort = ()  # a GraphQL ``orderBy``; empty: the list's own order
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal, Role
 from app.errors import BadRequest, FieldError, Forbidden, InvalidInput
+from app.listing import Filter, Sort
 from app.models.milestones import Milestone
 from app.pagination import Paged, PageRequest
 from app.repositories import milestones as repo
@@ -103,6 +104,8 @@ async def list_milestones(
     status: MilestoneStatus | None = None,
     type: str | None = None,
     period: Period | None = None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[MilestoneRecord]:
     who = require_peer_support_role(principal)
     filters = MilestoneFilters(
@@ -111,6 +114,8 @@ async def list_milestones(
         type=parse_type("type", type).value if type else None,
         period_from=period.start if period else None,
         period_to=period.end if period else None,
+        where=where,
+        sort=sort,
     )
     return await _page(session, who, filters, page)
 
@@ -122,9 +127,11 @@ async def new_milestones(
     page: PageRequest,
     *,
     period: Period | None = None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[MilestoneRecord]:
     """Milestones the mentor achieved in the period (default: this calendar year), newest
-    first."""
+    first (or in ``sort``), matching ``where``."""
     who = require_peer_support_role(principal)
     await require_visible_mentor(session, who, mentor_id)
     window = period or Period.calendar_year(utcnow().year)
@@ -133,6 +140,8 @@ async def new_milestones(
         status=MilestoneStatus.ACHIEVED.value,
         achieved_from=start_of_day(window.start),
         achieved_to=start_of_day(window.end + timedelta(days=1)),
+        where=where,
+        sort=sort,
     )
     return await _page(session, who, filters, page, newest_first=True)
 
@@ -145,9 +154,11 @@ async def in_progress(
     *,
     period: Period | None = None,
     type: str | None = None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[MilestoneRecord]:
     """The mentor's in-progress milestones of the detection periods overlapping ``period``;
-    without one, of their most recent detection period."""
+    without one, of their most recent detection period; matching ``where``."""
     who = require_peer_support_role(principal)
     await require_visible_mentor(session, who, mentor_id)
     if period is None:
@@ -160,12 +171,19 @@ async def in_progress(
         type=parse_type("type", type).value if type else None,
         period_from=period.start if period else None,
         period_to=period.end if period else None,
+        where=where,
+        sort=sort,
     )
     return await _page(session, who, filters, page)
 
 
 def hub_filters(
-    *, status: MilestoneStatus | None, type: str | None, period: Period | None
+    *,
+    status: MilestoneStatus | None,
+    type: str | None,
+    period: Period | None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> MilestoneFilters:
     """The filters of a person hub's ``milestones`` (the hub's owner is the mentor)."""
     return MilestoneFilters(
@@ -173,6 +191,8 @@ def hub_filters(
         type=type,
         period_from=period.start if period else None,
         period_to=period.end if period else None,
+        where=where,
+        sort=sort,
     )
 
 

@@ -22,6 +22,7 @@ from app.auth import Principal, Role
 from app.errors import BadRequest, Conflict, FieldError, InvalidInput, NotFound
 from app.events import EventKind
 from app.ids import EXTERNAL_ID_RULE, is_valid_external_id
+from app.listing import Filter, Sort
 from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged, PageRequest
 from app.repositories import people as repo
@@ -125,12 +126,16 @@ async def list_people(
     org_id: str | None = None,
     search: str | None = None,
     role: str | None = None,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[PersonRecord]:
-    """The people the caller may list (``policy.listed_people``), by name."""
+    """The people the caller may list (``policy.listed_people``), matching ``where``, by
+    name (or in ``sort``)."""
     who = require_principal(principal)
     if role is not None and role not in PERSON_ROLES:
         raise BadRequest(f"'role' must be one of {', '.join(sorted(PERSON_ROLES))}")
-    return await reads.people_page(session, who, PeopleList(search, role), page, org_id=org_id)
+    filters = PeopleList(search, role, where=where, sort=sort)
+    return await reads.people_page(session, who, filters, page, org_id=org_id)
 
 
 async def create_person(
@@ -208,10 +213,17 @@ async def get_org(session: AsyncSession, principal: Principal | None, org_id: st
 
 
 async def list_orgs(
-    session: AsyncSession, principal: Principal | None, page: PageRequest
+    session: AsyncSession,
+    principal: Principal | None,
+    page: PageRequest,
+    *,
+    where: Filter | None = None,
+    sort: Sort = (),
 ) -> Paged[OrgRecord]:
-    """The organisations the caller may open, by name."""
-    return await reads.orgs_page(session, require_principal(principal), page)
+    """The organisations the caller may open, matching ``where``, by name (or in ``sort``)."""
+    return await reads.orgs_page(
+        session, require_principal(principal), page, where=where, sort=sort
+    )
 
 
 def _check_thresholds(reminder: int | None, escalation: int | None) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Principal
+from app.listing import Filter, Sort
 from app.pagination import Paged, PageRequest
 from app.repositories import people as repo
 from app.repositories.grouped import OwnedPage
@@ -187,10 +188,13 @@ async def orgs_seen_by_ids(
 
 @dataclass(frozen=True, slots=True)
 class PeopleList:
-    """The filters of a list of people (by name): part of the name, a directory role."""
+    """The filters of a list of people (by name): part of the name, a directory role, a
+    filter and an order (hashable: part of a hub's DataLoader key)."""
 
     search: str | None = None
     role: str | None = None
+    where: Filter | None = None  # a GraphQL ``filter`` (``app.listing``)
+    sort: Sort = ()  # a GraphQL ``orderBy``; empty: by name
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,15 +215,19 @@ async def people_page(
     org_id: str | None = None,
 ) -> Paged[PersonRecord]:
     """A page of the people ``who`` may list (``policy.listed_people``; only members of
-    ``org_id``), by name."""
+    ``org_id``), by name (or the filters' order)."""
     scope = listed_people(who)
     org_ids: set[str] | None = {org_id} if org_id else None
     if scope.org_ids is not None:
         org_ids = (org_ids or set(scope.org_ids)) & set(scope.org_ids)
     query = repo.people_query(
-        org_ids=org_ids, only=scope.only, search=filters.search, role=filters.role
+        org_ids=org_ids,
+        only=scope.only,
+        search=filters.search,
+        role=filters.role,
+        where=filters.where,
     )
-    return (await repo.people_page(session, query, page)).map(PersonRecord.of)
+    return (await repo.people_page(session, query, page, filters.sort)).map(PersonRecord.of)
 
 
 @batch_reader
@@ -229,12 +237,22 @@ async def members_pages(
     """Each organisation's page of the members ``who`` may list, by name: one statement
     for every organisation asking the same page and filters."""
     scope = listed_people(who)
-    owned = [OwnedPage(k.org_id, (k.filters.search, k.filters.role), k.page) for k in keys]
+    owned = [OwnedPage(k.org_id, k.filters, k.page) for k in keys]
     pages = await repo.member_row_pages(session, owned, org_ids=scope.org_ids, only=scope.only)
     return [paged.map(PersonRecord.of) for paged in pages]
 
 
-async def orgs_page(session: AsyncSession, who: Principal, page: PageRequest) -> Paged[OrgRecord]:
-    """A page of the organisations ``who`` may open, by name."""
-    paged = await repo.org_row_page(session, page, only=listed_organisations(who))
+async def orgs_page(
+    session: AsyncSession,
+    who: Principal,
+    page: PageRequest,
+    *,
+    where: Filter | None = None,
+    sort: Sort = (),
+) -> Paged[OrgRecord]:
+    """A page of the organisations ``who`` may open, matching ``where``, by name (or in
+    ``sort``)."""
+    paged = await repo.org_row_page(
+        session, page, only=listed_organisations(who), where=where, sort=sort
+    )
     return paged.map(OrgRecord.of)
