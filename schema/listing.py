@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
@@ -90,6 +90,23 @@ class IntFilter:
     is_null: bool | None = strawberry.field(default=None, description=_IS_NULL)
 
 
+@strawberry.input(description="Conditions on a decimal-number field (combined with and).")
+class FloatFilter:
+    eq: float | None = strawberry.field(default=None, description="Equal to.")
+    ne: float | None = strawberry.field(
+        default=None, description="Not this value; a null field matches."
+    )
+    in_: list[float] | None = strawberry.field(name="in", default=None, description=_IN)
+    not_in: list[float] | None = strawberry.field(default=None, description=_NOT_IN)
+    lt: float | None = strawberry.field(default=None, description="Less than.")
+    lte: float | None = strawberry.field(default=None, description="At most.")
+    gt: float | None = strawberry.field(default=None, description="More than.")
+    gte: float | None = strawberry.field(default=None, description="At least.")
+    is_null: bool | None = strawberry.field(
+        default=None, description="true: only null; false: only not null."
+    )
+
+
 @strawberry.input(description="Conditions on a calendar-date field (combined with and).")
 class DateFilter:
     eq: date | None = strawberry.field(default=None, description="On this day.")
@@ -103,7 +120,10 @@ class DateFilter:
     is_null: bool | None = strawberry.field(default=None, description=_IS_NULL)
 
 
-@strawberry.input(description="Conditions on a date-time field (combined with and).")
+@strawberry.input(
+    description="Conditions on a date-time field (combined with and), at the precision the "
+    "graph shows date-times: whole seconds."
+)
 class DateTimeFilter:
     eq: datetime | None = strawberry.field(default=None, description="At this instant.")
     ne: datetime | None = strawberry.field(default=None, description=_NE)
@@ -128,8 +148,38 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
+def _whole_second(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
+
+
+def _instant(field: str, op: Op, moment: datetime) -> Filter:
+    """A date-time condition at the precision the graph shows date-times (whole seconds):
+    the field compares as shown, so ``eq`` of a shown value matches its item and ``lte``
+    keeps it (``floor(field) op floor(moment)``)."""
+    start = _whole_second(moment)
+    end = start + timedelta(seconds=1)
+    ranges: dict[Op, Filter] = {
+        Op.EQ: AllOf((Cond(field, Op.GTE, start), Cond(field, Op.LT, end))),
+        Op.LT: Cond(field, Op.LT, start),
+        Op.LTE: Cond(field, Op.LT, end),
+        Op.GT: Cond(field, Op.GTE, end),
+        Op.GTE: Cond(field, Op.GTE, start),
+    }
+    if op is Op.NE:
+        return NotOf(ranges[Op.EQ])
+    return ranges[op]
+
+
 def _operators(field: str, ops: Any) -> list[Filter]:
     found: list[Filter] = []
+    if isinstance(ops, DateTimeFilter):
+        for attribute in dataclasses.fields(ops):
+            value = getattr(ops, attribute.name)
+            if value is None:
+                continue
+            op = _OPS[attribute.name]
+            found.append(Cond(field, op, value) if op is Op.IS_NULL else _instant(field, op, value))
+        return found
     for attribute in dataclasses.fields(ops):
         value = getattr(ops, attribute.name)
         if value is None:

@@ -22,6 +22,7 @@ from schema.listing import (
     DateFilter,
     DateTimeFilter,
     EnumFilter,
+    FloatFilter,
     IntFilter,
     KeyFilter,
     SortDirection,
@@ -61,23 +62,6 @@ class MilestoneStatus(Enum):
 
 _IN = "Any of these (at most 100; none matches nothing)."
 _NOT_IN = "None of these (at most 100); a null field matches."
-
-
-@strawberry.input(description="Conditions on a decimal-number field (combined with and).")
-class FloatFilter:
-    eq: float | None = strawberry.field(default=None, description="Equal to.")
-    ne: float | None = strawberry.field(
-        default=None, description="Not this value; a null field matches."
-    )
-    in_: list[float] | None = strawberry.field(name="in", default=None, description=_IN)
-    not_in: list[float] | None = strawberry.field(default=None, description=_NOT_IN)
-    lt: float | None = strawberry.field(default=None, description="Less than.")
-    lte: float | None = strawberry.field(default=None, description="At most.")
-    gt: float | None = strawberry.field(default=None, description="More than.")
-    gte: float | None = strawberry.field(default=None, description="At least.")
-    is_null: bool | None = strawberry.field(
-        default=None, description="true: only null; false: only not null."
-    )
 
 
 @strawberry.input(

@@ -21,7 +21,9 @@ def day(text: str) -> date:
 
 
 def instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """A date-time at the precision the graph shows and date-time filters compare: whole
+    seconds."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(microsecond=0)
 
 
 def value(row: Row, field: str, parsers: Parsers) -> Any:

@@ -7,7 +7,7 @@ the order. Visibility applies first: no filter reaches another mentor's items.""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,7 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
+from app.db import Database
+from app.models.activities import Activity
 from tests.helpers import Auth, gql
 from tests.listing_support import Row, combined, day, instant, matches, ops, sorted_ids
 
@@ -216,3 +219,25 @@ async def test_a_filters_size_counts_in_the_query_cost(client: httpx.AsyncClient
     body = await gql(client, query, {"filter": large}, auth.admin)
     assert body["data"] is None, body
     assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX", body
+
+
+async def test_date_time_conditions_compare_at_the_precision_shown(
+    client: httpx.AsyncClient, roles: dict[str, Any], db: Database
+):
+    """An item's shown ``createdAt`` (whole seconds, though stored to the microsecond)
+    finds it with ``eq`` and ``lte``, not with ``lt`` or ``gt``. Fails if the filter
+    compares the stored microseconds."""
+    headers, visible = roles["admin"]
+    row = visible[0]
+    async with db.write() as session:
+        await session.execute(
+            update(Activity)
+            .where(Activity.id == row["legacyId"])
+            .values(created_at=instant(row["createdAt"]) + timedelta(microseconds=654321))
+        )
+    shown = row["createdAt"]
+    for op, kept in (("eq", True), ("lte", True), ("gte", True), ("lt", False), ("gt", False)):
+        found, _ = await _all(client, headers, {"filter": {"createdAt": {op: shown}}})
+        assert (row["legacyId"] in [item["legacyId"] for item in found]) is kept, op
+    found, _ = await _all(client, headers, {"filter": {"createdAt": {"ne": shown}}})
+    assert row["legacyId"] not in [item["legacyId"] for item in found]
