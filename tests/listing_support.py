@@ -9,7 +9,12 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+import httpx
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+
+from tests.helpers import gql
 
 Row = dict[str, Any]
 # How to read a field's JSON value (dates, date-times); fields not named are compared as is.
@@ -128,3 +133,33 @@ def combined(leaf: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[
         ),
         max_leaves=6,
     )
+
+
+# Property tests of lists: few examples (each pages through a whole list), the data fixture
+# shared by them.
+PROPERTY = hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+async def every_page(
+    client: httpx.AsyncClient,
+    query: str,
+    root: str,
+    headers: dict[str, str],
+    variables: dict[str, Any],
+) -> tuple[list[Row], int]:
+    """Every item of the connection ``root`` of ``query`` (which takes ``$after``), paging
+    through it, and its ``totalCount``."""
+    rows: list[Row] = []
+    after: str | None = None
+    while True:
+        body = await gql(client, query, {**variables, "after": after}, headers)
+        assert "errors" not in body, body
+        page = body["data"][root]
+        rows += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return rows, page["totalCount"]
+        after = page["pageInfo"]["endCursor"]

@@ -20,7 +20,7 @@ from sqlalchemy import update
 from app.db import Database
 from app.models.activities import Activity
 from tests.helpers import Auth, gql
-from tests.listing_support import Row, combined, day, instant, matches, ops, sorted_ids
+from tests.listing_support import Row, combined, day, every_page, instant, matches, ops, sorted_ids
 
 FIELDS = "legacyId date durationMinutes status activityTypeId peerMentorId notes createdAt"
 LIST = (
@@ -33,16 +33,8 @@ LIST = (
 async def _all(
     client: httpx.AsyncClient, headers: dict[str, str], variables: dict[str, Any]
 ) -> tuple[list[Row], int]:
-    rows: list[Row] = []
-    after: str | None = None
-    while True:
-        body = await gql(client, LIST, {**variables, "after": after}, headers)
-        assert "errors" not in body, body
-        page = body["data"]["activities"]
-        rows += page["nodes"]
-        if not page["pageInfo"]["hasNextPage"]:
-            return rows, page["totalCount"]
-        after = page["pageInfo"]["endCursor"]
+    rows, total = await every_page(client, LIST, "activities", headers, variables)
+    return rows, total
 
 
 @pytest.fixture

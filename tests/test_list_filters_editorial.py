@@ -24,7 +24,7 @@ from app.db import Database
 from app.models.editorial import EditorialAssignment, EditorialAssignmentUser, EditorialLock
 from tests.editorial_support import take_lock
 from tests.helpers import Auth, gql
-from tests.listing_support import Row, combined, instant, matches, ops, sorted_ids
+from tests.listing_support import Row, combined, every_page, instant, matches, ops, sorted_ids
 
 FIELDS = (
     "ceoId uuid slug type title abstract content notes createdAt modifiedAt publishedAt dueAt"
@@ -88,16 +88,8 @@ async def _more_assignments(db: Database) -> None:
 async def _all(
     client: httpx.AsyncClient, headers: dict[str, str], variables: dict[str, Any]
 ) -> tuple[list[Row], int]:
-    rows: list[Row] = []
-    after: str | None = None
-    while True:
-        body = await gql(client, LIST, {**variables, "after": after}, headers)
-        assert "errors" not in body, body
-        page = body["data"]["editorialAssignments"]
-        rows += [_flat(node) for node in page["nodes"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            return rows, page["totalCount"]
-        after = page["pageInfo"]["endCursor"]
+    rows, total = await every_page(client, LIST, "editorialAssignments", headers, variables)
+    return [_flat(node) for node in rows], total
 
 
 def _flat(node: Row) -> Row:

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from app.db import Database
 from app.models.milestones import Milestone
 from tests.helpers import Auth, gql
-from tests.listing_support import Row, combined, day, instant, matches, ops, sorted_ids
+from tests.listing_support import Row, combined, day, every_page, instant, matches, ops, sorted_ids
 
 FIELDS = (
     "legacyId mentorId type status threshold currentValue periodStart periodEnd achievedAt"
@@ -55,16 +55,8 @@ _BASE = datetime(2025, 2, 1, 9, 0, tzinfo=UTC)
 async def _all(
     client: httpx.AsyncClient, headers: dict[str, str], variables: dict[str, Any]
 ) -> tuple[list[Row], int]:
-    rows: list[Row] = []
-    after: str | None = None
-    while True:
-        body = await gql(client, LIST, {**variables, "after": after}, headers)
-        assert "errors" not in body, body
-        page = body["data"]["milestones"]
-        rows += page["nodes"]
-        if not page["pageInfo"]["hasNextPage"]:
-            return rows, page["totalCount"]
-        after = page["pageInfo"]["endCursor"]
+    rows, total = await every_page(client, LIST, "milestones", headers, variables)
+    return rows, total
 
 
 async def _whole_seconds(db: Database) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from app.db import Database
 from app.models.people import Organisation, Person
 from tests.helpers import Auth, gql
-from tests.listing_support import Row, combined, instant, matches, ops, sorted_ids
+from tests.listing_support import Row, combined, every_page, instant, matches, ops, sorted_ids
 
 PEOPLE = (
     "query($filter: PersonFilter, $orderBy: [PersonOrder!], $after: String, $orgId: String) {"
@@ -63,25 +63,6 @@ async def _spread_timestamps(db: Database) -> None:
                 )
 
 
-async def _all(
-    client: httpx.AsyncClient,
-    query: str,
-    root: str,
-    headers: dict[str, str],
-    variables: dict[str, Any],
-) -> tuple[list[Row], int]:
-    rows: list[Row] = []
-    after: str | None = None
-    while True:
-        body = await gql(client, query, {**variables, "after": after}, headers)
-        assert "errors" not in body, body
-        page = body["data"][root]
-        rows += page["nodes"]
-        if not page["pageInfo"]["hasNextPage"]:
-            return rows, page["totalCount"]
-        after = page["pageInfo"]["endCursor"]
-
-
 @pytest.fixture
 async def roles(
     client: httpx.AsyncClient, demo, auth: Auth, db: Database
@@ -121,9 +102,9 @@ async def roles(
         "coordinator": auth("user_007", "coordinator", orgs=("org_03", "org_t1", "org_t3")),
         "mentor": auth.mentor("mentor_4b8c21"),
     }.items():
-        people, total = await _all(client, PEOPLE, "people", headers, {})
+        people, total = await every_page(client, PEOPLE, "people", headers, {})
         assert len(people) == total
-        orgs, total = await _all(client, ORGS, "organisations", headers, {})
+        orgs, total = await every_page(client, ORGS, "organisations", headers, {})
         assert len(orgs) == total
         found[name] = (headers, people, orgs)
     assert len(found["mentor"][1]) == 1
@@ -190,7 +171,7 @@ async def test_a_people_filter_keeps_exactly_the_visible_people_it_matches(
     everyone = roles["admin"][1]
     condition = data.draw(_filters(everyone, ["nobody", "user_201"], updated=True))
     expected = [row["legacyId"] for row in visible if matches(condition, row, PARSERS)]
-    rows, total = await _all(client, PEOPLE, "people", headers, {"filter": condition})
+    rows, total = await every_page(client, PEOPLE, "people", headers, {"filter": condition})
     assert [row["legacyId"] for row in rows] == expected, condition
     assert total == len(expected)
 
@@ -203,7 +184,7 @@ async def test_an_organisations_filter_keeps_exactly_the_visible_ones_it_matches
     headers, _, visible = roles[role]
     condition = data.draw(_filters(roles["admin"][2], ["org_99"], updated=False))
     expected = [row["legacyId"] for row in visible if matches(condition, row, PARSERS)]
-    rows, total = await _all(client, ORGS, "organisations", headers, {"filter": condition})
+    rows, total = await every_page(client, ORGS, "organisations", headers, {"filter": condition})
     assert [row["legacyId"] for row in rows] == expected, condition
     assert total == len(expected)
 
@@ -239,7 +220,7 @@ async def test_a_people_order_sorts_every_page_and_its_cursors_follow(
     """Paging 40 at a time through the ordered list gives the visible people sorted by the
     keys (the id breaking ties)."""
     headers, visible, _ = roles[role]
-    rows, _ = await _all(client, PEOPLE, "people", headers, {"orderBy": keys})
+    rows, _ = await every_page(client, PEOPLE, "people", headers, {"orderBy": keys})
     expected = sorted_ids(visible, keys, _PERSON_ORDER, PARSERS)
     assert [row["legacyId"] for row in rows] == expected, keys
 
@@ -250,7 +231,7 @@ async def test_an_organisations_order_sorts_every_page_and_its_cursors_follow(
     client: httpx.AsyncClient, roles: dict[str, Any], keys: list[dict[str, str]], role: str
 ):
     headers, _, visible = roles[role]
-    rows, _ = await _all(client, ORGS, "organisations", headers, {"orderBy": keys})
+    rows, _ = await every_page(client, ORGS, "organisations", headers, {"orderBy": keys})
     expected = sorted_ids(visible, keys, _ORG_ORDER, PARSERS)
     assert [row["legacyId"] for row in rows] == expected, keys
 
@@ -310,7 +291,7 @@ async def test_an_organisations_people_take_the_same_filter_and_order(
     seen = 0
     for org_id, hub in hubs.items():
         variables = {"filter": condition, "orderBy": keys, "orgId": org_id}
-        root, total = await _all(client, PEOPLE, "people", headers, variables)
+        root, total = await every_page(client, PEOPLE, "people", headers, variables)
         assert [node["legacyId"] for node in hub["nodes"]] == [row["legacyId"] for row in root]
         assert hub["totalCount"] == total
         seen += total
