@@ -25,6 +25,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLUnionType,
+    Undefined,
     get_named_type,
     is_abstract_type,
     is_leaf_type,
@@ -214,7 +215,7 @@ def selection(schema: GraphQLSchema, kind: GraphQLNamedType, depth: int = DEPTH)
 
 def _field(schema: GraphQLSchema, name: str, definition: GraphQLField, depth: int) -> str:
     if any(
-        isinstance(a.type, GraphQLNonNull) and a.default_value is None
+        isinstance(a.type, GraphQLNonNull) and a.default_value in (None, Undefined)
         for a in definition.args.values()
     ):
         return ""
