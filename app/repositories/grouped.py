@@ -17,12 +17,20 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.pagination import Key, Paged, PageRequest
-from app.repositories.keyset import Order, beyond, check_key, order_by, window
+from app.repositories.keyset import (
+    Order,
+    around,
+    check_key,
+    key_columns,
+    key_labels,
+    order_by,
+    window,
+)
 
 G = TypeVar("G", bound=Hashable)
 Column = ColumnElement[Any] | InstrumentedAttribute[Any]
@@ -72,8 +80,8 @@ async def pages_per_owner(
         partition_by=(shape.owner, inside),
         order_by=order_by(shape.order, reverse=page.backward),
     )
-    prior, later = _outside_per_owner(shape, page)
-    labels = [term.expression.label(f"key_{i}_") for i, term in enumerate(shape.order)]
+    prior, later = around(shape.order, page, partition_by=shape.owner)
+    labels = key_labels(shape.order)
     ranked = (
         shape.query.with_only_columns(
             shape.row_id.label("row_id_"),
@@ -90,7 +98,7 @@ async def pages_per_owner(
         .subquery("ranked")
     )
     low, high = page.offset, page.offset + page.limit
-    keys = [ranked.c[f"key_{i}_"] for i in range(len(shape.order))]
+    keys = key_columns(ranked, shape.order)
     statement = (
         shape.load.join(ranked, ranked.c.row_id_ == shape.row_id)
         .add_columns(
@@ -135,19 +143,6 @@ async def pages_per_owner(
             rows, total, page, keys=row_keys, more=owner in more, prior=before, later=after
         )
     return pages
-
-
-def _outside_per_owner(shape: ListShape, page: PageRequest) -> tuple[Any, Any]:
-    """Each owner's rows at or before ``after`` and at or after ``before`` (window sums)."""
-    prior: Any = literal(0)
-    later: Any = literal(0)
-    if page.after is not None:
-        at_or_before = ~beyond(shape.order, page.after)
-        prior = func.sum(case((at_or_before, 1), else_=0)).over(partition_by=shape.owner)
-    if page.before is not None:
-        at_or_after = ~beyond(shape.order, page.before, forward=False)
-        later = func.sum(case((at_or_after, 1), else_=0)).over(partition_by=shape.owner)
-    return prior, later
 
 
 async def load_pages(

@@ -197,23 +197,38 @@ def window(order: Order, page: PageRequest, columns: Sequence[Any] | None = None
     return and_(true(), *bounds)
 
 
-def _key_labels(order: Order) -> list[Any]:
+def key_labels(order: Order) -> list[Any]:
+    """The terms' expressions labelled ``key_0_``, ``key_1_`` ...: a row's sort key."""
     return [term.expression.label(f"key_{i}_") for i, term in enumerate(order)]
 
 
-def _outside(
-    order: Order, page: PageRequest, columns: Sequence[Any]
+def key_columns(selectable: Any, order: Order) -> list[Any]:
+    """The ``key_labels`` columns of a subquery."""
+    return [selectable.c[f"key_{i}_"] for i in range(len(order))]
+
+
+def around(
+    order: Order,
+    page: PageRequest,
+    columns: Sequence[Any] | None = None,
+    *,
+    partition_by: Any = None,
 ) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    """Counters of the rows at or before ``after`` and at or after ``before``."""
-    prior: ColumnElement[Any] = literal(0)
-    later: ColumnElement[Any] = literal(0)
-    if page.after is not None:
-        at_or_before = ~beyond(order, page.after, columns=columns)
-        prior = func.coalesce(func.sum(case((at_or_before, 1), else_=0)), 0)
-    if page.before is not None:
-        at_or_after = ~beyond(order, page.before, forward=False, columns=columns)
-        later = func.coalesce(func.sum(case((at_or_after, 1), else_=0)), 0)
-    return prior, later
+    """Counters of the rows at or before ``after`` and at or after ``before`` (0 without
+    that cursor); per ``partition_by`` as window sums, else as aggregates."""
+    counters: list[ColumnElement[Any]] = []
+    for key, forward in ((page.after, True), (page.before, False)):
+        if key is None:
+            counters.append(literal(0))
+            continue
+        outside = ~beyond(order, key, forward=forward, columns=columns)
+        total = func.sum(case((outside, 1), else_=0))
+        counters.append(
+            total.over(partition_by=partition_by)
+            if partition_by is not None
+            else func.coalesce(total, 0)
+        )
+    return counters[0], counters[1]
 
 
 async def keyset_page(
@@ -230,10 +245,9 @@ async def keyset_page(
     check_key(order, page.after)
     check_key(order, page.before)
     query = query.order_by(None)
-    labels = _key_labels(order)
+    labels = key_labels(order)
     counted = query.add_columns(*labels).subquery("counted")
-    key_columns = [counted.c[f"key_{i}_"] for i in range(len(order))]
-    prior, later = _outside(order, page, key_columns)
+    prior, later = around(order, page, key_columns(counted, order))
     total, before_count, after_count = (
         await session.execute(select(func.count(), prior, later).select_from(counted))
     ).one()
