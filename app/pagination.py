@@ -17,7 +17,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -62,7 +62,8 @@ class Paged(Generic[T]):
     ``keys`` are the items' sort keys (their cursors), ``more`` whether the list goes on
     past the page in the request's direction, ``prior`` how many items sort at or before
     ``after`` and ``later`` how many at or after ``before``: enough for an exact
-    ``pageInfo``."""
+    ``pageInfo``. ``source`` is the list the page came from (opaque here: what its
+    aggregates select from) and ``owner`` the owner the page is of, for a hub list."""
 
     items: Sequence[T]
     total: int
@@ -71,10 +72,22 @@ class Paged(Generic[T]):
     more: bool = False
     prior: int = 0
     later: int = 0
+    source: Hashable | None = None
+    owner: str | None = None
 
     def map(self, convert: Callable[[T], U]) -> Paged[U]:
         items = [convert(item) for item in self.items]
-        return Paged(items, self.total, self.request, self.keys, self.more, self.prior, self.later)
+        return Paged(
+            items,
+            self.total,
+            self.request,
+            self.keys,
+            self.more,
+            self.prior,
+            self.later,
+            self.source,
+            self.owner,
+        )
 
     @property
     def has_next_page(self) -> bool:

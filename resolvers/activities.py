@@ -58,14 +58,6 @@ async def mentor_activities(
     return await ctx.loaders.get(reads.activity_pages).load(key)
 
 
-async def aggregates(ctx: Context, key: reads.AggregateKey) -> list[reads.ActivityAggregate]:
-    """A list's aggregates (``reads.activity_aggregates``), batched across hubs."""
-    found = await ctx.loaders.get(reads.activity_aggregates).load(key)
-    if isinstance(found, DomainError):  # the loader raises these; narrows the type
-        raise found
-    return found
-
-
 async def yearly_summary(
     ctx: Context, person_id: str, year: int | None
 ) -> YearSummaryRecord | None:

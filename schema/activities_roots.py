@@ -114,7 +114,7 @@ class ActivityQuery:
             info.context, paging(info, first, after, last, before), filters
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
-        return ActivityConnection.of_list(paged, None, filters)
+        return ActivityConnection.of(paged, Activity.from_record)
 
     @strawberry.field(description="The activity-type catalogue, by name.")
     async def activity_types(

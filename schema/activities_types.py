@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
-from app.errors import BadRequest, DomainError
-from app.pagination import Paged
+from app.errors import DomainError
 from app.services import activities as service
 from app.services import activity_changes as changing
 from app.services import activity_reads as reads
@@ -25,7 +24,15 @@ from resolvers import activities as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import now_or_later
-from schema.base import Connection, Node, event_id_field, register_node, to_global_id
+from schema.aggregates import (
+    AGGREGATES_HELP,
+    GROUPED_HELP,
+    AggregatedConnection,
+    Aggregates,
+    GroupBy,
+    Groups,
+)
+from schema.base import Node, event_id_field, register_node, to_global_id
 from schema.listing import (
     DateFilter,
     DateTimeFilter,
@@ -436,84 +443,24 @@ class ActivityBounds:
     description="Aggregates over the activities of the list (all its pages, its filters, "
     "what the caller may see), or of one group of them."
 )
-class ActivityAggregates:
-    keys: list[str | None] = strawberry.field(
-        description="The group's values of the `groupBy` dimensions, in order (empty when "
-        "not grouped)."
-    )
-    count: int = strawberry.field(description="How many activities.")
+class ActivityAggregates(Aggregates):
     sum: ActivitySums = strawberry.field(description="Sums.")
     avg: ActivityAverages = strawberry.field(description="Averages.")
     min: ActivityBounds = strawberry.field(description="Least values.")
     max: ActivityBounds = strawberry.field(description="Greatest values.")
-
-    @classmethod
-    def from_record(cls, record: reads.ActivityAggregate) -> ActivityAggregates:
-        return cls(
-            keys=list(record.keys),
-            count=record.count,
-            sum=ActivitySums(duration_minutes=record.minutes),
-            avg=ActivityAverages(duration_minutes=record.average_minutes),
-            min=ActivityBounds(
-                duration_minutes=record.min_minutes,
-                date=record.first_date,
-                created_at=record.first_created,
-            ),
-            max=ActivityBounds(
-                duration_minutes=record.max_minutes,
-                date=record.last_date,
-                created_at=record.last_created,
-            ),
-        )
 
 
 @strawberry.type(
     name="ActivityConnection",
     description="A page of activities, with cursors, the total count and aggregates.",
 )
-class ActivityConnection(Connection[Activity]):
-    # The list the page is of: its hub's mentor (None: the root list) and its filters.
-    owner: strawberry.Private[str | None] = None
-    filters: strawberry.Private[reads.ActivityFilters | None] = None
-
-    @classmethod
-    def of_list(
-        cls, paged: Paged[ActivityRecord], owner: str | None, filters: reads.ActivityFilters
-    ) -> ActivityConnection:
-        connection = cls.of(paged, Activity.from_record)
-        assert isinstance(connection, ActivityConnection)
-        connection.owner, connection.filters = owner, filters
-        return connection
-
-    async def _groups(
-        self, info: Info, group_by: list[ActivityGroupBy], first: int
-    ) -> list[ActivityAggregates]:
-        assert self.filters is not None
-        key = reads.aggregate_key(
-            self.owner, self.filters, [str(name.value) for name in group_by], first
-        )
-        found = await resolve.aggregates(info.context, key)
-        return [ActivityAggregates.from_record(group) for group in found]
-
-    @strawberry.field(description="Aggregates over the whole list (all pages).")
+class ActivityConnection(AggregatedConnection[Activity]):
+    @strawberry.field(description=AGGREGATES_HELP)
     async def aggregates(self, info: Info) -> ActivityAggregates:
-        [whole] = await self._groups(info, [], 1)
-        return whole
+        return ActivityAggregates.of(await self.whole(info))
 
-    @strawberry.field(
-        description="Aggregates per group of the whole list, ordered by the keys. More "
-        "groups than `first` is BAD_USER_INPUT (never a cut list)."
-    )
+    @strawberry.field(description=GROUPED_HELP)
     async def grouped_aggregates(
-        self,
-        info: Info,
-        group_by: Annotated[
-            list[ActivityGroupBy], strawberry.argument(description="The dimensions, in order.")
-        ],
-        first: Annotated[
-            int, strawberry.argument(description="At most this many groups, 1-1000.")
-        ] = 100,
+        self, info: Info, group_by: GroupBy[ActivityGroupBy], first: Groups = 100
     ) -> list[ActivityAggregates]:
-        if not group_by:
-            raise BadRequest("groupBy: name at least one dimension")
-        return await self._groups(info, group_by, first)
+        return [ActivityAggregates.of(found) for found in await self.grouped(info, group_by, first)]

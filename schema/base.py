@@ -7,7 +7,7 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 import strawberry
 from graphql import Undefined, value_from_ast_untyped
@@ -188,13 +188,15 @@ class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page with cursors.")
     page_info: PageInfo = strawberry.field(description="Where this page lies in the list.")
     total_count: int = strawberry.field(description="Items in the whole list, all pages.")
+    # The page the connection shows (its list's aggregates start from it).
+    paged: strawberry.Private[Paged[Any] | None] = None
 
     @strawberry.field(description="The items of this page (the edges' nodes).")
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
 
     @classmethod
-    def of(cls, paged: Paged[Any], convert: Callable[[Any], T]) -> Connection[T]:
+    def of(cls, paged: Paged[Any], convert: Callable[[Any], T]) -> Self:
         edges = [
             Edge(cursor=paged.cursor(i), node=convert(item)) for i, item in enumerate(paged.items)
         ]
@@ -207,4 +209,5 @@ class Connection(Generic[T]):
                 end_cursor=edges[-1].cursor if edges else None,
             ),
             total_count=paged.total,
+            paged=paged,
         )

@@ -234,7 +234,7 @@ class PersonHub:
             list[ActivityOrderT] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
     ) -> ActivityConnectionT:
-        from schema.activities_types import ActivityConnection
+        from schema.activities_types import Activity, ActivityConnection
 
         filters = ActivityFilters(
             None,
@@ -249,7 +249,7 @@ class PersonHub:
             info.context, self.legacy_id, paging(info, first, after, last, before), filters
         )
         await activity_resolve.prefetch(info.context, paged.items, item_fields(info))
-        return ActivityConnection.of_list(paged, self.legacy_id, filters)
+        return ActivityConnection.of(paged, Activity.from_record)
 
     @strawberry.field(
         description="The person's milestones the caller may see (as `milestones`), newest "

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, bindparam, func, literal_column, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Bundle
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Bundle
 from app.models.activities import Activity, ActivityStatus, ActivityType
 from app.models.people import Membership
 from app.pagination import Paged, PageRequest
-from app.repositories.buckets import bucket
+from app.repositories.aggregating import AggregateSpec, date_buckets
 from app.repositories.common import fetch_page
 from app.repositories.filtering import sort_order
 from app.repositories.filtering import where as filtered
@@ -208,7 +208,7 @@ async def list_activities(
     session: AsyncSession, listed: ActivityList, page: PageRequest
 ) -> Paged[Any]:
     """One page of the list (Core rows) and its total."""
-    return await fetch_page(session, activities_query(listed), list_order(listed), page)
+    return await fetch_page(session, activities_query(listed), list_order(listed), page, AGGREGATES)
 
 
 def _confirmed_between(start: date, end: date) -> Any:
@@ -262,6 +262,7 @@ def _activity_shape(listed: ActivityList) -> ListShape:
         order=list_order(listed),
         row_id=Activity.id,
         load=select(ACTIVITY_ROW),
+        aggregates=AGGREGATES,
     )
 
 
@@ -289,46 +290,14 @@ async def confirmed_totals_of(
     return {mentor: found.get(mentor, (0, 0)) for mentor in mentor_ids}
 
 
-# --- aggregates over a list (its scope and filters) ----------------------------------------
-
-# The dimensions a grouped aggregate may group by.
-GROUPS: dict[str, Any] = {
-    "activity_type_id": Activity.activity_type_id,
-    "status": Activity.status,
-    "peer_mentor_id": Activity.peer_mentor_id,
-    **{kind: bucket(kind, Activity.date) for kind in ("day", "week", "month", "year")},
-}
-
-
-async def aggregate_rows(
-    session: AsyncSession,
-    listed: ActivityList,
-    group_by: Sequence[str],
-    owners: Sequence[str] | None = None,
-) -> Sequence[Any]:
-    """The list's aggregates per group of ``group_by`` (and per mentor of ``owners``, for a
-    page of hubs): one statement. Each row: ``owner_`` (with owners), ``key_0_`` ...,
-    ``count_``, ``minutes_``, ``average_``, ``min_minutes_``, ``max_minutes_``,
-    ``min_date_``, ``max_date_``, ``min_created_``, ``max_created_``; ordered by the keys."""
-    dimensions = [GROUPS[name].label(f"key_{i}_") for i, name in enumerate(group_by)]
-    if owners is not None:
-        dimensions.insert(0, Activity.peer_mentor_id.label("owner_"))
-    query = activities_query(listed)
-    if owners is not None:
-        query = query.where(Activity.peer_mentor_id.in_(sorted(set(owners))))
-    statement = query.with_only_columns(
-        *dimensions,
-        func.count(Activity.id).label("count_"),
-        func.coalesce(func.sum(Activity.duration_minutes), 0).label("minutes_"),
-        func.avg(Activity.duration_minutes).label("average_"),
-        func.min(Activity.duration_minutes).label("min_minutes_"),
-        func.max(Activity.duration_minutes).label("max_minutes_"),
-        func.min(Activity.date).label("min_date_"),
-        func.max(Activity.date).label("max_date_"),
-        func.min(Activity.created_at).label("min_created_"),
-        func.max(Activity.created_at).label("max_created_"),
-    )
-    if dimensions:
-        positions: list[Any] = [literal_column(str(i + 1)) for i in range(len(dimensions))]
-        statement = statement.group_by(*positions).order_by(*positions)
-    return (await session.execute(statement)).all()
+# What a list of activities aggregates (``app.repositories.aggregating``).
+AGGREGATES = AggregateSpec(
+    numbers={"duration_minutes": Activity.duration_minutes},
+    bounds={"date": Activity.date, "created_at": Activity.created_at},
+    groups={
+        "activity_type_id": Activity.activity_type_id,
+        "status": Activity.status,
+        "peer_mentor_id": Activity.peer_mentor_id,
+        **date_buckets(Activity.date),
+    },
+)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.pagination import Key, Paged, PageRequest
+from app.repositories.aggregating import AggregateSpec, Source
 from app.repositories.keyset import (
     Order,
     around,
@@ -53,13 +54,15 @@ class ListShape:
     ``query`` selects the list (its visibility and filters; its ORDER BY is ignored),
     ``owner`` is the column naming each row's owner, ``order`` the list's own order (its
     keyset terms), ``row_id`` the entity's primary key and ``load`` the one-column select
-    (an entity or a bundle) that fetches the rows."""
+    (an entity or a bundle) that fetches the rows; ``aggregates`` what the list aggregates
+    (the pages' source, ``app.repositories.aggregating``)."""
 
     query: Select[Any]
     owner: Column
     order: Order
     row_id: Column
     load: Select[Any]
+    aggregates: AggregateSpec | None = None
 
 
 async def pages_per_owner(
@@ -134,13 +137,24 @@ async def pages_per_owner(
         elif position > high:
             more.add(owner)
     pages: dict[str, Paged[Any]] = {}
+    source = None
+    if shape.aggregates is not None:
+        source = Source(shape.query, shape.aggregates, owner=shape.owner)
     for owner in wanted:
         rows, row_keys = items.get(owner, []), found_keys.get(owner, [])
         if page.backward:
             rows, row_keys = rows[::-1], row_keys[::-1]
         total, before, after = counts.get(owner, (0, 0, 0))
         pages[owner] = Paged(
-            rows, total, page, keys=row_keys, more=owner in more, prior=before, later=after
+            rows,
+            total,
+            page,
+            keys=row_keys,
+            more=owner in more,
+            prior=before,
+            later=after,
+            source=source,
+            owner=owner,
         )
     return pages
 

@@ -41,6 +41,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from app.errors import BadRequest
 from app.pagination import Key, Paged, PageRequest
+from app.repositories.aggregating import AggregateSpec, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,10 +239,12 @@ async def keyset_page(
     page: PageRequest,
     *,
     first_column: bool,
+    aggregates: AggregateSpec | None = None,
 ) -> Paged[Any]:
     """One page of ``query`` (unordered; its ORDER BY is replaced by ``order``'s), its
     total and the counts around the cursors; two statements. ``first_column``: the items
-    are the rows' first column (an entity or a bundle), else the rows themselves."""
+    are the rows' first column (an entity or a bundle), else the rows themselves. With
+    ``aggregates``, the page keeps ``query`` as its source (``app.repositories.aggregating``)."""
     check_key(order, page.after)
     check_key(order, page.before)
     query = query.order_by(None)
@@ -272,4 +275,5 @@ async def keyset_page(
         more=more,
         prior=int(before_count or 0),
         later=int(after_count or 0),
+        source=None if aggregates is None else Source(query, aggregates),
     )
