@@ -21,7 +21,6 @@ from schema.base import (
     After,
     AfterEvent,
     Before,
-    Connection,
     First,
     Last,
     paging,
@@ -30,6 +29,7 @@ from schema.base import (
 from schema.editorial_types import (
     ORDER_KEYS_HELP,
     EditorialAssignment,
+    EditorialAssignmentConnection,
     EditorialAssignmentFilter,
     EditorialAssignmentOrder,
     EditorialAssignmentOrderField,
@@ -199,7 +199,7 @@ class EditorialQuery:
             list[EditorialAssignmentOrder] | None,
             strawberry.argument(description=ORDER_KEYS_HELP),
         ] = None,
-    ) -> Connection[EditorialAssignment]:
+    ) -> EditorialAssignmentConnection:
         """``orderBy``/``direction`` default to null, meaning MODIFIED_AT/DESC (they
         defaulted to those values, non-null, before ``orderKeys`` came): so a client's
         ``orderBy`` or ``direction`` is told apart from the default, and ``orderKeys``
@@ -213,7 +213,7 @@ class EditorialQuery:
             where=read_filter(filter),
             sort=read_order_keys(order_keys),
         )
-        return Connection.of(paged, EditorialAssignment.from_record)
+        return EditorialAssignmentConnection.of(paged, EditorialAssignment.from_record)
 
     @strawberry.field(description="One active lock by its uuid (ACL: LOCKREQUEST get).")
     async def editorial_lock(self, info: Info, uuid: Uuid) -> EditorialLock:

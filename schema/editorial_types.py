@@ -9,6 +9,7 @@ route: in full, or as the directory card (id + name).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
@@ -21,6 +22,14 @@ from app.services import editorial_reads as records
 from app.services.editorial_format import srn
 from resolvers import editorial as resolve
 from resolvers.context import Info
+from schema.aggregates import (
+    AGGREGATES_HELP,
+    GROUPED_HELP,
+    AggregatedConnection,
+    Aggregates,
+    GroupBy,
+    Groups,
+)
 from schema.base import Node, event_id_field, to_global_id
 from schema.listing import (
     DateTimeFilter,
@@ -391,3 +400,98 @@ class EditorialLockChange:
             expires_at=change.expires_at,
             event_id=event_id,
         )
+
+
+# --- aggregates on the editorial assignments connections -------------------------------------
+
+
+@strawberry.enum(description="What grouped editorial assignments aggregates may group by.")
+class EditorialAssignmentGroupBy(Enum):
+    TYPE = strawberry.enum_value("type", description="What it produces (its stored word).")
+    DAY = strawberry.enum_value("day", description="The day of `createdAt` (`2025-06-09`).")
+    WEEK = strawberry.enum_value("week", description="The ISO week of `createdAt`, by its Monday.")
+    MONTH = strawberry.enum_value("month", description="The month of `createdAt` (`2025-06`).")
+    YEAR = strawberry.enum_value("year", description="The year of `createdAt` (`2025`).")
+
+
+@strawberry.type(
+    description="The least or greatest values among the editorial assignments of a group."
+)
+class EditorialAssignmentBounds:
+    created_at: dt.datetime | None = strawberry.field(description="When created; null for none.")
+    modified_at: dt.datetime | None = strawberry.field(
+        description="When last modified; null for none."
+    )
+    published_at: dt.datetime | None = strawberry.field(
+        description="When published; null for none."
+    )
+    due_at: dt.datetime | None = strawberry.field(description="When due; null for none.")
+
+
+@strawberry.type(
+    description="Aggregates over the editorial assignments of a list, or of one group of them."
+)
+class EditorialAssignmentAggregates(Aggregates):
+    min: EditorialAssignmentBounds = strawberry.field(description="Least values.")
+    max: EditorialAssignmentBounds = strawberry.field(description="Greatest values.")
+
+
+@strawberry.type(
+    description="A page of editorial assignments, with cursors, the total count and aggregates."
+)
+class EditorialAssignmentConnection(AggregatedConnection[EditorialAssignment]):
+    @strawberry.field(description=AGGREGATES_HELP)
+    async def aggregates(self, info: Info) -> EditorialAssignmentAggregates:
+        return EditorialAssignmentAggregates.of(await self.whole(info))
+
+    @strawberry.field(description=GROUPED_HELP)
+    async def grouped_aggregates(
+        self, info: Info, group_by: GroupBy[EditorialAssignmentGroupBy], first: Groups = 100
+    ) -> list[EditorialAssignmentAggregates]:
+        found = await self.grouped(info, group_by, first)
+        return [EditorialAssignmentAggregates.of(group) for group in found]
+
+
+# --- aggregates on the editorial locks connections -------------------------------------------
+
+
+@strawberry.enum(description="What grouped editorial locks aggregates may group by.")
+class EditorialLockGroupBy(Enum):
+    HOLDER = strawberry.enum_value("holder_id", description="The holder's directory id.")
+    DAY = strawberry.enum_value("day", description="The day of `createdAt` (`2025-06-09`).")
+    WEEK = strawberry.enum_value("week", description="The ISO week of `createdAt`, by its Monday.")
+    MONTH = strawberry.enum_value("month", description="The month of `createdAt` (`2025-06`).")
+    YEAR = strawberry.enum_value("year", description="The year of `createdAt` (`2025`).")
+
+
+@strawberry.type(description="The least or greatest values among the editorial locks of a group.")
+class EditorialLockBounds:
+    created_at: dt.datetime | None = strawberry.field(description="When requested; null for none.")
+    modified_at: dt.datetime | None = strawberry.field(
+        description="When last renewed; null for none."
+    )
+    expires_at: dt.datetime | None = strawberry.field(description="When it expires; null for none.")
+
+
+@strawberry.type(
+    description="Aggregates over the editorial locks of a list, or of one group of them."
+)
+class EditorialLockAggregates(Aggregates):
+    min: EditorialLockBounds = strawberry.field(description="Least values.")
+    max: EditorialLockBounds = strawberry.field(description="Greatest values.")
+
+
+@strawberry.type(
+    description="A page of editorial locks, with cursors, the total count and aggregates."
+)
+class EditorialLockConnection(AggregatedConnection[EditorialLock]):
+    @strawberry.field(description=AGGREGATES_HELP)
+    async def aggregates(self, info: Info) -> EditorialLockAggregates:
+        return EditorialLockAggregates.of(await self.whole(info))
+
+    @strawberry.field(description=GROUPED_HELP)
+    async def grouped_aggregates(
+        self, info: Info, group_by: GroupBy[EditorialLockGroupBy], first: Groups = 100
+    ) -> list[EditorialLockAggregates]:
+        found = await self.grouped(info, group_by, first)
+        return [EditorialLockAggregates.of(group) for group in found]

@@ -29,7 +29,6 @@ from schema.base import (
     ORDER_HELP,
     After,
     Before,
-    Connection,
     First,
     Last,
     paging,
@@ -46,32 +45,37 @@ if TYPE_CHECKING:
     )
     from schema.editorial_types import (
         EditorialAssignment,
+        EditorialAssignmentConnection,
         EditorialAssignmentFilter,
         EditorialAssignmentOrder,
         EditorialAssignmentOrderField,
         EditorialLock,
+        EditorialLockConnection,
         EditorialLockFilter,
         EditorialLockOrder,
         EditorialSortDirection,
     )
     from schema.mentoring_types import (
         Assignment,
+        AssignmentConnection,
         AssignmentFilter,
         AssignmentOrder,
         AssignmentStatusFilter,
         Notification,
+        NotificationConnection,
         NotificationFilter,
         NotificationKind,
         NotificationOrder,
     )
     from schema.milestones_types import (
         Milestone,
+        MilestoneConnection,
         MilestoneFilter,
         MilestoneOrder,
         MilestoneStatus,
         MilestoneType,
     )
-    from schema.people_types import Person, PersonFilter, PersonOrder
+    from schema.people_types import Person, PersonConnection, PersonFilter, PersonOrder
 
 _MENTORING = "schema.mentoring_types"
 _ACTIVITIES = "schema.activities_types"
@@ -79,12 +83,20 @@ _MILESTONES = "schema.milestones_types"
 _EDITORIAL = "schema.editorial_types"
 
 AssignmentT = Annotated["Assignment", strawberry.lazy(_MENTORING)]
+AssignmentConnectionT = Annotated["AssignmentConnection", strawberry.lazy(_MENTORING)]
 NotificationT = Annotated["Notification", strawberry.lazy(_MENTORING)]
+NotificationConnectionT = Annotated["NotificationConnection", strawberry.lazy(_MENTORING)]
 ActivityConnectionT = Annotated["ActivityConnection", strawberry.lazy(_ACTIVITIES)]
 MilestoneT = Annotated["Milestone", strawberry.lazy(_MILESTONES)]
+MilestoneConnectionT = Annotated["MilestoneConnection", strawberry.lazy(_MILESTONES)]
 EditorialAssignmentT = Annotated["EditorialAssignment", strawberry.lazy(_EDITORIAL)]
+EditorialAssignmentConnectionT = Annotated[
+    "EditorialAssignmentConnection", strawberry.lazy(_EDITORIAL)
+]
 EditorialLockT = Annotated["EditorialLock", strawberry.lazy(_EDITORIAL)]
+EditorialLockConnectionT = Annotated["EditorialLockConnection", strawberry.lazy(_EDITORIAL)]
 PersonT = Annotated["Person", strawberry.lazy("schema.people_types")]
+PersonConnectionT = Annotated["PersonConnection", strawberry.lazy("schema.people_types")]
 PersonFilterT = Annotated["PersonFilter", strawberry.lazy("schema.people_types")]
 PersonOrderT = Annotated["PersonOrder", strawberry.lazy("schema.people_types")]
 
@@ -183,8 +195,8 @@ class PersonHub:
         order_by: Annotated[
             list[AssignmentOrderT] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
-    ) -> Connection[AssignmentT]:
-        from schema.mentoring_types import Assignment
+    ) -> AssignmentConnectionT:
+        from schema.mentoring_types import Assignment, AssignmentConnection
 
         paged = await mentoring_resolve.person_assignments(
             info.context,
@@ -196,7 +208,7 @@ class PersonHub:
             sort=read_order(order_by),
         )
         await mentoring_resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Assignment.from_record)
+        return AssignmentConnection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="How many open assignments the person mentors, of those the caller may see."
@@ -287,8 +299,8 @@ class PersonHub:
         order_by: Annotated[
             list[MilestoneOrderT] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
-    ) -> Connection[MilestoneT]:
-        from schema.milestones_types import Milestone
+    ) -> MilestoneConnectionT:
+        from schema.milestones_types import Milestone, MilestoneConnection
 
         paged = await milestones_resolve.person_milestones(
             info.context,
@@ -302,7 +314,7 @@ class PersonHub:
             where=read_filter(filter),
             sort=read_order(order_by),
         )
-        return Connection.of(paged, Milestone.from_record)
+        return MilestoneConnection.of(paged, Milestone.from_record)
 
     @strawberry.field(
         description="The person's year as a mentor (default: this year); null when the caller "
@@ -348,9 +360,13 @@ class PersonHub:
                 "`orderBy`/`direction`. Not together with `orderBy` or `direction`."
             ),
         ] = None,
-    ) -> Connection[EditorialAssignmentT] | None:
+    ) -> EditorialAssignmentConnectionT | None:
         from resolvers import editorial as editorial_resolve
-        from schema.editorial_types import EditorialAssignment, read_order_keys
+        from schema.editorial_types import (
+            EditorialAssignment,
+            EditorialAssignmentConnection,
+            read_order_keys,
+        )
 
         paged = await editorial_resolve.assignments_of_person(
             info.context,
@@ -361,7 +377,11 @@ class PersonHub:
             where=read_filter(filter),
             sort=read_order_keys(order_keys),
         )
-        return None if paged is None else Connection.of(paged, EditorialAssignment.from_record)
+        return (
+            None
+            if paged is None
+            else EditorialAssignmentConnection.of(paged, EditorialAssignment.from_record)
+        )
 
     @strawberry.field(
         description="The editorial locks the person holds now, oldest first; null without "
@@ -378,9 +398,9 @@ class PersonHub:
         order_by: Annotated[
             list[LockOrderT] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
-    ) -> Connection[EditorialLockT] | None:
+    ) -> EditorialLockConnectionT | None:
         from resolvers import editorial as editorial_resolve
-        from schema.editorial_types import EditorialLock
+        from schema.editorial_types import EditorialLock, EditorialLockConnection
 
         paged = await editorial_resolve.locks_held_by(
             info.context,
@@ -389,7 +409,9 @@ class PersonHub:
             where=read_filter(filter),
             sort=read_order(order_by),
         )
-        return None if paged is None else Connection.of(paged, EditorialLock.from_record)
+        return (
+            None if paged is None else EditorialLockConnection.of(paged, EditorialLock.from_record)
+        )
 
 
 @strawberry.type(description="The cross-domain fields of an organisation (see `Organisation`).")
@@ -418,8 +440,8 @@ class OrganisationHub:
         order_by: Annotated[
             list[PersonOrderT] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
-    ) -> Connection[PersonT]:
-        from schema.people_types import Person
+    ) -> PersonConnectionT:
+        from schema.people_types import Person, PersonConnection
 
         paged = await people_resolve.org_people(
             info.context,
@@ -430,7 +452,7 @@ class OrganisationHub:
             where=read_filter(filter),
             sort=read_order(order_by),
         )
-        return Connection.of(paged, Person.from_record)
+        return PersonConnection.of(paged, Person.from_record)
 
     @strawberry.field(
         description="The organisation's assignments the caller may see (as `assignments`), "
@@ -461,8 +483,8 @@ class OrganisationHub:
         order_by: Annotated[
             list[AssignmentOrderT] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
-    ) -> Connection[AssignmentT]:
-        from schema.mentoring_types import Assignment
+    ) -> AssignmentConnectionT:
+        from schema.mentoring_types import Assignment, AssignmentConnection
 
         filters = Filters(
             status=_status(status),
@@ -475,7 +497,7 @@ class OrganisationHub:
         paged = await mentoring_resolve.org_assignments(
             info.context, self.legacy_id, paging(info, first, after, last, before), filters
         )
-        return Connection.of(paged, Assignment.from_record)
+        return AssignmentConnection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="Open assignments with no contact since `cutoff` or for `days` days "
@@ -501,8 +523,8 @@ class OrganisationHub:
         order_by: Annotated[
             list[AssignmentOrderT] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
-    ) -> Connection[AssignmentT]:
-        from schema.mentoring_types import Assignment
+    ) -> AssignmentConnectionT:
+        from schema.mentoring_types import Assignment, AssignmentConnection
 
         paged = await mentoring_resolve.org_overdue(
             info.context,
@@ -514,7 +536,7 @@ class OrganisationHub:
             where=read_filter(filter),
             sort=read_order(order_by),
         )
-        return Connection.of(paged, Assignment.from_record)
+        return AssignmentConnection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="Follow-up notifications of the organisation's assignments the caller "
@@ -537,8 +559,8 @@ class OrganisationHub:
         order_by: Annotated[
             list[NotificationOrderT] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
-    ) -> Connection[NotificationT]:
-        from schema.mentoring_types import Notification
+    ) -> NotificationConnectionT:
+        from schema.mentoring_types import Notification, NotificationConnection
 
         paged = await mentoring_resolve.org_notifications(
             info.context,
@@ -548,4 +570,4 @@ class OrganisationHub:
             where=read_filter(filter),
             sort=read_order(order_by),
         )
-        return Connection.of(paged, Notification.from_record)
+        return NotificationConnection.of(paged, Notification.from_record)

@@ -33,7 +33,6 @@ from schema.base import (
     After,
     AfterEvent,
     Before,
-    Connection,
     First,
     Last,
     event_id_field,
@@ -42,12 +41,14 @@ from schema.base import (
 from schema.listing import read_filter, read_order
 from schema.mentoring_types import (
     Assignment,
+    AssignmentConnection,
     AssignmentFilter,
     AssignmentOrder,
     AssignmentStatus,
     AssignmentStatusFilter,
     ContactType,
     Notification,
+    NotificationConnection,
     NotificationFilter,
     NotificationKind,
     NotificationOrder,
@@ -200,7 +201,7 @@ class MentoringQuery:
         org_id: OnlyOrg = None,
         filter: WhereAssignments = None,
         order_by: OrderAssignments = None,
-    ) -> Connection[Assignment]:
+    ) -> AssignmentConnection:
         filters = Filters(
             status=None if status is AssignmentStatusFilter.ALL else _word(status),
             mentor_id=mentor_id,
@@ -214,7 +215,7 @@ class MentoringQuery:
             info.context, paging(info, first, after, last, before), filters
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Assignment.from_record)
+        return AssignmentConnection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="Open assignments with no contact since `cutoff` (RFC 3339 date or "
@@ -237,7 +238,7 @@ class MentoringQuery:
         before: Before = None,
         filter: WhereAssignments = None,
         order_by: OrderAssignments = None,
-    ) -> Connection[Assignment]:
+    ) -> AssignmentConnection:
         paged = await resolve.overdue(
             info.context,
             paging(info, first, after, last, before),
@@ -248,7 +249,7 @@ class MentoringQuery:
             sort=read_order(order_by),
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Assignment.from_record)
+        return AssignmentConnection.of(paged, Assignment.from_record)
 
     @strawberry.field(
         description="A mentor's assignments: the open ones (`active`, oldest first) or the "
@@ -267,7 +268,7 @@ class MentoringQuery:
         before: Before = None,
         filter: WhereAssignments = None,
         order_by: OrderAssignments = None,
-    ) -> Connection[Assignment]:
+    ) -> AssignmentConnection:
         paged = await resolve.mentor_assignments(
             info.context,
             mentor_id,
@@ -277,7 +278,7 @@ class MentoringQuery:
             sort=read_order(order_by),
         )
         await resolve.prefetch(info.context, paged.items, item_fields(info))
-        return Connection.of(paged, Assignment.from_record)
+        return AssignmentConnection.of(paged, Assignment.from_record)
 
     @strawberry.field(description="How many open assignments a mentor has.")
     async def open_assignment_count(self, info: Info, mentor_id: MentorId) -> int:
@@ -302,7 +303,7 @@ class MentoringQuery:
         ] = None,
         filter: WhereNotifications = None,
         order_by: OrderNotifications = None,
-    ) -> Connection[Notification]:
+    ) -> NotificationConnection:
         paged = await resolve.notifications(
             info.context,
             paging(info, first, after, last, before),
@@ -312,7 +313,7 @@ class MentoringQuery:
             where=read_filter(filter),
             sort=read_order(order_by),
         )
-        return Connection.of(paged, Notification.from_record)
+        return NotificationConnection.of(paged, Notification.from_record)
 
 
 @strawberry.type

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -22,6 +23,14 @@ from resolvers import mentoring as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import now_or_later
+from schema.aggregates import (
+    AGGREGATES_HELP,
+    GROUPED_HELP,
+    AggregatedConnection,
+    Aggregates,
+    GroupBy,
+    Groups,
+)
 from schema.base import Node, optional_event_id_field, register_node, to_global_id
 from schema.listing import (
     DateTimeFilter,
@@ -457,3 +466,128 @@ async def _notification_node(info: Info, key: str) -> Notification | None:
 
 register_node("Assignment", _assignment_node)
 register_node("Notification", _notification_node)
+
+
+# --- aggregates on the assignments connections -----------------------------------------------
+
+
+@strawberry.enum(description="What grouped assignments aggregates may group by.")
+class AssignmentGroupBy(Enum):
+    STATUS = strawberry.enum_value("status", description="The status (its stored word).")
+    ORGANISATION = strawberry.enum_value(
+        "org_id", description="The organisation's id (null when none)."
+    )
+    MENTOR = strawberry.enum_value("mentor_id", description="The peer mentor's directory id.")
+    MENTEE = strawberry.enum_value("mentee_id", description="The mentee's directory id.")
+    COORDINATOR = strawberry.enum_value(
+        "coordinator_id", description="The coordinator's directory id (null when none)."
+    )
+    DAY = strawberry.enum_value("day", description="The day of `startDate` (`2025-06-09`).")
+    WEEK = strawberry.enum_value("week", description="The ISO week of `startDate`, by its Monday.")
+    MONTH = strawberry.enum_value("month", description="The month of `startDate` (`2025-06`).")
+    YEAR = strawberry.enum_value("year", description="The year of `startDate` (`2025`).")
+
+
+@strawberry.type(description="The least or greatest values among the assignments of a group.")
+class AssignmentBounds:
+    start_date: dt.datetime | None = strawberry.field(description="When it started; null for none.")
+    last_contact_at: dt.datetime | None = strawberry.field(
+        description="The latest recorded contact; null for none."
+    )
+    closed_at: dt.datetime | None = strawberry.field(
+        description="When it was closed; null for none."
+    )
+    created_at: dt.datetime | None = strawberry.field(description="When created; null for none.")
+    updated_at: dt.datetime | None = strawberry.field(
+        description="When it last changed; null for none."
+    )
+
+
+@strawberry.type(description="Aggregates over the assignments of a list, or of one group of them.")
+class AssignmentAggregates(Aggregates):
+    min: AssignmentBounds = strawberry.field(description="Least values.")
+    max: AssignmentBounds = strawberry.field(description="Greatest values.")
+
+
+@strawberry.type(description="A page of assignments, with cursors, the total count and aggregates.")
+class AssignmentConnection(AggregatedConnection[Assignment]):
+    @strawberry.field(description=AGGREGATES_HELP)
+    async def aggregates(self, info: Info) -> AssignmentAggregates:
+        return AssignmentAggregates.of(await self.whole(info))
+
+    @strawberry.field(description=GROUPED_HELP)
+    async def grouped_aggregates(
+        self, info: Info, group_by: GroupBy[AssignmentGroupBy], first: Groups = 100
+    ) -> list[AssignmentAggregates]:
+        found = await self.grouped(info, group_by, first)
+        return [AssignmentAggregates.of(group) for group in found]
+
+
+# --- aggregates on the notifications connections ---------------------------------------------
+
+
+@strawberry.enum(description="What grouped notifications aggregates may group by.")
+class NotificationGroupBy(Enum):
+    KIND = strawberry.enum_value("kind", description="Reminder or escalation (its stored word).")
+    ASSIGNMENT = strawberry.enum_value("assignment_id", description="The assignment's id.")
+    RECIPIENT = strawberry.enum_value(
+        "recipient_id", description="The recipient's directory id (null when none)."
+    )
+    DAY = strawberry.enum_value("day", description="The day of `createdAt` (`2025-06-09`).")
+    WEEK = strawberry.enum_value("week", description="The ISO week of `createdAt`, by its Monday.")
+    MONTH = strawberry.enum_value("month", description="The month of `createdAt` (`2025-06`).")
+    YEAR = strawberry.enum_value("year", description="The year of `createdAt` (`2025`).")
+
+
+@strawberry.type(description="Sums over the notifications of a group.")
+class NotificationSums:
+    days_without_contact: int = strawberry.field(
+        description="Days without contact, in all (0 for none)."
+    )
+
+
+@strawberry.type(description="Averages over the notifications of a group.")
+class NotificationAverages:
+    days_without_contact: float | None = strawberry.field(
+        description="Days without contact; null for none."
+    )
+
+
+@strawberry.type(description="The least or greatest values among the notifications of a group.")
+class NotificationBounds:
+    days_without_contact: int | None = strawberry.field(
+        description="Days without contact; null for none."
+    )
+    gap_start: dt.datetime | None = strawberry.field(
+        description="When the gap in contact began; null for none."
+    )
+    created_at: dt.datetime | None = strawberry.field(description="When queued; null for none.")
+    delivered_at: dt.datetime | None = strawberry.field(
+        description="When delivered; null for none."
+    )
+
+
+@strawberry.type(
+    description="Aggregates over the notifications of a list, or of one group of them."
+)
+class NotificationAggregates(Aggregates):
+    sum: NotificationSums = strawberry.field(description="Sums.")
+    avg: NotificationAverages = strawberry.field(description="Averages.")
+    min: NotificationBounds = strawberry.field(description="Least values.")
+    max: NotificationBounds = strawberry.field(description="Greatest values.")
+
+
+@strawberry.type(
+    description="A page of notifications, with cursors, the total count and aggregates."
+)
+class NotificationConnection(AggregatedConnection[Notification]):
+    @strawberry.field(description=AGGREGATES_HELP)
+    async def aggregates(self, info: Info) -> NotificationAggregates:
+        return NotificationAggregates.of(await self.whole(info))
+
+    @strawberry.field(description=GROUPED_HELP)
+    async def grouped_aggregates(
+        self, info: Info, group_by: GroupBy[NotificationGroupBy], first: Groups = 100
+    ) -> list[NotificationAggregates]:
+        found = await self.grouped(info, group_by, first)
+        return [NotificationAggregates.of(group) for group in found]

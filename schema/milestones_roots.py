@@ -20,7 +20,6 @@ from schema.base import (
     After,
     AfterEvent,
     Before,
-    Connection,
     First,
     Last,
     paging,
@@ -31,6 +30,7 @@ from schema.milestones_types import (
     DetectMilestonesInput,
     DetectMilestonesPayload,
     Milestone,
+    MilestoneConnection,
     MilestoneDefinition,
     MilestoneFilter,
     MilestoneOrder,
@@ -92,7 +92,7 @@ class MilestoneQuery:
         end_date: EndDate = None,
         filter: Filter = None,
         order_by: OrderBy = None,
-    ) -> Connection[Milestone]:
+    ) -> MilestoneConnection:
         paged = await resolve.milestones(
             info.context,
             paging(info, first, after, last, before),
@@ -105,7 +105,7 @@ class MilestoneQuery:
             where=read_filter(filter),
             sort=read_order(order_by),
         )
-        return Connection.of(paged, Milestone.from_record)
+        return MilestoneConnection.of(paged, Milestone.from_record)
 
     @strawberry.field(
         description="Milestones a mentor achieved in a period (default: this calendar year), "
@@ -124,7 +124,7 @@ class MilestoneQuery:
         before: Before = None,
         filter: Filter = None,
         order_by: OrderBy = None,
-    ) -> Connection[Milestone]:
+    ) -> MilestoneConnection:
         paged = await resolve.new_milestones(
             info.context,
             mentor_id,
@@ -135,7 +135,7 @@ class MilestoneQuery:
             where=read_filter(filter),
             sort=read_order(order_by),
         )
-        return Connection.of(paged, Milestone.from_record)
+        return MilestoneConnection.of(paged, Milestone.from_record)
 
     @strawberry.field(
         description="A mentor's milestones in progress, of their latest detection period "
@@ -155,7 +155,7 @@ class MilestoneQuery:
         before: Before = None,
         filter: Filter = None,
         order_by: OrderBy = None,
-    ) -> Connection[Milestone]:
+    ) -> MilestoneConnection:
         paged = await resolve.in_progress(
             info.context,
             mentor_id,
@@ -167,7 +167,7 @@ class MilestoneQuery:
             where=read_filter(filter),
             sort=read_order(order_by),
         )
-        return Connection.of(paged, Milestone.in_progress_item)
+        return MilestoneConnection.of(paged, Milestone.in_progress_item)
 
     @strawberry.field(description="The milestone catalogue, by type and threshold.")
     async def milestone_definitions(

@@ -17,6 +17,14 @@ from app.services.milestone_rules import progress_percentage, remaining
 from resolvers import milestones as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
+from schema.aggregates import (
+    AGGREGATES_HELP,
+    GROUPED_HELP,
+    AggregatedConnection,
+    Aggregates,
+    GroupBy,
+    Groups,
+)
 from schema.base import Node, optional_event_id_field, register_node, to_global_id
 from schema.listing import (
     DateFilter,
@@ -383,3 +391,75 @@ async def _definition_node(info: Info, key: str) -> MilestoneDefinition | None:
 
 register_node("Milestone", _milestone_node)
 register_node("MilestoneDefinition", _definition_node)
+
+
+# --- aggregates on the milestones connections ------------------------------------------------
+
+
+@strawberry.enum(description="What grouped milestones aggregates may group by.")
+class MilestoneGroupBy(Enum):
+    STATUS = strawberry.enum_value("status", description="The status (its stored word).")
+    TYPE = strawberry.enum_value("type", description="What it counts (its stored word).")
+    MENTOR = strawberry.enum_value("mentor_id", description="The mentor's directory id.")
+    DAY = strawberry.enum_value("day", description="The day of `periodStart` (`2025-06-09`).")
+    WEEK = strawberry.enum_value(
+        "week", description="The ISO week of `periodStart`, by its Monday."
+    )
+    MONTH = strawberry.enum_value("month", description="The month of `periodStart` (`2025-06`).")
+    YEAR = strawberry.enum_value("year", description="The year of `periodStart` (`2025`).")
+
+
+@strawberry.type(description="Sums over the milestones of a group.")
+class MilestoneSums:
+    threshold: int = strawberry.field(description="The threshold, in all (0 for none).")
+    current_value: float = strawberry.field(
+        description="The value counted so far, in all (0 for none)."
+    )
+
+
+@strawberry.type(description="Averages over the milestones of a group.")
+class MilestoneAverages:
+    threshold: float | None = strawberry.field(description="The threshold; null for none.")
+    current_value: float | None = strawberry.field(
+        description="The value counted so far; null for none."
+    )
+
+
+@strawberry.type(description="The least or greatest values among the milestones of a group.")
+class MilestoneBounds:
+    threshold: int | None = strawberry.field(description="The threshold; null for none.")
+    current_value: float | None = strawberry.field(
+        description="The value counted so far; null for none."
+    )
+    period_start: dt.date | None = strawberry.field(
+        description="The period's first day; null for none."
+    )
+    period_end: dt.date | None = strawberry.field(
+        description="The period's last day; null for none."
+    )
+    achieved_at: dt.datetime | None = strawberry.field(description="When achieved; null for none.")
+    detected_at: dt.datetime | None = strawberry.field(
+        description="When last detected; null for none."
+    )
+
+
+@strawberry.type(description="Aggregates over the milestones of a list, or of one group of them.")
+class MilestoneAggregates(Aggregates):
+    sum: MilestoneSums = strawberry.field(description="Sums.")
+    avg: MilestoneAverages = strawberry.field(description="Averages.")
+    min: MilestoneBounds = strawberry.field(description="Least values.")
+    max: MilestoneBounds = strawberry.field(description="Greatest values.")
+
+
+@strawberry.type(description="A page of milestones, with cursors, the total count and aggregates.")
+class MilestoneConnection(AggregatedConnection[Milestone]):
+    @strawberry.field(description=AGGREGATES_HELP)
+    async def aggregates(self, info: Info) -> MilestoneAggregates:
+        return MilestoneAggregates.of(await self.whole(info))
+
+    @strawberry.field(description=GROUPED_HELP)
+    async def grouped_aggregates(
+        self, info: Info, group_by: GroupBy[MilestoneGroupBy], first: Groups = 100
+    ) -> list[MilestoneAggregates]:
+        found = await self.grouped(info, group_by, first)
+        return [MilestoneAggregates.of(group) for group in found]

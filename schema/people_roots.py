@@ -19,7 +19,6 @@ from schema.base import (
     After,
     AfterEvent,
     Before,
-    Connection,
     First,
     Last,
     paging,
@@ -31,10 +30,12 @@ from schema.people_types import (
     CreatePersonInput,
     Membership,
     Organisation,
+    OrganisationConnection,
     OrganisationFilter,
     OrganisationOrder,
     Person,
     PersonChange,
+    PersonConnection,
     PersonFilter,
     PersonOrder,
     UpdateOrganisationInput,
@@ -91,7 +92,7 @@ class PeopleQuery:
         order_by: Annotated[
             list[PersonOrder] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
-    ) -> Connection[Person]:
+    ) -> PersonConnection:
         paged = await resolve.people(
             info.context,
             paging(info, first, after, last, before),
@@ -101,7 +102,7 @@ class PeopleQuery:
             where=read_filter(filter),
             sort=read_order(order_by),
         )
-        return Connection.of(paged, Person.from_record)
+        return PersonConnection.of(paged, Person.from_record)
 
     @strawberry.field(description="One organisation by id.")
     async def organisation(self, info: Info, id: OrgId) -> Organisation:
@@ -121,14 +122,14 @@ class PeopleQuery:
         order_by: Annotated[
             list[OrganisationOrder] | None, strawberry.argument(description=ORDER_HELP)
         ] = None,
-    ) -> Connection[Organisation]:
+    ) -> OrganisationConnection:
         paged = await resolve.organisations(
             info.context,
             paging(info, first, after, last, before),
             where=read_filter(filter),
             sort=read_order(order_by),
         )
-        return Connection.of(paged, lambda row: Organisation.from_row(row, info))
+        return OrganisationConnection.of(paged, lambda row: Organisation.from_row(row, info))
 
 
 @strawberry.type

@@ -3,6 +3,7 @@ the inputs of its mutations (the root fields are in ``schema/people_roots.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 from enum import Enum
 
@@ -12,6 +13,14 @@ from app.services import people as service
 from app.services.people_reads import MembershipRecord, OrgRecord, PersonRecord
 from resolvers import people as resolve
 from resolvers.context import Info
+from schema.aggregates import (
+    AGGREGATES_HELP,
+    GROUPED_HELP,
+    AggregatedConnection,
+    Aggregates,
+    GroupBy,
+    Groups,
+)
 from schema.base import Node, event_id_field, to_global_id
 from schema.hubs import OrganisationHub, PersonHub
 from schema.listing import DateTimeFilter, KeyFilter, SortDirection, TextFilter
@@ -242,3 +251,82 @@ class PersonChange:
     kind: str = strawberry.field(description="created, updated or deleted.")
     person_id: str = strawberry.field(description="The person's directory id.")
     event_id: str = event_id_field()
+
+
+# --- aggregates on the people connections ----------------------------------------------------
+
+
+@strawberry.enum(description="What grouped people aggregates may group by.")
+class PersonGroupBy(Enum):
+    DAY = strawberry.enum_value("day", description="The day of `createdAt` (`2025-06-09`).")
+    WEEK = strawberry.enum_value("week", description="The ISO week of `createdAt`, by its Monday.")
+    MONTH = strawberry.enum_value("month", description="The month of `createdAt` (`2025-06`).")
+    YEAR = strawberry.enum_value("year", description="The year of `createdAt` (`2025`).")
+
+
+@strawberry.type(description="The least or greatest values among the people of a group.")
+class PersonBounds:
+    created_at: dt.datetime | None = strawberry.field(description="When added; null for none.")
+    updated_at: dt.datetime | None = strawberry.field(
+        description="When last changed; null for none."
+    )
+
+
+@strawberry.type(description="Aggregates over the people of a list, or of one group of them.")
+class PersonAggregates(Aggregates):
+    min: PersonBounds = strawberry.field(description="Least values.")
+    max: PersonBounds = strawberry.field(description="Greatest values.")
+
+
+@strawberry.type(description="A page of people, with cursors, the total count and aggregates.")
+class PersonConnection(AggregatedConnection[Person]):
+    @strawberry.field(description=AGGREGATES_HELP)
+    async def aggregates(self, info: Info) -> PersonAggregates:
+        return PersonAggregates.of(await self.whole(info))
+
+    @strawberry.field(description=GROUPED_HELP)
+    async def grouped_aggregates(
+        self, info: Info, group_by: GroupBy[PersonGroupBy], first: Groups = 100
+    ) -> list[PersonAggregates]:
+        found = await self.grouped(info, group_by, first)
+        return [PersonAggregates.of(group) for group in found]
+
+
+# --- aggregates on the organisations connections ---------------------------------------------
+
+
+@strawberry.enum(description="What grouped organisations aggregates may group by.")
+class OrganisationGroupBy(Enum):
+    DAY = strawberry.enum_value("day", description="The day of `createdAt` (`2025-06-09`).")
+    WEEK = strawberry.enum_value("week", description="The ISO week of `createdAt`, by its Monday.")
+    MONTH = strawberry.enum_value("month", description="The month of `createdAt` (`2025-06`).")
+    YEAR = strawberry.enum_value("year", description="The year of `createdAt` (`2025`).")
+
+
+@strawberry.type(description="The least or greatest values among the organisations of a group.")
+class OrganisationBounds:
+    created_at: dt.datetime | None = strawberry.field(description="When added; null for none.")
+
+
+@strawberry.type(
+    description="Aggregates over the organisations of a list, or of one group of them."
+)
+class OrganisationAggregates(Aggregates):
+    min: OrganisationBounds = strawberry.field(description="Least values.")
+    max: OrganisationBounds = strawberry.field(description="Greatest values.")
+
+
+@strawberry.type(
+    description="A page of organisations, with cursors, the total count and aggregates."
+)
+class OrganisationConnection(AggregatedConnection[Organisation]):
+    @strawberry.field(description=AGGREGATES_HELP)
+    async def aggregates(self, info: Info) -> OrganisationAggregates:
+        return OrganisationAggregates.of(await self.whole(info))
+
+    @strawberry.field(description=GROUPED_HELP)
+    async def grouped_aggregates(
+        self, info: Info, group_by: GroupBy[OrganisationGroupBy], first: Groups = 100
+    ) -> list[OrganisationAggregates]:
+        found = await self.grouped(info, group_by, first)
+        return [OrganisationAggregates.of(group) for group in found]

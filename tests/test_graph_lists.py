@@ -29,7 +29,19 @@ FIXED_LISTS = {
     "FollowUpSweepResult.notifications": "what one admin-run sweep raised",
     "SyncActivitiesPayload.results": "one per item sent (at most the sync batch limit)",
     "SyncItemError.fields": "one per invalid input field",
-    "ActivityAggregates.keys": "one value per groupBy dimension (seven at most)",
+    **{
+        f"{kind}Aggregates.keys": "one value per groupBy dimension (each at most once)"
+        for kind in (
+            "Activity",
+            "Assignment",
+            "Notification",
+            "Milestone",
+            "Person",
+            "Organisation",
+            "EditorialAssignment",
+            "EditorialLock",
+        )
+    },
 }
 
 

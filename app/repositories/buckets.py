@@ -1,12 +1,13 @@
 """Calendar buckets of a date column, as text, the same on SQLite and PostgreSQL: the day
 (``2025-06-09``), the ISO week by its Monday (``2025-06-09``), the month (``2025-06``) and
-the year (``2025``). Grouped aggregates group by them."""
+the year (``2025``). Grouped aggregates group by them. A date-time falls in the bucket of
+its UTC calendar day (SQLite stores UTC; PostgreSQL converts a ``timestamptz``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import DateTime, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -63,16 +64,22 @@ def bucket(kind: str, column: Any) -> Bucket:
     return _KINDS[kind](column)
 
 
-def _render(templates: dict[str, str], element: Bucket, compiler: SQLCompiler, **kw: Any) -> str:
+def _render(
+    templates: dict[str, str], element: Bucket, compiler: SQLCompiler, *, utc: str, **kw: Any
+) -> str:
     (column,) = list(element.clauses)
-    return templates[element.kind].format(compiler.process(column, **kw))
+    text = compiler.process(column, **kw)
+    kind = getattr(column.type, "impl", column.type)
+    if isinstance(kind, DateTime) and kind.timezone:
+        text = utc.format(text)  # the UTC calendar, whatever the session's time zone
+    return templates[element.kind].format(text)
 
 
 @compiles(Bucket)
 def _bucket_sqlite(element: Bucket, compiler: SQLCompiler, **kw: Any) -> str:
-    return _render(_SQLITE, element, compiler, **kw)
+    return _render(_SQLITE, element, compiler, utc="{0}", **kw)
 
 
 @compiles(Bucket, "postgresql")
 def _bucket_postgresql(element: Bucket, compiler: SQLCompiler, **kw: Any) -> str:
-    return _render(_POSTGRESQL, element, compiler, **kw)
+    return _render(_POSTGRESQL, element, compiler, utc="({0} AT TIME ZONE 'UTC')", **kw)

@@ -29,6 +29,7 @@ from app.models.editorial import (
 )
 from app.models.people import Person
 from app.pagination import Paged, PageRequest
+from app.repositories.aggregating import AggregateSpec, date_buckets
 from app.repositories.common import by_key, fetch_page
 from app.repositories.filtering import sort_order
 from app.repositories.filtering import where as filtered
@@ -61,6 +62,16 @@ FIELDS: dict[str, InstrumentedAttribute[Any]] = {
     "notes": EditorialAssignment.notes,
     "issue_id": EditorialAssignment.issue_id,
 }
+
+# What a list of assignments aggregates (``app.repositories.aggregating``): its dates,
+# grouped by type or the day ... it was created.
+AGGREGATES = AggregateSpec(
+    bounds={name: FIELDS[name] for name in ("created_at", "modified_at", "published_at", "due_at")},
+    groups={
+        "type": FIELDS["type"],
+        **date_buckets(EditorialAssignment.created_at),
+    },
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +166,8 @@ async def list_assignments(
     query = select(ASSIGNMENT).where(
         EditorialAssignment.deleted_at.is_(None), filtered(where, FIELDS)
     )
-    return await fetch_page(session, query, list_order(order, descending, sort), page)
+    order_of = list_order(order, descending, sort)
+    return await fetch_page(session, query, order_of, page, AGGREGATES)
 
 
 async def assignment_rows(session: AsyncSession, uuids: Sequence[str]) -> list[Any | None]:
@@ -349,6 +361,7 @@ def _assigned_shape(listed: AssignmentListing) -> ListShape:
         order=list_order(listed.order, listed.descending, listed.sort),
         row_id=EditorialAssignment.id,
         load=select(ASSIGNMENT),
+        aggregates=AGGREGATES,
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Bundle
 from app.listing import Filter, Sort
 from app.models.editorial import EditorialLock, EditorialUser
 from app.pagination import Paged
+from app.repositories.aggregating import AggregateSpec, date_buckets
 from app.repositories.common import by_key
 from app.repositories.editorial import dialect_insert
 from app.repositories.filtering import sort_order
@@ -180,6 +181,11 @@ FIELDS = {
     "expires_at": EditorialLock.expires_at,
 }
 HELD_ORDER = terms(EditorialLock.created_at, EditorialLock.uuid)  # oldest first
+# What a list of held locks aggregates (``app.repositories.aggregating``).
+AGGREGATES = AggregateSpec(
+    bounds={name: FIELDS[name] for name in ("created_at", "modified_at", "expires_at")},
+    groups={"holder_id": FIELDS["holder_id"], **date_buckets(EditorialLock.created_at)},
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +209,7 @@ def _held_shape(listed: HeldListing) -> ListShape:
         order=sort_order(listed.sort, FIELDS, EditorialLock.uuid, HELD_ORDER),
         row_id=EditorialLock.srn,
         load=select(LOCK),
+        aggregates=AGGREGATES,
     )
 
 

@@ -22,6 +22,7 @@ from app.models.base import UTCDateTime
 from app.models.mentoring import OPEN, Assignment, ContactEvent, Notification, StatusChange
 from app.models.people import Membership, Person
 from app.pagination import Paged, PageRequest
+from app.repositories.aggregating import AggregateSpec, date_buckets
 from app.repositories.common import by_key, fetch_page
 from app.repositories.filtering import sort_order
 from app.repositories.filtering import where as filtered
@@ -102,6 +103,23 @@ ASSIGNMENT_FIELDS = {
 }
 
 
+# What a list of assignments aggregates (``app.repositories.aggregating``): the dates of
+# ASSIGNMENT_FIELDS, grouped by its keys or by the month ... it started.
+ASSIGNMENT_AGGREGATES = AggregateSpec(
+    bounds={
+        name: ASSIGNMENT_FIELDS[name]
+        for name in ("start_date", "last_contact_at", "closed_at", "created_at", "updated_at")
+    },
+    groups={
+        **{
+            name: ASSIGNMENT_FIELDS[name]
+            for name in ("status", "org_id", "mentor_id", "mentee_id", "coordinator_id")
+        },
+        **date_buckets(Assignment.started_at),
+    },
+)
+
+
 def assignment_order(filters: Filters, default: Order) -> Order:
     """A list's order: its ``orderBy`` (the id breaking ties), else ``default``."""
     return sort_order(filters.sort, ASSIGNMENT_FIELDS, Assignment.id, default)
@@ -134,7 +152,8 @@ async def list_assignments(
     session: AsyncSession, scope: AssignmentScope, filters: Filters, page: PageRequest
 ) -> Paged[Any]:
     query = assignment_query(scope, filters)
-    return await fetch_page(session, query, assignment_order(filters, LIST_ORDER), page)
+    order = assignment_order(filters, LIST_ORDER)
+    return await fetch_page(session, query, order, page, ASSIGNMENT_AGGREGATES)
 
 
 async def mentor_active(
@@ -148,7 +167,8 @@ async def mentor_active(
 ) -> Paged[Any]:
     filters = Filters(status=OPEN, mentor_id=mentor_id, where=where, sort=sort)
     query = assignment_query(scope, filters)
-    return await fetch_page(session, query, assignment_order(filters, ACTIVE_ORDER), page)
+    order = assignment_order(filters, ACTIVE_ORDER)
+    return await fetch_page(session, query, order, page, ASSIGNMENT_AGGREGATES)
 
 
 async def mentor_history(
@@ -163,7 +183,8 @@ async def mentor_history(
     """Every assignment of the mentor, open or closed, newest first (or as ``sort``)."""
     filters = Filters(status=None, mentor_id=mentor_id, where=where, sort=sort)
     query = assignment_query(scope, filters)
-    return await fetch_page(session, query, assignment_order(filters, HISTORY_ORDER), page)
+    order = assignment_order(filters, HISTORY_ORDER)
+    return await fetch_page(session, query, order, page, ASSIGNMENT_AGGREGATES)
 
 
 async def count_open(session: AsyncSession, scope: AssignmentScope, mentor_id: str) -> int:
@@ -202,7 +223,8 @@ async def list_overdue(
     as ``sort``), narrowed by ``where``."""
     filters = Filters(status=OPEN, org_id=org_id, where=where, sort=sort)
     query = assignment_query(scope, filters).where(due)
-    return await fetch_page(session, query, assignment_order(filters, OVERDUE_ORDER), page)
+    order = assignment_order(filters, OVERDUE_ORDER)
+    return await fetch_page(session, query, order, page, ASSIGNMENT_AGGREGATES)
 
 
 async def open_pair_exists(
@@ -351,6 +373,23 @@ NOTIFICATION_FIELDS = {
 }
 
 
+# What a list of notifications aggregates, grouped by its keys or by the day ... it was queued.
+NOTIFICATION_AGGREGATES = AggregateSpec(
+    numbers={"days_without_contact": Notification.days_without_contact},
+    bounds={
+        "gap_start": Notification.gap_start,
+        "created_at": Notification.created_at,
+        "delivered_at": Notification.delivered_at,
+    },
+    groups={
+        "kind": Notification.kind,
+        "assignment_id": Notification.assignment_id,
+        "recipient_id": Notification.recipient_id,
+        **date_buckets(Notification.created_at),
+    },
+)
+
+
 def notification_order(sort: Sort) -> Order:
     """A notifications list's order: ``sort`` (the id breaking ties), else newest first."""
     return sort_order(sort, NOTIFICATION_FIELDS, Notification.id, NOTIFICATION_ORDER)
@@ -392,7 +431,7 @@ async def list_notifications(
     query = notifications_query(
         scope, kind=kind, assignment_id=assignment_id, recipient_id=recipient_id, where=where
     )
-    return await fetch_page(session, query, notification_order(sort), page)
+    return await fetch_page(session, query, notification_order(sort), page, NOTIFICATION_AGGREGATES)
 
 
 # --- hub fields: many people's or organisations' lists in one statement --------------------
@@ -412,6 +451,7 @@ def _assignment_shape(spec: AssignmentList) -> ListShape:
         order=assignment_order(spec.filters, LIST_ORDER),
         row_id=Assignment.id,
         load=select(ASSIGNMENT_ROW),
+        aggregates=ASSIGNMENT_AGGREGATES,
     )
 
 
@@ -467,6 +507,7 @@ async def overdue_pages(
             order=assignment_order(filters, OVERDUE_ORDER),
             row_id=Assignment.id,
             load=select(ASSIGNMENT_ROW),
+            aggregates=ASSIGNMENT_AGGREGATES,
         )
         pages = await pages_per_owner(session, shape, list(cutoffs), page)
         found.update({(index, org): paged for org, paged in pages.items()})
@@ -483,6 +524,7 @@ def _notification_shape(spec: NotificationList) -> ListShape:
         order=notification_order(spec.sort),
         row_id=Notification.id,
         load=select(NOTIFICATION_ROW),
+        aggregates=NOTIFICATION_AGGREGATES,
     )
 
 

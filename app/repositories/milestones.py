@@ -23,6 +23,7 @@ from app.models.mentoring import Assignment
 from app.models.milestones import TYPE_ORDER, Milestone, MilestoneDefinition, MilestoneType
 from app.models.people import Membership
 from app.pagination import Paged, PageRequest
+from app.repositories.aggregating import AggregateSpec, date_buckets
 from app.repositories.common import row_page
 from app.repositories.filtering import sort_order
 from app.repositories.filtering import where as filtered
@@ -177,6 +178,20 @@ FIELDS = {
 }
 
 
+# What a list of milestones aggregates (``app.repositories.aggregating``), grouped by its
+# keys or by the month ... its period starts.
+AGGREGATES = AggregateSpec(
+    numbers={name: FIELDS[name] for name in ("threshold", "current_value")},
+    bounds={
+        name: FIELDS[name] for name in ("period_start", "period_end", "achieved_at", "detected_at")
+    },
+    groups={
+        **{name: FIELDS[name] for name in ("status", "type", "mentor_id")},
+        **date_buckets(Milestone.period_start),
+    },
+)
+
+
 def list_order(filters: MilestoneFilters, *, newest_first: bool = False) -> Order:
     """The list's order: its ``orderBy`` (the id breaking ties), else by mentor, newest
     period first (or newest achievement first)."""
@@ -227,7 +242,7 @@ async def milestone_page(
     """One page of the list (by mentor, newest period first; or newest achievement first;
     or the filters' ``sort``) and its total; two statements."""
     order = list_order(filters, newest_first=newest_first)
-    return await row_page(session, _listed(scope, filters), order, page)
+    return await row_page(session, _listed(scope, filters), order, page, AGGREGATES)
 
 
 async def pages_per_mentor(
@@ -245,6 +260,7 @@ async def pages_per_mentor(
         order=list_order(filters),
         row_id=Milestone.id,
         load=select(_MILESTONE_BUNDLE).join_from(Milestone, MilestoneDefinition, _OF_DEFINITION),
+        aggregates=AGGREGATES,
     )
     return await pages_per_owner(session, shape, mentor_ids, page)
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Bundle
 from app.listing import Filter, Sort
 from app.models.people import Membership, Organisation, Person
 from app.pagination import Paged, PageRequest
+from app.repositories.aggregating import AggregateSpec, date_buckets
 from app.repositories.common import by_key, row_page
 from app.repositories.filtering import sort_order
 from app.repositories.filtering import where as filtered
@@ -99,6 +100,19 @@ ORG_FIELDS = {
     "created_at": Organisation.created_at,
 }
 
+# What lists of people and of organisations aggregate (``app.repositories.aggregating``),
+# grouped by the day ... they were added.
+PERSON_AGGREGATES = AggregateSpec(
+    bounds={name: PERSON_FIELDS[name] for name in ("created_at", "updated_at")},
+    groups=date_buckets(Person.created_at),
+)
+# (Not the follow-up thresholds: an organisation shows the configured defaults where it
+# keeps none, which the database does not know.)
+ORG_AGGREGATES = AggregateSpec(
+    bounds={"created_at": ORG_FIELDS["created_at"]},
+    groups=date_buckets(Organisation.created_at),
+)
+
 
 def person_order(sort: Sort) -> Order:
     """A people list's order: its ``orderBy`` (the id breaking ties), else by name."""
@@ -147,7 +161,7 @@ async def people_page(
     session: AsyncSession, query: RowSelect, page: PageRequest, sort: Sort = ()
 ) -> Paged[Any]:
     """One page of ``people_query``'s Core rows (by name, or in ``sort``) and its total."""
-    return await row_page(session, query, person_order(sort), page)
+    return await row_page(session, query, person_order(sort), page, PERSON_AGGREGATES)
 
 
 async def get_org(session: AsyncSession, org_id: str) -> Organisation | None:
@@ -180,7 +194,7 @@ async def org_row_page(
         query = query.where(Organisation.id.in_(list(only)))
     if where is not None:
         query = query.where(filtered(where, ORG_FIELDS))
-    return await row_page(session, query, org_order(sort), page)
+    return await row_page(session, query, org_order(sort), page, ORG_AGGREGATES)
 
 
 _MEMBERSHIPS = (
@@ -233,6 +247,7 @@ def _people_shape(
         order=person_order(filters.sort),
         row_id=Person.id,
         load=select(Bundle("person", *PERSON_COLUMNS)),
+        aggregates=PERSON_AGGREGATES,
     )
 
 
