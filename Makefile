@@ -78,9 +78,16 @@ fuzz: $(STAMP) pg-up redis-up
 		GATEWAY_TEST_PG_URL=$(PG_TEST_URL) $(BIN)/pytest -q --timeout 1800 $(FUZZ_TESTS)
 
 # Performance (not part of `make test`): the gateway against a hand-written baseline on
-# SQLite and PostgreSQL (docs/performance.md); results in bench/results/.
+# SQLite and PostgreSQL, and against PostGraphile v4 on PostgreSQL (docs/performance.md);
+# results in bench/results/. PostGraphile comes from the npm registry, pinned by
+# bench/peer/package-lock.json, into bench/peer/node_modules (once; again when the lock moves).
 BENCH_ARGS ?=
-bench: $(STAMP) pg-up
+PEER_STAMP := bench/peer/node_modules/.installed
+$(PEER_STAMP): bench/peer/package.json bench/peer/package-lock.json
+	cd bench/peer && npm ci --no-audit --no-fund --loglevel=error
+	touch $(PEER_STAMP)
+
+bench: $(STAMP) pg-up $(PEER_STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 soak: $(STAMP)
@@ -95,4 +102,4 @@ schema: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache ui/node_modules \
-		app/static/graphiql app/static/swagger
+		app/static/graphiql app/static/swagger bench/peer/node_modules

@@ -11,7 +11,14 @@ TARGETS: tuple[tuple[str | None, str, float, str], ...] = (
     ("list100", "c", 0.3, "GraphQL list of 100 with nested relations >= 0.3x"),
     ("single", "c", 0.5, "GraphQL single-object look-up >= 0.5x"),
 )
-_BASE = {"a_rest": "a_rest", "b": "a_rest", "a_gql": "a_gql", "c": "a_gql", "d": "a_gql"}
+_BASE = {
+    "a_rest": "a_rest",
+    "b": "a_rest",
+    "a_gql": "a_gql",
+    "c": "a_gql",
+    "d": "a_gql",
+    "e": "a_gql",
+}
 
 
 def ratio(workload: dict[str, Any], key: str) -> float | None:
@@ -70,6 +77,13 @@ def targets(results: dict[str, Any]) -> list[str]:
                 f"- SQL statements per request constant in page size, {key}: "
                 f"{_sql(a)} (20) vs {_sql(b)} (100) ({'met' if flat else 'NOT met'})"
             )
+    peer = results.get("list100", {}).get("variants", {})
+    if "c" in peer and "e" in peer and peer["e"]["per_second"]:
+        c, e = peer["c"]["per_second"], peer["e"]["per_second"]
+        out.append(
+            f"- GraphQL list100 vs PostGraphile: {c / e:.2f}x "
+            f"(gateway (c) {c:.0f}/s, PostGraphile (e) {e:.0f}/s)"
+        )
     failed = [
         f"{name}/{key}: {r['errors']} failed"
         for name, w in results.items()

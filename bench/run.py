@@ -3,8 +3,10 @@ PostgreSQL, in one run.
 
 For each database: a fresh database seeded with ``gateway seed --demo --scale N``; three
 servers of one uvicorn worker each (the baseline (a), the gateway, the gateway with
-DataLoaders off); the responses of (a)-(d) checked equal; then every workload timed for
-every variant by a separate load-generator process. Prints a table per database (ratios to
+DataLoaders off) and, on PostgreSQL, the peer (e) (PostGraphile v4, one Node process) for
+the workloads that have a peer question (list100); the responses of (a)-(d) checked equal,
+and the rows of (e) against (c); then every workload timed for every variant by a
+separate load-generator process. Prints a table per database (ratios to
 (a)) and writes ``bench/results/<time>.json`` and ``bench/results/latest.json``.
 
     python -m bench.run [--db sqlite,postgres] [--scale 10] [--concurrency 16]
@@ -41,6 +43,7 @@ from bench.servers import (
     Server,
     start_baseline,
     start_gateway,
+    start_peer,
     start_profiled,
 )
 from bench.workloads import INSERT_MENTOR, ORG, Request, Workload, workloads
@@ -54,6 +57,7 @@ VARIANTS = (
     ("a_gql", "(a) baseline, GraphQL shape", "baseline", "graphql"),
     ("c", "(c) GraphQL", "gateway", "graphql"),
     ("d", "(d) GraphQL, DataLoaders off", "nobatch", "graphql"),
+    ("e", "(e) PostGraphile v4", "peer", "peer"),  # list100 on PostgreSQL only
 )
 
 
@@ -78,7 +82,9 @@ def _tokens(secret: str) -> dict[str, str]:
 
 
 @contextmanager
-def stack(kind: str, scale: int, profile_to: Path | None = None) -> Iterator[Stack]:
+def stack(
+    kind: str, scale: int, profile_to: Path | None = None, *, peer: bool = False
+) -> Iterator[Stack]:
     workdir = Path(tempfile.mkdtemp(prefix=f"gateway-bench-{kind}-"))
     db = Database.create(kind, workdir)
     servers: dict[str, Server] = {}
@@ -104,6 +110,8 @@ def stack(kind: str, scale: int, profile_to: Path | None = None) -> Iterator[Sta
         servers["nobatch"] = start_gateway("nobatch", nobatch_env, workdir)
         if profile_to is not None:
             servers["profiled"] = start_profiled(env, workdir, profile_to)
+        if peer and db.kind == "postgres":
+            servers["peer"] = start_peer(base_env, workdir, db.url)
         yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
         yield Stack(db, servers, _tokens(secret), db.open_assignment_ids(ORG), yesterday)
     finally:
@@ -190,6 +198,81 @@ def check_reads(st: Stack, w: Workload) -> int:
     return checked
 
 
+def _moment(text: str | None) -> str | None:
+    """A date-time of either door in UTC at whole seconds (the precision the gateway shows;
+    PostGraphile answers microseconds and an offset)."""
+    if text is None:
+        return None
+    return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _person(who: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
+    return None if who is None else {"id": who[key], "name": who["name"]}
+
+
+def _gateway_rows(body: Any) -> dict[str, Any]:
+    page = body["data"]["assignments"]
+    nodes = [
+        {
+            "id": a["legacyId"],
+            "status": a["status"],
+            "startedAt": _moment(a["startDate"]),
+            "lastContactAt": _moment(a["lastContactAt"]),
+            "mentor": _person(a["mentor"], "legacyId"),
+            "mentee": _person(a["mentee"], "legacyId"),
+            "contacts": [
+                {"contactAt": _moment(c["contactAt"]), "contactType": c["contactType"]}
+                for c in a["contacts"]
+            ],
+        }
+        for a in page["nodes"]
+    ]
+    return {"totalCount": page["totalCount"], "nodes": nodes}
+
+
+def _peer_rows(body: Any) -> dict[str, Any]:
+    page = body["data"]["allAssignments"]
+    nodes = [
+        {
+            "id": a["id"],
+            "status": a["status"].upper(),
+            "startedAt": _moment(a["startedAt"]),
+            "lastContactAt": _moment(a["lastContactAt"]),
+            "mentor": _person(a["mentor"], "id"),
+            "mentee": _person(a["mentee"], "id"),
+            "contacts": [
+                {"contactAt": _moment(c["contactAt"]), "contactType": c["contactType"].upper()}
+                for c in a["contacts"]["nodes"]
+            ],
+        }
+        for a in page["nodes"]
+    ]
+    return {"totalCount": page["totalCount"], "nodes": nodes}
+
+
+def check_peer(st: Stack, w: Workload) -> int:
+    """PostGraphile's answer (e) holds the rows of the gateway's (c): the same assignments
+    in the same order, the same people and contacts, the same total. It must also refuse
+    a token that is not the gateway's (it verifies every token it is sent)."""
+    assert w.peer is not None
+    token, peer = st.tokens[w.who], st.servers["peer"]
+    status, body = _send(st.servers["gateway"], w.graphql, token, "c", 0, "")
+    if status != 200 or "errors" in body:
+        raise SystemExit(f"{w.name}: GraphQL answered {status} {body}")
+    expected = _gateway_rows(body)
+    status, body = _send(peer, w.peer, token, "e", 0, "")
+    if status != 200 or "errors" in body:
+        raise SystemExit(f"{w.name}: PostGraphile answered {status} {str(body)[:2000]}")
+    _same(f"{w.name} GraphQL (c) vs PostGraphile (e)", expected, _peer_rows(body))
+    nodes = expected["nodes"]
+    if not nodes or not any(node["contacts"] for node in nodes):
+        raise SystemExit(f"{w.name}: no rows or no contacts to compare with PostGraphile")
+    status, body = _send(peer, w.peer, token[:-2] + "xx", "e", 0, "")
+    if status == 200 and "errors" not in body:
+        raise SystemExit(f"{w.name}: PostGraphile accepted a token with a bad signature")
+    return len(nodes)
+
+
 def check_write(st: Stack, w: Workload) -> int:
     """Each variant writes once (its own record); its answer must equal what the gateway
     reads back from the database afterwards, field for field."""
@@ -249,7 +332,7 @@ def _metric(text: str, name: str) -> float:
 def _statements(server_name: str, before: str, after: str, iterations: int) -> float | None:
     if not iterations:
         return None
-    if server_name == "baseline":
+    if server_name in ("baseline", "peer"):
         b, a = orjson.loads(before), orjson.loads(after)
         return float(a["statements"] - b["statements"]) / iterations
     total = "gateway_sql_statements_per_request_sum"
@@ -266,9 +349,10 @@ def timed(
     n_start: int,
 ) -> dict[str, Any]:
     server = st.servers[server_name]
-    requests = w.rest if shape == "rest" else (w.graphql,)
+    requests = {"rest": w.rest, "graphql": (w.graphql,), "peer": (w.peer,)}[shape]
     steps = []
     for request in requests:
+        assert request is not None
         step = request.spec(st.tokens[w.who])
         if step["body"]:
             step["body"] = step["body"].replace("{variant}", key)
@@ -283,7 +367,7 @@ def timed(
         "steps": steps,
         "items": list(w.items),
         "server_pid": server.pid,
-        "stats_path": "/stats" if server_name == "baseline" else "/metrics",
+        "stats_path": "/stats" if server_name in ("baseline", "peer") else "/metrics",
         "n_start": n_start,
     }
     result = run_load(spec, timeout=opts.warmup + opts.duration + 240)
@@ -312,18 +396,26 @@ def run_load(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
 def bench_database(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
     print(f"\n== {kind}", flush=True)
     results: dict[str, Any] = {}
-    with stack(kind, opts.scale) as st:
-        chosen = [
-            w for w in workloads(st.open_ids, st.yesterday) if not opts.only or w.name in opts.only
-        ]
+
+    def wanted(w: Workload) -> bool:
+        return not opts.only or w.name in opts.only
+
+    peer = kind == "postgres" and any(w.peer for w in workloads([], "") if wanted(w))
+    with stack(kind, opts.scale, peer=peer) as st:
+        chosen = [w for w in workloads(st.open_ids, st.yesterday) if wanted(w)]
         for w in chosen:
             checked = check_write(st, w) if w.write else check_reads(st, w)
             print(f"  {w.name}: responses of (a)-(d) equal ({checked} checked)", flush=True)
+            if w.peer and "peer" in st.servers:
+                rows = check_peer(st, w)
+                print(f"  {w.name}: rows of (e) equal to (c) ({rows} assignments)", flush=True)
         n_start = 0
         for w in chosen:
             results[w.name] = {"title": w.title, "variants": {}}
             for key, label, server_name, shape in VARIANTS:
                 if key == "d" and not w.nested:
+                    continue
+                if key == "e" and (w.peer is None or server_name not in st.servers):
                     continue
                 result = timed(st, w, key, server_name, shape, opts, n_start)
                 n_start = result["next_n"] + 1

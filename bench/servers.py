@@ -1,12 +1,14 @@
 """Databases and server processes for a benchmark run: a fresh seeded database (SQLite
 file in a temporary directory, or a PostgreSQL database created and dropped here), the
-gateway (one uvicorn worker, as ``gateway serve`` runs it) and the baseline app."""
+gateway (one uvicorn worker, as ``gateway serve`` runs it), the baseline app and, on
+PostgreSQL, the peer (PostGraphile v4 in one Node process, ``bench/peer/``)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +22,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PEER = ROOT / "bench" / "peer"  # package.json and its lock; `make bench` runs npm ci here
+PEER_POOL_SIZE = 10  # PostGraphile's default pool, and the baseline's
 
 
 def free_port() -> int:
@@ -163,3 +167,18 @@ def start_profiled(env: dict[str, str], workdir: Path, out: Path) -> Server:
     to ``out`` when it stops."""
     cmd = [sys.executable, "-m", "bench.profiled", "--port", str(free_port()), "--out", str(out)]
     return _start("profiled", cmd, env, workdir, "/healthz")
+
+
+def start_peer(env: dict[str, str], workdir: Path, database_url: str) -> Server:
+    """PostGraphile v4 (``bench/peer/serve.js``) on the run's PostgreSQL database, verifying
+    the same tokens (``BENCH_JWT_SECRET``); it listens once its schema is built."""
+    node = shutil.which("node")
+    if node is None or not (PEER / "node_modules" / "postgraphile").is_dir():
+        raise SystemExit(
+            "the peer (variant e) needs node and PostGraphile installed in bench/peer/: "
+            "`make bench` installs it (npm ci there)"
+        )
+    url = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    cmd = [node, str(PEER / "serve.js"), "--port", str(free_port())]
+    cmd += ["--pool-size", str(PEER_POOL_SIZE)]
+    return _start("peer", cmd, {**env, "BENCH_PEER_DATABASE_URL": url}, workdir, "/healthz")

@@ -2,8 +2,9 @@
 
 Each workload has the REST requests a legacy client sends (served by the baseline (a) and
 the REST shim (b)) and one GraphQL operation (served by the baseline (a), the gateway (c)
-and the gateway with DataLoaders off (d)). ``{item}`` rotates through ``items``; ``{n}``
-is unique per request (inserts never collide).
+and the gateway with DataLoaders off (d)); list100 also has the same question asked of
+PostGraphile (the peer (e), PostgreSQL only). ``{item}`` rotates through ``items``;
+``{n}`` is unique per request (inserts never collide).
 """
 
 from __future__ import annotations
@@ -28,6 +29,30 @@ LIST_QUERY = f"""query AssignmentList($first: Int!, $orgId: String!, $contacts: 
     nodes {{ {_ASSIGNMENT_FIELDS} }}
   }}
 }}"""
+
+# The list for PostGraphile v4 (variant e): the names it derives from the tables and their
+# foreign keys (assignments.mentor_id / mentee_id -> people, assignment_contacts.
+# assignment_id -> assignments). The same rows as LIST_QUERY: the organisation's open,
+# live assignments in the gateway's list order (created_at, id), the latest contacts
+# first. daysSinceContact is computed by the gateway and has no column, so it is left out.
+PEER_LIST_QUERY = """query AssignmentList($first: Int!, $orgId: String!, $contacts: Int!) {
+  allAssignments(
+    first: $first
+    condition: { orgId: $orgId, status: "open", deletedAt: null }
+    orderBy: [CREATED_AT_ASC, ID_ASC]
+  ) {
+    totalCount
+    nodes {
+      id status startedAt lastContactAt
+      mentor: personByMentorId { id name }
+      mentee: personByMenteeId { id name }
+      contacts: assignmentContactsByAssignmentId(
+        first: $contacts
+        orderBy: [CONTACT_AT_DESC, ID_DESC]
+      ) { nodes { contactAt contactType } }
+    }
+  }
+}"""
 
 SINGLE_QUERY = f"""query Assignment($id: String!, $contacts: Int!) {{
   assignment(id: $id) {{ {_ASSIGNMENT_FIELDS} }}
@@ -98,6 +123,7 @@ class Workload:
     items: tuple[str, ...] = ()
     write: bool = False
     nested: bool = True  # has relations DataLoaders batch (else variant d is skipped)
+    peer: Request | None = None  # the same question asked of PostGraphile (variant e)
     notes: list[str] = field(default_factory=list)
 
 
@@ -105,12 +131,14 @@ def workloads(open_ids: list[str], yesterday: str) -> list[Workload]:
     """``open_ids``: open assignments of ``ORG`` (single look-ups rotate through the first
     100; record-contact writes through all of them)."""
 
-    def list_of(n: int) -> Workload:
+    def list_of(n: int, *, peer: bool = False) -> Workload:
+        variables = {"first": n, "orgId": ORG, "contacts": CONTACTS}
         return Workload(
             f"list{n}",
             f"List of {n} assignments with mentor, mentee and last {CONTACTS} contacts",
             (Request("GET", f"/api/v1/assignments?org_id={ORG}&limit={n}"),),
-            graphql(LIST_QUERY, "AssignmentList", {"first": n, "orgId": ORG, "contacts": CONTACTS}),
+            graphql(LIST_QUERY, "AssignmentList", variables),
+            peer=graphql(PEER_LIST_QUERY, "AssignmentList", variables) if peer else None,
         )
 
     activity = (
@@ -125,7 +153,7 @@ def workloads(open_ids: list[str], yesterday: str) -> list[Workload]:
     }
     return [
         list_of(20),
-        list_of(100),
+        list_of(100, peer=True),
         Workload(
             "profile",
             f"Mentor profile ({PROFILE_MENTOR}) with 20 activities and 20 milestones",
