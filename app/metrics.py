@@ -41,6 +41,12 @@ GRAPHQL_OPERATIONS = Counter(
     "GraphQL operations by operation name, type and outcome (ok or error).",
     ["operation", "type", "outcome"],
 )
+GRAPHQL_EXECUTIONS = Counter(
+    "gateway_graphql_executions_total",
+    "GraphQL executions by operation name and executor: planned (the document's plan, "
+    "schema/plans.py) or graphql-core (plans off, or asked for by a differential test).",
+    ["operation", "executor"],
+)
 GRAPHQL_LATENCY = Histogram(
     "gateway_graphql_operation_duration_seconds",
     "GraphQL operation latency by operation name.",

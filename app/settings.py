@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     outbox_retention_seconds: int = Field(default=7 * 86_400, ge=60)
     # Benchmark switch: false loads every relation key on its own (shows the N+1 cost).
     dataloader_batching: bool = True
+    # GraphQL execution plans (schema/plans.py); false runs graphql-core alone.
+    graphql_compiled: bool = True
+    # Differential tests only: a request may ask for graphql-core without the plan with
+    # the header X-Gateway-Executor: graphql-core. Refused in production.
+    graphql_executor_switch: bool = False
 
     # Authentication. In development a secret is generated and stored beside the database
     # when none is configured; production refuses to start without one. Secrets shorter
@@ -163,6 +168,12 @@ class Settings(BaseSettings):
 
         parse(value)  # raises ValueError on anything but "N/second|minute|hour|day"
         return value
+
+    @model_validator(mode="after")
+    def _no_test_switches_in_production(self) -> Settings:
+        if self.graphql_executor_switch and self.is_production:
+            raise ValueError("GATEWAY_GRAPHQL_EXECUTOR_SWITCH is for tests; not in production")
+        return self
 
     @model_validator(mode="after")
     def _strong_secrets(self) -> Settings:

@@ -43,6 +43,8 @@ class Context:
     # transport may send with it (SSE ``id:``).
     resume_after: str | None = None
     last_event_id: str | None = None
+    # Run without the document's plan (schema/plans.py): differential tests only.
+    reference_executor: bool = False
     loaders: Loaders = field(init=False)
     # The list identity of each connection field of the operation (``schema.base.paging``).
     list_ids: dict[int, str] = field(init=False, default_factory=dict)

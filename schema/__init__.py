@@ -36,6 +36,7 @@ from schema.milestones_roots import MilestoneMutation, MilestoneQuery, Milestone
 from schema.observe import OperationMetrics
 from schema.people_roots import PeopleMutation, PeopleQuery, PeopleSubscription
 from schema.persisted import AllowListOnly, load_allowlist
+from schema.plans import PlannedExecutor, QuietPlannedExecutor
 from schema.scalars import SCALAR_MAP
 from schema.text import SafeText, state_bounds
 from schema.validation import QuietExecutor, Validation
@@ -217,6 +218,13 @@ async def _refused(error: GraphQLError) -> StreamResult:
     yield PreExecutionError(data=None, errors=[error])
 
 
+def _executor(settings: Settings) -> type[Any] | None:
+    """Plans (schema/plans.py) unless turned off; without suggestions in production."""
+    if settings.graphql_compiled:
+        return QuietPlannedExecutor if settings.is_production else PlannedExecutor
+    return QuietExecutor if settings.is_production else None
+
+
 def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry.Schema:
     # Factories: Strawberry builds fresh extension instances per request (the parse and
     # validation caches live at module level, so they are shared and bounded).
@@ -240,7 +248,7 @@ def build_schema(settings: Settings, tracer: Tracer | None = None) -> strawberry
         subscription=Subscription,
         extensions=extensions,
         # Production hides name suggestions in variable errors too (schema/validation.py).
-        execution_context_class=QuietExecutor if settings.is_production else None,
+        execution_context_class=_executor(settings),
         limits=limits,
         config=StrawberryConfig(
             auto_camel_case=True,

@@ -64,6 +64,7 @@ from app.services import idempotency
 from resolvers.context import Context
 from schema.limits import QueryTooComplex
 from schema.persisted import PersistedQueries, PersistedQueryError
+from schema.plans import EXECUTOR_HEADER, REFERENCE
 
 log = logging.getLogger("gateway.graphql")
 _STATUS_ERRORS: dict[int, type[DomainError]] = {404: NotFound}
@@ -318,6 +319,10 @@ class GraphQLView(GraphQL[Context, None]):
             request=request,
             response=response,
         )
+        if state.settings.graphql_executor_switch:
+            # Differential tests only: ``X-Gateway-Executor: graphql-core`` runs the request
+            # without its plan (schema/plans.py).
+            context.reference_executor = request.headers.get(EXECUTOR_HEADER) == REFERENCE
         if isinstance(request, Request):
             try:
                 context.principal = await authenticate_connection(

@@ -80,6 +80,7 @@ def settings(database_url: str) -> Settings:
         configure_logging=False,  # keep pytest's log capture
         db_pool_size=5,  # several apps share one PostgreSQL server in the suite
         db_max_overflow=5,
+        graphql_executor_switch=True,  # tests/helpers.gql runs every query on both executors
         _env_file=None,
     )
     _in_thread(upgrade, settings)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import os
 import socket
@@ -22,6 +23,7 @@ from typing import IO, Any
 import httpx
 import sqlalchemy
 import uvicorn
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from sqlalchemy import text
 from starlette.applications import Starlette
 from websockets.asyncio.client import connect
@@ -66,18 +68,39 @@ class Auth:
         return self("editor_001", "editor")
 
 
+# Set while ``count_statements`` counts: a differential rerun would be counted too.
+_counting: contextvars.ContextVar[bool] = contextvars.ContextVar("counting", default=False)
+REFERENCE_EXECUTOR = {"X-Gateway-Executor": "graphql-core"}
+
+
+def _is_query(query: str) -> bool:
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return bool(operations) and all(op.operation == OperationType.QUERY for op in operations)
+
+
 async def gql(
     client: httpx.AsyncClient,
     query: str,
     variables: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """POST a GraphQL operation; returns the JSON body (asserting HTTP 200)."""
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
-    )
+    """POST a GraphQL operation; returns the JSON body (asserting HTTP 200).
+
+    Differential test of the executors (schema/plans.py): every query is sent again to be
+    run by graphql-core alone, and both answers must be the same, data and errors."""
+    payload = {"query": query, "variables": variables or {}}
+    response = await client.post("/graphql", json=payload, headers=headers or {})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
+    if not _counting.get() and _is_query(query):
+        again = await client.post(
+            "/graphql", json=payload, headers={**(headers or {}), **REFERENCE_EXECUTOR}
+        )
+        assert again.json() == body, ("the executors differ", query, variables)
     return body
 
 
@@ -120,9 +143,11 @@ def count_statements() -> Iterator[StatementCounter]:
     transport run in the test's own context, so their statements are counted)."""
     counter = StatementCounter()
     token = counter.start()
+    counting = _counting.set(True)
     try:
         yield counter
     finally:
+        _counting.reset(counting)
         counter.stop(token)
 
 

@@ -1,0 +1,201 @@
+"""Execution plans: what graphql-core works out again for every field of every item, worked
+out once per document and reused by every request that sends it.
+
+graphql-core resolves each field through the same machinery: look up the field, build a
+resolve info, coerce the arguments, call Strawberry's resolver wrapper, complete the value
+through the non-null and leaf steps. For a page of 100 items that is thousands of calls,
+most of them for plain fields that only read an attribute of a record. A plan holds, per
+field of the document (per parent type and field node), the step that field needs:
+
+- a **plain leaf** (a Strawberry field without resolver, permission or extension, no
+  arguments, a scalar or enum type): read the attribute, check null against the type,
+  coerce the leaf, all in one call;
+- ``__typename``: the parent type's name;
+- anything else (resolvers, objects, lists, abstract types): graphql-core's own step,
+  unchanged (``None`` in the plan).
+
+Errors take graphql-core's own path (``handle_field_error``: the located error, the
+message, null propagation to the nearest nullable parent), so answers are the same as
+graphql-core's, which the differential tests check on every query the suite sends
+(``tests/helpers.py``). Plans are kept for the most recent documents (bounded); the parse
+cache keeps the documents themselves, so a field node's identity names it.
+``GATEWAY_GRAPHQL_COMPILED=false`` runs graphql-core alone; ``/metrics`` counts
+executions per executor (``gateway_graphql_executions_total``).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLString,
+    Node,
+    OperationDefinitionNode,
+    Undefined,
+    get_nullable_type,
+    is_leaf_type,
+    is_non_null_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path, inspect
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+from app.metrics import GRAPHQL_EXECUTIONS
+
+MAX_PLANS = 500  # documents whose plans are kept
+PLANNED, REFERENCE = "planned", "graphql-core"
+EXECUTOR_HEADER = "x-gateway-executor"  # differential tests: ask for graphql-core
+
+
+class LeafStep(NamedTuple):
+    """A plain leaf field: ``attribute`` of the source (None: ``__typename``), coerced by
+    ``coerce``; ``non_null`` for a non-null type."""
+
+    attribute: str | None
+    coerce: Callable[[Any], Any]
+    non_null: bool
+    return_type: GraphQLOutputType
+    leaf_name: str
+    label: str  # "Type.field", for the non-null error
+
+
+Steps = dict[tuple[str, int], LeafStep | None]
+
+
+class _Plan(NamedTuple):
+    """A document's steps; ``keep`` holds its nodes alive, so their ids stay theirs."""
+
+    keep: tuple[Node, ...]
+    steps: Steps
+
+
+_plans: OrderedDict[int, _Plan] = OrderedDict()
+
+
+def _plan_for(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> Steps:
+    key = id(operation)
+    found = _plans.get(key)
+    if found is not None and found.keep[0] is operation:
+        _plans.move_to_end(key)
+        return found.steps
+    plan = _Plan((operation, *fragments.values()), {})
+    _plans[key] = plan
+    while len(_plans) > MAX_PLANS:
+        _plans.popitem(last=False)
+    return plan.steps
+
+
+def _is_plain(field: GraphQLField) -> str | None:
+    """The attribute a field reads when Strawberry's resolution of it is a plain read."""
+    definition = field.extensions.get("strawberry-definition") if field.extensions else None
+    if not isinstance(definition, StrawberryField):
+        return None
+    if definition.base_resolver is not None or definition.extensions:
+        return None
+    if definition.permission_classes or definition.arguments:
+        return None
+    return definition.python_name
+
+
+def _step(schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode) -> LeafStep | None:
+    name = node.name.value
+    label = f"{parent.name}.{name}"
+    if node.arguments or node.selection_set is not None:
+        return None
+    if name == "__typename":
+        return LeafStep(None, GraphQLString.coerce_output_value, True, GraphQLString, "", label)
+    field = parent.fields.get(name)
+    if field is None:
+        return None
+    leaf = get_nullable_type(field.type)
+    attribute = _is_plain(field)
+    if attribute is None or not is_leaf_type(leaf):
+        return None
+    coerce = leaf.coerce_output_value
+    non_null = is_non_null_type(field.type)
+    return LeafStep(attribute, coerce, non_null, field.type, inspect(leaf), label)
+
+
+def _leaf_value(step: LeafStep, parent: GraphQLObjectType, source: Any) -> Any:
+    """graphql-core's completion of a plain leaf: the same checks, the same messages."""
+    result = parent.name if step.attribute is None else getattr(source, step.attribute)
+    if isinstance(result, Exception):
+        raise result
+    if result is None or result is Undefined:
+        if step.non_null:
+            raise TypeError(f"Cannot return null for non-nullable field {step.label}.")
+        return None
+    coerced = step.coerce(result)
+    if coerced is Undefined or coerced is None:
+        raise TypeError(
+            f"Expected `{step.leaf_name}.coerce_output_value({inspect(result)})` to return "
+            f"non-nullable value, returned: {inspect(coerced)}"
+        )
+    return coerced
+
+
+class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor with the document's plan: plain leaves in one step."""
+
+    hide_suggestions_always = False
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls.hide_suggestions_always:
+            kwargs["hide_suggestions"] = True
+        return super().build(*args, **kwargs)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        context = self.context_value
+        reference = bool(getattr(context, "reference_executor", False))
+        self._steps: Steps | None = None
+        # Strawberry hands every request a middleware manager; it wraps resolvers only
+        # when an extension resolves fields, and then every field goes through it.
+        wrapping = self.middleware_manager is not None and bool(
+            getattr(self.middleware_manager, "_middleware_resolvers", None)
+        )
+        if not reference and not wrapping:
+            self._steps = _plan_for(self.operation, self.fragment_definitions)
+        name = (self.operation.name.value if self.operation.name else "anonymous")[:64]
+        GRAPHQL_EXECUTIONS.labels(name, REFERENCE if self._steps is None else PLANNED).inc()
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        steps = self._steps
+        if steps is not None:
+            node = field_details_list[0].node
+            key = (parent_type.name, id(node))
+            try:
+                step = steps[key]
+            except KeyError:
+                step = steps[key] = _step(self.schema, parent_type, node)
+            if step is not None:
+                try:
+                    return _leaf_value(step, parent_type, source)
+                except Exception as raw_error:  # graphql-core's own error path
+                    self.handle_field_error(raw_error, step.return_type, field_details_list, path)
+                    return None
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+
+class QuietPlannedExecutor(PlannedExecutor):
+    """``PlannedExecutor`` without suggestions in variable coercion errors (production)."""
+
+    hide_suggestions_always = True
