@@ -28,7 +28,8 @@ VIA_FOLLOWUP = "followup"  # contract 000: active / completed
 VIA_CASEWORK = "casework"  # contract 001: open / closed
 VIA_GRAPHQL = "graphql"  # answers open / closed on REST
 
-_OPEN_AND_LIVE = "status = 'open' AND deleted_at IS NULL"
+_LIVE = "deleted_at IS NULL"
+_OPEN_AND_LIVE = f"status = 'open' AND {_LIVE}"
 
 
 class Assignment(Versioned, Timestamps, Base):
@@ -62,10 +63,35 @@ class Assignment(Versioned, Timestamps, Base):
             sqlite_where=text(_OPEN_AND_LIVE),
             postgresql_where=text(_OPEN_AND_LIVE),
         ),
-        Index("ix_assignments_status_created_at", "status", "created_at"),
         # Read paths (migration 0007): an organisation's open ones oldest first, a mentor's.
         Index("ix_assignments_org_id_status_created_at", "org_id", "status", "created_at", "id"),
         Index("ix_assignments_mentor_id_status_started_at", "mentor_id", "status", "started_at"),
+        # The lists' own orders, over the live ones (migration 0011): the root list's, of
+        # one status or of all, and a mentor's active (oldest start first) and history
+        # (newest first) lists'.
+        Index(
+            "ix_assignments_live_status_created_at_id",
+            "status",
+            "created_at",
+            "id",
+            sqlite_where=text(_LIVE),
+            postgresql_where=text(_LIVE),
+        ),
+        Index(
+            "ix_assignments_live_created_at_id",
+            "created_at",
+            "id",
+            sqlite_where=text(_LIVE),
+            postgresql_where=text(_LIVE),
+        ),
+        Index(
+            "ix_assignments_live_mentor_id_started_at_id",
+            "mentor_id",
+            "started_at",
+            "id",
+            sqlite_where=text(_LIVE),
+            postgresql_where=text(_LIVE),
+        ),
     )
 
 
@@ -126,4 +152,8 @@ class Notification(Base):
     delivery_error: Mapped[str | None] = mapped_column(Text, default=None)
     dead_lettered_at: Mapped[datetime | None] = mapped_column(default=None)
 
-    __table_args__ = (UniqueConstraint("assignment_id", "kind", "gap_start"),)
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "kind", "gap_start"),
+        # The notifications list's own order, newest first (migration 0011).
+        Index("ix_assignment_notifications_created_at_id", "created_at", "id"),
+    )

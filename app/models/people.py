@@ -16,7 +16,8 @@ class Person(Timestamps, Base):
     email: Mapped[str | None] = mapped_column(String(320), default=None)
     roles: Mapped[list[str]] = mapped_column(default=list)
 
-    __table_args__ = (Index("ix_people_name", "name"),)
+    # The people list's own order, by name (migration 0011).
+    __table_args__ = (Index("ix_people_name_id", "name", "id"),)
 
 
 class Organisation(Timestamps, Base):
@@ -26,6 +27,9 @@ class Organisation(Timestamps, Base):
     name: Mapped[str] = mapped_column(String(200))
     reminder_days: Mapped[int | None] = mapped_column(default=None)
     escalation_days: Mapped[int | None] = mapped_column(default=None)
+
+    # The organisations list's own order, by name (migration 0011).
+    __table_args__ = (Index("ix_organisations_name_id", "name", "id"),)
 
 
 class Membership(Base):

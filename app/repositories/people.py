@@ -179,6 +179,17 @@ async def orgs_by_ids(session: AsyncSession, ids: Sequence[str]) -> list[Organis
     return by_key(rows, "id", ids)
 
 
+def orgs_query(*, only: Collection[str] | None = None, where: Filter | None = None) -> RowSelect:
+    """The live organisations (their ``ORG_COLUMNS``; ``only`` these ids; matching
+    ``where``), unordered."""
+    query: RowSelect = select(*ORG_COLUMNS).where(Organisation.deleted_at.is_(None))
+    if only is not None:
+        query = query.where(Organisation.id.in_(list(only)))
+    if where is not None:
+        query = query.where(filtered(where, ORG_FIELDS))
+    return query
+
+
 async def org_row_page(
     session: AsyncSession,
     page: PageRequest,
@@ -187,13 +198,8 @@ async def org_row_page(
     where: Filter | None = None,
     sort: Sort = (),
 ) -> Paged[Any]:
-    """A page of live organisations (their ``ORG_COLUMNS``; ``only`` these ids; matching
-    ``where``), by name or in ``sort``."""
-    query: RowSelect = select(*ORG_COLUMNS).where(Organisation.deleted_at.is_(None))
-    if only is not None:
-        query = query.where(Organisation.id.in_(list(only)))
-    if where is not None:
-        query = query.where(filtered(where, ORG_FIELDS))
+    """A page of ``orgs_query``'s Core rows, by name or in ``sort``."""
+    query = orgs_query(only=only, where=where)
     return await row_page(session, query, org_order(sort), page, ORG_AGGREGATES)
 
 
