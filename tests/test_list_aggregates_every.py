@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.services.mentoring_rules import STATUS_WORDS
 from app.settings import Settings
 from schema import build_schema
 from tests.helpers import Auth, count_statements, gql
@@ -385,3 +386,52 @@ async def test_hub_aggregates_cost_constant_statements(client: httpx.AsyncClient
         assert "errors" not in body, body
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator", "mentor"])
+async def test_assignment_groups_add_up_what_the_rest_list_holds(
+    client: httpx.AsyncClient, demo, auth: Auth, role: str
+):
+    """Assignments by status, organisation and mentor, and the overdue count, equal what
+    the REST lists hold for the same caller."""
+    headers = {"admin": auth.admin, "coordinator": auth.coordinator, "mentor": auth.mentor()}[role]
+    rows: list[Row] = []
+    for page in range(1, 1000):
+        answer = await client.get(
+            f"/api/v1/assignments?status=all&limit=100&page={page}", headers=headers
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        rows += body["data"]
+        if len(rows) >= body["pagination"]["total"]:
+            break
+    assert rows
+    readers: list[tuple[str, Callable[[Row], Any]]] = [
+        ("STATUS", lambda row: STATUS_WORDS[row["status"]]),
+        ("ORGANISATION", lambda row: row["org_id"]),
+        ("MENTOR", lambda row: row["mentor_id"]),
+    ]
+    for dimension, key_of in readers:
+        groups: dict[Any, int] = defaultdict(int)
+        for row in rows:
+            groups[key_of(row)] += 1
+        ordered = sorted(groups.items(), key=lambda item: (item[0] is None, item[0] or ""))
+        body = await gql(
+            client,
+            """query($g: [AssignmentGroupBy!]!) { assignments(status: ALL, first: 0) {
+              aggregates { count } groupedAggregates(groupBy: $g, first: 1000) { keys count } } }""",
+            {"g": [dimension]},
+            headers,
+        )
+        found = _dig(body, ("assignments",))
+        assert found["aggregates"]["count"] == len(rows)
+        assert found["groupedAggregates"] == [
+            {"keys": [key], "count": count} for key, count in ordered
+        ], dimension
+    overdue = await client.get("/api/v1/assignments/overdue?days=3&limit=100", headers=headers)
+    assert overdue.status_code == 200, overdue.text
+    total = overdue.json()["pagination"]["total"]
+    body = await gql(
+        client, "{ overdueAssignments(days: 3, first: 0) { aggregates { count } } }", {}, headers
+    )
+    assert _dig(body, ("overdueAssignments",))["aggregates"]["count"] == total
