@@ -43,8 +43,9 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, inspect
+from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
@@ -56,10 +57,11 @@ EXECUTOR_HEADER = "x-gateway-executor"  # differential tests: ask for graphql-co
 
 
 class LeafStep(NamedTuple):
-    """A plain leaf field: ``attribute`` of the source (None: ``__typename``), coerced by
-    ``coerce``; ``non_null`` for a non-null type."""
+    """A plain leaf field: ``attribute`` of the source read by ``read`` (None:
+    ``__typename``), coerced by ``coerce``; ``non_null`` for a non-null type."""
 
     attribute: str | None
+    read: Callable[[Any, str], Any]
     coerce: Callable[[Any], Any]
     non_null: bool
     return_type: GraphQLOutputType
@@ -93,16 +95,18 @@ def _plan_for(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> 
     return plan.steps
 
 
-def _is_plain(field: GraphQLField) -> str | None:
-    """The attribute a field reads when Strawberry's resolution of it is a plain read."""
+def _plain_read(field: GraphQLField) -> tuple[str, Callable[[Any, str], Any]] | None:
+    """The attribute a field reads, and how, when Strawberry resolves it as a basic field
+    (no resolver, extension, permission or exception handler: Strawberry's own fast path,
+    which calls its default resolver and nothing else)."""
     definition = field.extensions.get("strawberry-definition") if field.extensions else None
-    if not isinstance(definition, StrawberryField):
-        return None
-    if definition.base_resolver is not None or definition.extensions:
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
         return None
     if definition.permission_classes or definition.arguments:
         return None
-    return definition.python_name
+    if getattr(field.resolve, "__name__", "") != "_get_basic_result":
+        return None
+    return definition.python_name, definition.default_resolver
 
 
 def _step(schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode) -> LeafStep | None:
@@ -111,22 +115,24 @@ def _step(schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode) -> 
     if node.arguments or node.selection_set is not None:
         return None
     if name == "__typename":
-        return LeafStep(None, GraphQLString.coerce_output_value, True, GraphQLString, "", label)
+        coerce = GraphQLString.coerce_output_value
+        return LeafStep(None, getattr, coerce, True, GraphQLString, "", label)
     field = parent.fields.get(name)
     if field is None:
         return None
     leaf = get_nullable_type(field.type)
-    attribute = _is_plain(field)
-    if attribute is None or not is_leaf_type(leaf):
+    plain = _plain_read(field)
+    if plain is None or not is_leaf_type(leaf):
         return None
+    attribute, read = plain
     coerce = leaf.coerce_output_value
     non_null = is_non_null_type(field.type)
-    return LeafStep(attribute, coerce, non_null, field.type, inspect(leaf), label)
+    return LeafStep(attribute, read, coerce, non_null, field.type, inspect(leaf), label)
 
 
 def _leaf_value(step: LeafStep, parent: GraphQLObjectType, source: Any) -> Any:
     """graphql-core's completion of a plain leaf: the same checks, the same messages."""
-    result = parent.name if step.attribute is None else getattr(source, step.attribute)
+    result = parent.name if step.attribute is None else step.read(source, step.attribute)
     if isinstance(result, Exception):
         raise result
     if result is None or result is Undefined:
@@ -168,6 +174,33 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         name = (self.operation.name.value if self.operation.name else "anonymous")[:64]
         GRAPHQL_EXECUTIONS.labels(name, REFERENCE if self._steps is None else PLANNED).inc()
 
+    def _leaf_step(
+        self, steps: Steps, parent_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> LeafStep | None:
+        node = details[0].node
+        key = (parent_type.name, id(node))
+        try:
+            return steps[key]
+        except KeyError:
+            step = steps[key] = _step(self.schema, parent_type, node)
+            return step
+
+    def _leaf(
+        self,
+        step: LeafStep,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        details: FieldDetailsList,
+        path: Path | None,
+        response_name: str,
+    ) -> Any:
+        try:
+            return _leaf_value(step, parent_type, source)
+        except Exception as raw_error:  # graphql-core's own error path
+            field_path = Path(path, response_name, parent_type.name)
+            self.handle_field_error(raw_error, step.return_type, details, field_path)
+            return None
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -178,21 +211,66 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         steps = self._steps
         if steps is not None:
-            node = field_details_list[0].node
-            key = (parent_type.name, id(node))
-            try:
-                step = steps[key]
-            except KeyError:
-                step = steps[key] = _step(self.schema, parent_type, node)
+            step = self._leaf_step(steps, parent_type, field_details_list)
             if step is not None:
-                try:
-                    return _leaf_value(step, parent_type, source)
-                except Exception as raw_error:  # graphql-core's own error path
-                    self.handle_field_error(raw_error, step.return_type, field_details_list, path)
-                    return None
+                return self._leaf(
+                    step, parent_type, source, field_details_list, path.prev, str(path.key)
+                )
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's ``execute_fields``, with plain leaves completed in place (no
+        path built for them unless they fail)."""
+        steps = self._steps
+        if steps is None:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        results: dict[str, Any] = {}
+        pending: list[str] = []
+        try:
+            for name, details in grouped_field_set.items():
+                step = self._leaf_step(steps, parent_type, details)
+                if step is not None:
+                    results[name] = self._leaf(step, parent_type, source_value, details, path, name)
+                    continue
+                result = super().execute_field(
+                    parent_type,
+                    source_value,
+                    details,
+                    Path(path, name, parent_type.name),
+                    position_context,
+                )
+                if result is Undefined:
+                    continue
+                results[name] = result
+                if self.is_awaitable(result):
+                    pending.append(name)
+        except Exception:
+            if pending:  # let the fields already started settle, as graphql-core does
+                self.settle_in_background([results[name] for name in pending])
+            raise
+        if not pending:
+            return results
+        return _settled(results, pending)
+
+
+async def _settled(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
+    if len(pending) == 1:
+        results[pending[0]] = await results[pending[0]]
+    else:
+        values = await gather_with_cancel(*(results[name] for name in pending))
+        results.update(zip(pending, values, strict=True))
+    return results
 
 
 class QuietPlannedExecutor(PlannedExecutor):
