@@ -34,6 +34,7 @@ from graphql import (
     GraphQLField,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     GraphQLString,
     Node,
@@ -44,9 +45,12 @@ from graphql import (
     is_non_null_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.executor import to_nodes
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, inspect
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from app.metrics import GRAPHQL_EXECUTIONS
@@ -69,7 +73,22 @@ class LeafStep(NamedTuple):
     label: str  # "Type.field", for the non-null error
 
 
-Steps = dict[tuple[str, int], LeafStep | None]
+class ResolverStep(NamedTuple):
+    """A field with a Strawberry resolver and nothing around it (no field extension,
+    permission or exception handler): the resolver is called as Strawberry would call it,
+    with the arguments converted once per request, and its value completed by graphql-core."""
+
+    field: GraphQLField
+    definition: StrawberryField
+    call: Callable[..., Any]
+    passes_self: bool
+    source_names: tuple[str, ...]  # the ``parent``/``root`` parameters, given the source
+    info_name: str | None
+    make_info: Callable[..., Any]
+
+
+Step = LeafStep | ResolverStep
+Steps = dict[tuple[str, int], Step | None]
 
 
 class _Plan(NamedTuple):
@@ -109,16 +128,53 @@ def _plain_read(field: GraphQLField) -> tuple[str, Callable[[Any, str], Any]] | 
     return definition.python_name, definition.default_resolver
 
 
-def _step(schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode) -> LeafStep | None:
+def _resolver_step(schema: GraphQLSchema, field: GraphQLField) -> ResolverStep | None:
+    definition = field.extensions.get("strawberry-definition") if field.extensions else None
+    if not isinstance(definition, StrawberryField) or definition.base_resolver is None:
+        return None
+    if definition.extensions or definition.permission_classes:
+        return None
+    if getattr(field.resolve, "__name__", "") not in ("_resolver", "_async_resolver"):
+        return None
+    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    if strawberry_schema is None or strawberry_schema.schema_converter.exception_handlers:
+        return None
+    resolver = definition.base_resolver
+    sources = tuple(
+        parameter.name
+        for parameter in (resolver.parent_parameter, resolver.root_parameter)
+        if parameter is not None
+    )
+    info = resolver.info_parameter
+    config = strawberry_schema.config
+
+    def make_info(raw: GraphQLResolveInfo[Any]) -> Any:
+        return config.info_class(_raw_info=raw, _field=definition)
+
+    return ResolverStep(
+        field,
+        definition,
+        resolver,
+        resolver.self_parameter is not None,
+        sources,
+        None if info is None else info.name,
+        make_info,
+    )
+
+
+def _step(schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode) -> Step | None:
     name = node.name.value
     label = f"{parent.name}.{name}"
-    if node.arguments or node.selection_set is not None:
-        return None
     if name == "__typename":
         coerce = GraphQLString.coerce_output_value
         return LeafStep(None, getattr, coerce, True, GraphQLString, "", label)
     field = parent.fields.get(name)
     if field is None:
+        return None
+    resolver = _resolver_step(schema, field)
+    if resolver is not None:
+        return resolver
+    if node.arguments or node.selection_set is not None:
         return None
     leaf = get_nullable_type(field.type)
     plain = _plain_read(field)
@@ -164,6 +220,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         context = self.context_value
         reference = bool(getattr(context, "reference_executor", False))
         self._steps: Steps | None = None
+        # Each field node's converted arguments (they depend on the variables only).
+        self._arguments: dict[int, dict[str, Any]] = {}
         # Strawberry hands every request a middleware manager; it wraps resolvers only
         # when an extension resolves fields, and then every field goes through it.
         wrapping = self.middleware_manager is not None and bool(
@@ -174,9 +232,9 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         name = (self.operation.name.value if self.operation.name else "anonymous")[:64]
         GRAPHQL_EXECUTIONS.labels(name, REFERENCE if self._steps is None else PLANNED).inc()
 
-    def _leaf_step(
+    def _step_of(
         self, steps: Steps, parent_type: GraphQLObjectType, details: FieldDetailsList
-    ) -> LeafStep | None:
+    ) -> Step | None:
         node = details[0].node
         key = (parent_type.name, id(node))
         try:
@@ -211,14 +269,92 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         steps = self._steps
         if steps is not None:
-            step = self._leaf_step(steps, parent_type, field_details_list)
-            if step is not None:
+            step = self._step_of(steps, parent_type, field_details_list)
+            if isinstance(step, LeafStep):
                 return self._leaf(
                     step, parent_type, source, field_details_list, path.prev, str(path.key)
+                )
+            if step is not None:
+                return self._resolve(
+                    step, parent_type, source, field_details_list, path, position_context
                 )
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def _converted(self, step: ResolverStep, details: FieldDetailsList, info: Any) -> Any:
+        """The field's arguments as the resolver takes them, once per field node."""
+        node = details[0]
+        found = self._arguments.get(id(node.node))
+        if found is None:
+            raw = {}
+            if step.field.args or node.node.arguments:
+                raw = get_argument_values(
+                    step.field,
+                    node.node,
+                    self.variable_values,
+                    node.fragment_variable_values,
+                    self.hide_suggestions,
+                )
+            definition = step.definition
+            strawberry_schema = self.schema._strawberry_schema  # type: ignore[attr-defined]
+            found = convert_arguments(
+                raw,
+                definition.arguments,
+                scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+                config=strawberry_schema.config,
+                info=info,
+            )
+            self._arguments[id(node.node)] = found
+        return found
+
+    def _resolve(
+        self,
+        step: ResolverStep,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        details: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's ``execute_field`` calling the resolver as Strawberry does, minus
+        the layers a field without extensions does not need."""
+        return_type = step.field.type
+        raw_info = self.build_resolve_info(step.field, to_nodes(details), parent_type, path)
+        try:
+            info = step.make_info(raw_info)
+            kwargs = dict(self._converted(step, details, info))
+            for name in step.source_names:
+                kwargs[name] = source
+            if step.info_name is not None:
+                kwargs[step.info_name] = info
+            result = step.call(source, **kwargs) if step.passes_self else step.call(**kwargs)
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, details, raw_info, path, result, position_context
+                )
+            completed = self.complete_value(
+                return_type, details, raw_info, path, result, position_context
+            )
+            if self.is_awaitable(completed):
+                return self._completed_later(completed, return_type, details, path)
+        except Exception as raw_error:  # graphql-core's own error path
+            self.handle_field_error(raw_error, return_type, details, path)
+            return None
+        return completed
+
+    async def _completed_later(
+        self,
+        completed: Any,
+        return_type: GraphQLOutputType,
+        details: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, details, path)
+            return None
 
     def execute_fields(
         self,
@@ -239,17 +375,19 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         pending: list[str] = []
         try:
             for name, details in grouped_field_set.items():
-                step = self._leaf_step(steps, parent_type, details)
-                if step is not None:
+                step = self._step_of(steps, parent_type, details)
+                if isinstance(step, LeafStep):
                     results[name] = self._leaf(step, parent_type, source_value, details, path, name)
                     continue
-                result = super().execute_field(
-                    parent_type,
-                    source_value,
-                    details,
-                    Path(path, name, parent_type.name),
-                    position_context,
-                )
+                field_path = Path(path, name, parent_type.name)
+                if step is not None:
+                    result = self._resolve(
+                        step, parent_type, source_value, details, field_path, position_context
+                    )
+                else:
+                    result = super().execute_field(
+                        parent_type, source_value, details, field_path, position_context
+                    )
                 if result is Undefined:
                     continue
                 results[name] = result

@@ -1,0 +1,155 @@
+"""The executors answer alike (``schema/plans.py``): hypothesis generates valid queries
+against the real schema (every root query field with its fuzz recipe's arguments, random
+selections with aliases, fragments, ``@include``/``@skip`` and ``__typename``), each runs
+over the demo data as an admin, a coordinator and a mentor through both executors (the document's plan, and graphql-core alone), and the
+answers must be the same: data and errors, messages, paths and codes. Every query the rest
+of the suite sends is compared the same way (``tests/helpers.gql``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import httpx
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLUnionType,
+    Undefined,
+    get_named_type,
+    is_leaf_type,
+)
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.settings import Settings
+from schema import build_schema
+from tests.fuzz_graphql_support import RECIPES, Learnt, document
+from tests.helpers import REFERENCE_EXECUTOR, Auth, _per_request_free, gql
+from tests.listing_support import PROPERTY
+
+_SCHEMA = build_schema(Settings(database_url="sqlite+aiosqlite:///:memory:", _env_file=None))
+_GRAPH = _SCHEMA._schema
+# The root query fields, each with the arguments its fuzz recipe gives (ids of the demo data).
+_ROOTS = sorted(name.split(".", 1)[1] for name in RECIPES if name.startswith("Query."))
+_DIRECTIVES = ("", " @include(if: true)", " @skip(if: true)", " @skip(if: false)")
+_learnt = Learnt()
+
+
+def _fields(kind: GraphQLNamedType, depth: int) -> list[tuple[str, GraphQLNamedType]]:
+    """The fields of ``kind`` a selection may take: no required arguments, objects only
+    while ``depth`` allows."""
+    if not isinstance(kind, (GraphQLObjectType, GraphQLInterfaceType)):
+        return []
+    found = []
+    for name, definition in kind.fields.items():
+        required = any(
+            isinstance(a.type, GraphQLNonNull) and a.default_value in (None, Undefined)
+            for a in definition.args.values()
+        )
+        named = get_named_type(definition.type)
+        if not required and (is_leaf_type(named) or depth > 0):
+            found.append((name, named))
+    return found
+
+
+@st.composite
+def _selection(draw: st.DrawFn, kind: GraphQLNamedType, depth: int) -> str:
+    """A random valid selection of ``kind``: some of its fields, some aliased, some under
+    ``@include``/``@skip``, some in a fragment, objects down to ``depth`` levels."""
+    parts = ["__typename"] if draw(st.booleans()) else []
+    choices = _fields(kind, depth)
+    if choices:
+        picked = draw(st.lists(st.sampled_from(choices), min_size=1, max_size=6, unique=True))
+        for name, named in picked:
+            alias = f"a_{name}: " if draw(st.integers(0, 4)) == 0 else ""
+            directive = draw(st.sampled_from(_DIRECTIVES))
+            sub = "" if is_leaf_type(named) else draw(_selection(named, depth - 1))
+            part = f"{alias}{name}{directive} {sub}"
+            if draw(st.integers(0, 5)) == 0 and isinstance(kind, GraphQLObjectType):
+                part = f"... on {kind.name} {{ {part} }}"
+            parts.append(part)
+    if isinstance(kind, (GraphQLInterfaceType, GraphQLUnionType)):
+        concrete = draw(st.sampled_from(list(_GRAPH.get_possible_types(kind))))
+        parts.append(f"... on {concrete.name} {{ __typename {draw(_selection(concrete, 0))} }}")
+    return "{ " + " ".join(parts or ["__typename"]) + " }"
+
+
+@st.composite
+def _operations(draw: st.DrawFn) -> str:
+    root = draw(st.sampled_from(_ROOTS))
+    recipe = RECIPES[f"Query.{root}"]
+    call = f"{root}({recipe.args})" if recipe.args else root
+    named = get_named_type(_GRAPH.query_type.fields[root].type)  # type: ignore[union-attr]
+    depth = draw(st.integers(0, 2))
+    return f"query Generated {{ {call} {draw(_selection(named, depth))} }}"
+
+
+async def _learn_demo_ids(client: httpx.AsyncClient, auth: Auth) -> None:
+    """Ids of the demo data for the recipes' placeholders, learnt once."""
+    if _learnt.values:
+        return
+    for root in ("assignments", "activities", "milestones", "editorialAssignments", "people"):
+        body = await gql(client, document(_GRAPH, "Query", root), headers=auth.admin)
+        _learnt.learn(body.get("data"))
+    body = await gql(
+        client,
+        document(
+            _GRAPH,
+            "Mutation",
+            'acquireEditorialLock(srn: "' + _learnt.values["EditorialAssignment_srn"][0] + '")',
+        ),
+        headers=auth.editor,
+    )
+    _learnt.learn(body.get("data"))
+
+
+@PROPERTY
+@given(template=_operations(), role=st.sampled_from(["admin", "coordinator", "mentor"]))
+async def test_generated_queries_answer_alike_on_both_executors(
+    client: httpx.AsyncClient, demo, auth: Auth, template: str, role: str
+):
+    await _learn_demo_ids(client, auth)
+    query = _learnt.fill(template)
+    headers = {"admin": auth.admin, "coordinator": auth.coordinator, "mentor": auth.mentor()}[role]
+    payload = {"query": query}
+    planned = await client.post("/graphql", json=payload, headers=headers)
+    reference = await client.post(
+        "/graphql", json=payload, headers={**headers, **REFERENCE_EXECUTOR}
+    )
+    assert planned.status_code == reference.status_code == 200, query
+    body = planned.json()
+    assert _per_request_free(body) == _per_request_free(reference.json()), query
+    _ANSWERED[body.get("data") is not None] += 1
+
+
+_ANSWERED: Counter[bool] = Counter()
+
+
+def test_the_generated_queries_mostly_answer_with_data():
+    """The property test above compared answers with data, not only refusals (it runs
+    first: pytest keeps a module's order)."""
+    assert _ANSWERED[True] >= _ANSWERED[False], _ANSWERED
+
+
+async def test_the_reference_header_reaches_graphql_core(
+    client: httpx.AsyncClient, demo, auth: Auth, settings: Settings
+):
+    """The comparison above compares two executors, not one twice: the metric of
+    executions counts the reference request under graphql-core."""
+    from app.metrics import GRAPHQL_EXECUTIONS
+
+    def count(executor: str) -> float:
+        return GRAPHQL_EXECUTIONS.labels("Probe", executor)._value.get()
+
+    assert settings.graphql_executor_switch
+    before = (count("planned"), count("graphql-core"))
+    query = "query Probe { assignments(first: 1) { totalCount } }"
+    await client.post("/graphql", json={"query": query}, headers=auth.admin)
+    assert (count("planned"), count("graphql-core")) == (before[0] + 1, before[1])
+    await client.post(
+        "/graphql", json={"query": query}, headers={**auth.admin, **REFERENCE_EXECUTOR}
+    )
+    assert (count("planned"), count("graphql-core")) == (before[0] + 1, before[1] + 1)
