@@ -82,7 +82,8 @@ def _operations(draw: st.DrawFn) -> str:
     root = draw(st.sampled_from(_ROOTS))
     recipe = RECIPES[f"Query.{root}"]
     call = f"{root}({recipe.args})" if recipe.args else root
-    named = get_named_type(_GRAPH.query_type.fields[root].type)  # type: ignore[union-attr]
+    assert _GRAPH.query_type is not None
+    named = get_named_type(_GRAPH.query_type.fields[root].type)
     depth = draw(st.integers(0, 2))
     return f"query Generated {{ {call} {draw(_selection(named, depth))} }}"
 
@@ -142,7 +143,7 @@ async def test_the_reference_header_reaches_graphql_core(
     from app.metrics import GRAPHQL_EXECUTIONS
 
     def count(executor: str) -> float:
-        return GRAPHQL_EXECUTIONS.labels("Probe", executor)._value.get()
+        return float(GRAPHQL_EXECUTIONS.labels("Probe", executor)._value.get())
 
     assert settings.graphql_executor_switch
     before = (count("planned"), count("graphql-core"))
