@@ -68,8 +68,9 @@ class Auth:
         return self("editor_001", "editor")
 
 
-# Set while ``count_statements`` counts: a differential rerun would be counted too.
-_counting: contextvars.ContextVar[bool] = contextvars.ContextVar("counting", default=False)
+# Set while a test counts what its requests do (statements, spans, rate-limit budgets):
+# a differential rerun would be counted too (``once``).
+_once: contextvars.ContextVar[bool] = contextvars.ContextVar("once", default=False)
 REFERENCE_EXECUTOR = {"X-Gateway-Executor": "graphql-core"}
 
 
@@ -106,7 +107,7 @@ async def gql(
     response = await client.post("/graphql", json=payload, headers=headers or {})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
-    if not _counting.get() and _is_query(query):
+    if not _once.get() and _is_query(query):
         again = await client.post(
             "/graphql", json=payload, headers={**(headers or {}), **REFERENCE_EXECUTOR}
         )
@@ -154,12 +155,22 @@ def count_statements() -> Iterator[StatementCounter]:
     transport run in the test's own context, so their statements are counted)."""
     counter = StatementCounter()
     token = counter.start()
-    counting = _counting.set(True)
+    with once():
+        try:
+            yield counter
+        finally:
+            counter.stop(token)
+
+
+@contextmanager
+def once() -> Iterator[None]:
+    """``gql`` sends each query once, with no differential rerun: for a test that counts
+    what its requests do (statements, spans, a rate-limit budget)."""
+    token = _once.set(True)
     try:
-        yield counter
+        yield
     finally:
-        _counting.reset(counting)
-        counter.stop(token)
+        _once.reset(token)
 
 
 async def run_cli(settings: Settings, *argv: str) -> int:

@@ -98,6 +98,11 @@ async def test_graphiql_runs_a_subscription(
     )
     browser.get(f"{base}/graphql")
     wait = WebDriverWait(browser, 30)
+    # Click only once GraphiQL shows the stored operation: a click while it still starts
+    # up (on a busy machine) runs nothing.
+    wait.until(
+        lambda d: "personChanged" in d.find_element(By.CSS_SELECTOR, ".graphiql-query-editor").text
+    )
     button = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".graphiql-execute-button"))
     button.click()
     await wait_for_subscribers(live_server.app, before + 1, within=30)
