@@ -24,14 +24,7 @@ from resolvers import activities as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import now_or_later
-from schema.aggregates import (
-    AGGREGATES_HELP,
-    GROUPED_HELP,
-    AggregatedConnection,
-    Aggregates,
-    GroupBy,
-    Groups,
-)
+from schema.aggregates import AggregatedConnection, Aggregates, aggregated
 from schema.base import Node, event_id_field, register_node, to_global_id
 from schema.listing import (
     DateFilter,
@@ -454,13 +447,6 @@ class ActivityAggregates(Aggregates):
     name="ActivityConnection",
     description="A page of activities, with cursors, the total count and aggregates.",
 )
+@aggregated(ActivityAggregates, ActivityGroupBy)
 class ActivityConnection(AggregatedConnection[Activity]):
-    @strawberry.field(description=AGGREGATES_HELP)
-    async def aggregates(self, info: Info) -> ActivityAggregates:
-        return ActivityAggregates.of(await self.whole(info))
-
-    @strawberry.field(description=GROUPED_HELP)
-    async def grouped_aggregates(
-        self, info: Info, group_by: GroupBy[ActivityGroupBy], first: Groups = 100
-    ) -> list[ActivityAggregates]:
-        return [ActivityAggregates.of(found) for found in await self.grouped(info, group_by, first)]
+    pass

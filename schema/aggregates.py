@@ -3,16 +3,17 @@ per group of allow-listed dimensions, the same on every record type.
 
 A record type declares its parts (``XSums``, ``XAverages``, ``XBounds``: a field per
 measure, named as the record's own field), its aggregates type (``XAggregates(Aggregates)``
-naming those parts) and its connection (``XConnection(AggregatedConnection[X])`` with the
-two fields); the values come from the list the page was read from
-(``app.services.aggregates``), filters and visibility included.
+naming those parts), its dimensions (``XGroupBy``) and its connection
+(``@aggregated(XAggregates, XGroupBy)`` on ``XConnection(AggregatedConnection[X])``);
+the values come from the list the page was read from (``app.services.aggregates``),
+filters and visibility included.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import Annotated, Any, Self, TypeVar
 
@@ -96,3 +97,38 @@ class AggregatedConnection(Connection[T]):
         if self.paged is None:
             raise RuntimeError("a connection built without its page")
         return self.paged
+
+
+C = TypeVar("C", bound=type)
+
+
+def aggregated(aggregates: type[Aggregates], group_by: type[Enum]) -> Callable[[C], C]:
+    """Class decorator (under ``@strawberry.type``) of an ``AggregatedConnection``: adds
+    ``aggregates`` and ``groupedAggregates`` typed for its record, ``aggregates`` (an
+    ``Aggregates`` subclass) and ``group_by`` (its dimensions)."""
+
+    async def whole(self: AggregatedConnection[Any], info: Info) -> Any:
+        return aggregates.of(await self.whole(info))
+
+    async def grouped(
+        self: AggregatedConnection[Any], info: Info, group_by: Any, first: int = 100
+    ) -> Any:
+        found = await self.grouped(info, group_by, first)
+        return [aggregates.of(group) for group in found]
+
+    # The types the schema shows: set here, where the record's types are known.
+    whole.__annotations__ = {"info": Info, "return": aggregates}
+    grouped.__annotations__ = {
+        "info": Info,
+        "group_by": GroupBy[group_by],  # type: ignore[valid-type]
+        "first": Groups,
+        "return": list[aggregates],  # type: ignore[valid-type]
+    }
+
+    def add(cls: C) -> C:
+        connection: Any = cls  # fields added to a class mypy sees as declared
+        connection.aggregates = strawberry.field(resolver=whole, description=AGGREGATES_HELP)
+        connection.grouped_aggregates = strawberry.field(resolver=grouped, description=GROUPED_HELP)
+        return cls
+
+    return add

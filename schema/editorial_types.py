@@ -22,14 +22,7 @@ from app.services import editorial_reads as records
 from app.services.editorial_format import srn
 from resolvers import editorial as resolve
 from resolvers.context import Info
-from schema.aggregates import (
-    AGGREGATES_HELP,
-    GROUPED_HELP,
-    AggregatedConnection,
-    Aggregates,
-    GroupBy,
-    Groups,
-)
+from schema.aggregates import AggregatedConnection, Aggregates, aggregated
 from schema.base import Node, event_id_field, to_global_id
 from schema.listing import (
     DateTimeFilter,
@@ -439,17 +432,9 @@ class EditorialAssignmentAggregates(Aggregates):
 @strawberry.type(
     description="A page of editorial assignments, with cursors, the total count and aggregates."
 )
+@aggregated(EditorialAssignmentAggregates, EditorialAssignmentGroupBy)
 class EditorialAssignmentConnection(AggregatedConnection[EditorialAssignment]):
-    @strawberry.field(description=AGGREGATES_HELP)
-    async def aggregates(self, info: Info) -> EditorialAssignmentAggregates:
-        return EditorialAssignmentAggregates.of(await self.whole(info))
-
-    @strawberry.field(description=GROUPED_HELP)
-    async def grouped_aggregates(
-        self, info: Info, group_by: GroupBy[EditorialAssignmentGroupBy], first: Groups = 100
-    ) -> list[EditorialAssignmentAggregates]:
-        found = await self.grouped(info, group_by, first)
-        return [EditorialAssignmentAggregates.of(group) for group in found]
+    pass
 
 
 # --- aggregates on the editorial locks connections -------------------------------------------
@@ -484,14 +469,6 @@ class EditorialLockAggregates(Aggregates):
 @strawberry.type(
     description="A page of editorial locks, with cursors, the total count and aggregates."
 )
+@aggregated(EditorialLockAggregates, EditorialLockGroupBy)
 class EditorialLockConnection(AggregatedConnection[EditorialLock]):
-    @strawberry.field(description=AGGREGATES_HELP)
-    async def aggregates(self, info: Info) -> EditorialLockAggregates:
-        return EditorialLockAggregates.of(await self.whole(info))
-
-    @strawberry.field(description=GROUPED_HELP)
-    async def grouped_aggregates(
-        self, info: Info, group_by: GroupBy[EditorialLockGroupBy], first: Groups = 100
-    ) -> list[EditorialLockAggregates]:
-        found = await self.grouped(info, group_by, first)
-        return [EditorialLockAggregates.of(group) for group in found]
+    pass

@@ -23,14 +23,7 @@ from resolvers import mentoring as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
 from resolvers.prefetch import now_or_later
-from schema.aggregates import (
-    AGGREGATES_HELP,
-    GROUPED_HELP,
-    AggregatedConnection,
-    Aggregates,
-    GroupBy,
-    Groups,
-)
+from schema.aggregates import AggregatedConnection, Aggregates, aggregated
 from schema.base import Node, optional_event_id_field, register_node, to_global_id
 from schema.listing import (
     DateTimeFilter,
@@ -510,17 +503,9 @@ class AssignmentAggregates(Aggregates):
 
 
 @strawberry.type(description="A page of assignments, with cursors, the total count and aggregates.")
+@aggregated(AssignmentAggregates, AssignmentGroupBy)
 class AssignmentConnection(AggregatedConnection[Assignment]):
-    @strawberry.field(description=AGGREGATES_HELP)
-    async def aggregates(self, info: Info) -> AssignmentAggregates:
-        return AssignmentAggregates.of(await self.whole(info))
-
-    @strawberry.field(description=GROUPED_HELP)
-    async def grouped_aggregates(
-        self, info: Info, group_by: GroupBy[AssignmentGroupBy], first: Groups = 100
-    ) -> list[AssignmentAggregates]:
-        found = await self.grouped(info, group_by, first)
-        return [AssignmentAggregates.of(group) for group in found]
+    pass
 
 
 # --- aggregates on the notifications connections ---------------------------------------------
@@ -580,14 +565,6 @@ class NotificationAggregates(Aggregates):
 @strawberry.type(
     description="A page of notifications, with cursors, the total count and aggregates."
 )
+@aggregated(NotificationAggregates, NotificationGroupBy)
 class NotificationConnection(AggregatedConnection[Notification]):
-    @strawberry.field(description=AGGREGATES_HELP)
-    async def aggregates(self, info: Info) -> NotificationAggregates:
-        return NotificationAggregates.of(await self.whole(info))
-
-    @strawberry.field(description=GROUPED_HELP)
-    async def grouped_aggregates(
-        self, info: Info, group_by: GroupBy[NotificationGroupBy], first: Groups = 100
-    ) -> list[NotificationAggregates]:
-        found = await self.grouped(info, group_by, first)
-        return [NotificationAggregates.of(group) for group in found]
+    pass

@@ -17,14 +17,7 @@ from app.services.milestone_rules import progress_percentage, remaining
 from resolvers import milestones as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
-from schema.aggregates import (
-    AGGREGATES_HELP,
-    GROUPED_HELP,
-    AggregatedConnection,
-    Aggregates,
-    GroupBy,
-    Groups,
-)
+from schema.aggregates import AggregatedConnection, Aggregates, aggregated
 from schema.base import Node, optional_event_id_field, register_node, to_global_id
 from schema.listing import (
     DateFilter,
@@ -452,14 +445,6 @@ class MilestoneAggregates(Aggregates):
 
 
 @strawberry.type(description="A page of milestones, with cursors, the total count and aggregates.")
+@aggregated(MilestoneAggregates, MilestoneGroupBy)
 class MilestoneConnection(AggregatedConnection[Milestone]):
-    @strawberry.field(description=AGGREGATES_HELP)
-    async def aggregates(self, info: Info) -> MilestoneAggregates:
-        return MilestoneAggregates.of(await self.whole(info))
-
-    @strawberry.field(description=GROUPED_HELP)
-    async def grouped_aggregates(
-        self, info: Info, group_by: GroupBy[MilestoneGroupBy], first: Groups = 100
-    ) -> list[MilestoneAggregates]:
-        found = await self.grouped(info, group_by, first)
-        return [MilestoneAggregates.of(group) for group in found]
+    pass

@@ -13,14 +13,7 @@ from app.services import people as service
 from app.services.people_reads import MembershipRecord, OrgRecord, PersonRecord
 from resolvers import people as resolve
 from resolvers.context import Info
-from schema.aggregates import (
-    AGGREGATES_HELP,
-    GROUPED_HELP,
-    AggregatedConnection,
-    Aggregates,
-    GroupBy,
-    Groups,
-)
+from schema.aggregates import AggregatedConnection, Aggregates, aggregated
 from schema.base import Node, event_id_field, to_global_id
 from schema.hubs import OrganisationHub, PersonHub
 from schema.listing import DateTimeFilter, KeyFilter, SortDirection, TextFilter
@@ -279,17 +272,9 @@ class PersonAggregates(Aggregates):
 
 
 @strawberry.type(description="A page of people, with cursors, the total count and aggregates.")
+@aggregated(PersonAggregates, PersonGroupBy)
 class PersonConnection(AggregatedConnection[Person]):
-    @strawberry.field(description=AGGREGATES_HELP)
-    async def aggregates(self, info: Info) -> PersonAggregates:
-        return PersonAggregates.of(await self.whole(info))
-
-    @strawberry.field(description=GROUPED_HELP)
-    async def grouped_aggregates(
-        self, info: Info, group_by: GroupBy[PersonGroupBy], first: Groups = 100
-    ) -> list[PersonAggregates]:
-        found = await self.grouped(info, group_by, first)
-        return [PersonAggregates.of(group) for group in found]
+    pass
 
 
 # --- aggregates on the organisations connections ---------------------------------------------
@@ -319,14 +304,6 @@ class OrganisationAggregates(Aggregates):
 @strawberry.type(
     description="A page of organisations, with cursors, the total count and aggregates."
 )
+@aggregated(OrganisationAggregates, OrganisationGroupBy)
 class OrganisationConnection(AggregatedConnection[Organisation]):
-    @strawberry.field(description=AGGREGATES_HELP)
-    async def aggregates(self, info: Info) -> OrganisationAggregates:
-        return OrganisationAggregates.of(await self.whole(info))
-
-    @strawberry.field(description=GROUPED_HELP)
-    async def grouped_aggregates(
-        self, info: Info, group_by: GroupBy[OrganisationGroupBy], first: Groups = 100
-    ) -> list[OrganisationAggregates]:
-        found = await self.grouped(info, group_by, first)
-        return [OrganisationAggregates.of(group) for group in found]
+    pass
