@@ -14,7 +14,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from tests.helpers import gql
+from tests.helpers import count_statements, gql
 
 Row = dict[str, Any]
 # How to read a field's JSON value (dates, date-times); fields not named are compared as is.
@@ -163,3 +163,19 @@ async def every_page(
         if not page["pageInfo"]["hasNextPage"]:
             return rows, page["totalCount"]
         after = page["pageInfo"]["endCursor"]
+
+
+async def same_statements_for_sizes(
+    client: httpx.AsyncClient, query: str, headers: dict[str, str], sizes: tuple[int, ...] = (3, 12)
+) -> dict[str, Any]:
+    """Runs ``query`` (with ``$first``) at each page size; asserts every size costs the same
+    number of SQL statements and returns the last answer."""
+    counts = []
+    body: dict[str, Any] = {}
+    for size in sizes:
+        with count_statements() as counter:
+            body = await gql(client, query, {"first": size}, headers)
+        assert "errors" not in body, body
+        counts.append(counter.count)
+    assert len(set(counts)) == 1, counts
+    return body
