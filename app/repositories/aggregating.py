@@ -56,18 +56,19 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
-class AggregateRow:
-    """One group's aggregates: ``owner`` (with owners), ``keys`` (the group's values of the
-    dimensions, as text), ``count``, and per measure name its ``sums``, ``averages``,
-    ``least`` and ``greatest`` values (sums 0 and the others None over no rows)."""
+class Aggregate:
+    """Aggregates of one group of a list: ``keys`` (its values of the grouping dimensions,
+    as text; empty when not grouped), ``count``, and per measure name its ``sums`` (0 over
+    none), ``averages``, ``least`` and ``greatest`` values (None over none); ``owner`` the
+    hub the group belongs to, for a hub list."""
 
-    owner: str | None
-    keys: tuple[str | None, ...]
-    count: int
-    sums: dict[str, int | float]
-    averages: dict[str, float | None]
-    least: dict[str, Any]
-    greatest: dict[str, Any]
+    keys: tuple[str | None, ...] = ()
+    count: int = 0
+    sums: Mapping[str, int | float] = field(default_factory=dict)
+    averages: Mapping[str, float | None] = field(default_factory=dict)
+    least: Mapping[str, Any] = field(default_factory=dict)
+    greatest: Mapping[str, Any] = field(default_factory=dict)
+    owner: str | None = None
 
 
 def _number(value: Any, python_type: type) -> int | float:
@@ -89,7 +90,7 @@ async def aggregate_rows(
     owners: Sequence[str] | None = None,
     *,
     limit: int | None = None,
-) -> list[AggregateRow]:
+) -> list[Aggregate]:
     """The list's aggregates per group of ``group_by`` (one row, over the whole list,
     without), for each of ``owners`` when given (owners without rows are left out); one
     statement. Groups come ordered by owner and keys (nulls last); at most ``limit`` rows."""
@@ -117,36 +118,35 @@ async def aggregate_rows(
         )
     if limit is not None:
         statement = statement.limit(limit)
-    found: list[AggregateRow] = []
+    kinds = [_python_type(expression) for _, expression in numbers]
+    found: list[Aggregate] = []
     width = len(groups)
     for row in (await session.execute(statement)).all():
         keyed = row[:width]
         owner = None
         if owners is not None:
             owner, keyed = keyed[0], keyed[1:]
-        values = list(row[width + 1 :])
+        values = iter(row[width + 1 :])
         sums: dict[str, int | float] = {}
         averages: dict[str, float | None] = {}
         least: dict[str, Any] = {}
         greatest: dict[str, Any] = {}
-        for name, expression in numbers:
-            total, average, low, high = values[:4]
-            del values[:4]
-            sums[name] = _number(total, _python_type(expression))
+        for (name, _), kind in zip(numbers, kinds, strict=True):
+            total, average = next(values), next(values)
+            sums[name] = _number(total, kind)
             averages[name] = None if average is None else float(average)
-            least[name], greatest[name] = low, high
+            least[name], greatest[name] = next(values), next(values)
         for name, _ in bounds:
-            least[name], greatest[name] = values[0], values[1]
-            del values[:2]
+            least[name], greatest[name] = next(values), next(values)
         found.append(
-            AggregateRow(
-                owner=None if owner is None else str(owner),
+            Aggregate(
                 keys=tuple(None if key is None else str(key) for key in keyed),
                 count=int(row[width]),
                 sums=sums,
                 averages=averages,
                 least=least,
                 greatest=greatest,
+                owner=None if owner is None else str(owner),
             )
         )
     return found

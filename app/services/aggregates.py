@@ -11,8 +11,8 @@ whatever the number of hubs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,24 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Principal
 from app.errors import BadRequest, DomainError
 from app.pagination import Paged
+from app.repositories.aggregating import Aggregate as Aggregate  # the doors' record
 from app.repositories.aggregating import Source, aggregate_rows
 from app.services.reading import batch_reader
 
 MAX_GROUPS = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class Aggregate:
-    """Aggregates of one group of a list (``keys``: its values of the grouping dimensions,
-    as text; empty when not grouped), per measure name: ``sums`` (0 over none),
-    ``averages``, ``least`` and ``greatest`` values (None over none)."""
-
-    keys: tuple[str | None, ...] = ()
-    count: int = 0
-    sums: Mapping[str, int | float] = field(default_factory=dict)
-    averages: Mapping[str, float | None] = field(default_factory=dict)
-    least: Mapping[str, Any] = field(default_factory=dict)
-    greatest: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +93,7 @@ async def list_aggregates(
         rows = await aggregate_rows(session, source, group_by, owners, limit=limit)
         groups: dict[str | None, list[Aggregate]] = {}
         for row in rows:
-            groups.setdefault(row.owner, []).append(
-                Aggregate(row.keys, row.count, row.sums, row.averages, row.least, row.greatest)
-            )
+            groups.setdefault(row.owner, []).append(row)
         for key in batch:
             mine = groups.get(key.owner, [])
             if not group_by and not mine:
