@@ -54,6 +54,7 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from app.metrics import GRAPHQL_EXECUTIONS
+from schema.validation import QuietExecutor
 
 MAX_PLANS = 500  # documents whose plans are kept
 PLANNED, REFERENCE = "planned", "graphql-core"
@@ -102,9 +103,9 @@ _plans: OrderedDict[int, _Plan] = OrderedDict()
 
 
 def _plan_for(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> Steps:
-    key = id(operation)
+    key = id(operation)  # the plan keeps the operation alive: no other node has its id
     found = _plans.get(key)
-    if found is not None and found.keep[0] is operation:
+    if found is not None:
         _plans.move_to_end(key)
         return found.steps
     plan = _Plan((operation, *fragments.values()), {})
@@ -114,12 +115,18 @@ def _plan_for(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> 
     return plan.steps
 
 
+def _definition(field: GraphQLField) -> StrawberryField | None:
+    """The Strawberry field a GraphQL field was built from."""
+    definition = field.extensions.get("strawberry-definition") if field.extensions else None
+    return definition if isinstance(definition, StrawberryField) else None
+
+
 def _plain_read(field: GraphQLField) -> tuple[str, Callable[[Any, str], Any]] | None:
     """The attribute a field reads, and how, when Strawberry resolves it as a basic field
     (no resolver, extension, permission or exception handler: Strawberry's own fast path,
     which calls its default resolver and nothing else)."""
-    definition = field.extensions.get("strawberry-definition") if field.extensions else None
-    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+    definition = _definition(field)
+    if definition is None or not definition.is_basic_field:
         return None
     if definition.permission_classes or definition.arguments:
         return None
@@ -129,8 +136,8 @@ def _plain_read(field: GraphQLField) -> tuple[str, Callable[[Any, str], Any]] | 
 
 
 def _resolver_step(schema: GraphQLSchema, field: GraphQLField) -> ResolverStep | None:
-    definition = field.extensions.get("strawberry-definition") if field.extensions else None
-    if not isinstance(definition, StrawberryField) or definition.base_resolver is None:
+    definition = _definition(field)
+    if definition is None or definition.base_resolver is None:
         return None
     if definition.extensions or definition.permission_classes:
         return None
@@ -205,15 +212,8 @@ def _leaf_value(step: LeafStep, parent: GraphQLObjectType, source: Any) -> Any:
 
 
 class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor with the document's plan: plain leaves in one step."""
-
-    hide_suggestions_always = False
-
-    @classmethod
-    def build(cls, *args: Any, **kwargs: Any) -> Any:
-        if cls.hide_suggestions_always:
-            kwargs["hide_suggestions"] = True
-        return super().build(*args, **kwargs)
+    """graphql-core's executor with the document's plan: plain leaves and plain resolver
+    calls in one step each."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -411,7 +411,5 @@ async def _settled(results: dict[str, Any], pending: list[str]) -> dict[str, Any
     return results
 
 
-class QuietPlannedExecutor(PlannedExecutor):
+class QuietPlannedExecutor(QuietExecutor, PlannedExecutor):
     """``PlannedExecutor`` without suggestions in variable coercion errors (production)."""
-
-    hide_suggestions_always = True
