@@ -6,7 +6,7 @@ Every list's property test (``tests/test_list_filters*.py``) uses them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -29,6 +29,18 @@ def instant(text: str) -> datetime:
     """A date-time at the precision the graph shows and date-time filters compare: whole
     seconds."""
     return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(microsecond=0)
+
+
+BUCKETS = ("DAY", "WEEK", "MONTH", "YEAR")  # the date dimensions of grouped aggregates
+
+
+def calendar_bucket(kind: str, text: str) -> str:
+    """The UTC calendar bucket (``DAY``, ``WEEK`` by its Monday, ``MONTH``, ``YEAR``) of a
+    date or date-time as the graph shows it."""
+    moment = instant(text).date() if "T" in text else day(text)
+    if kind == "WEEK":
+        return (moment - timedelta(days=moment.weekday())).isoformat()
+    return moment.isoformat()[: {"DAY": 10, "MONTH": 7, "YEAR": 4}[kind]]
 
 
 def value(row: Row, field: str, parsers: Parsers) -> Any:

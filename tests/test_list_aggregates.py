@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.helpers import Auth, gql
-from tests.listing_support import Row, day, instant, matches, same_statements_for_sizes
+from tests.listing_support import (
+    BUCKETS,
+    Row,
+    calendar_bucket,
+    day,
+    instant,
+    matches,
+    same_statements_for_sizes,
+)
 
 AGGREGATES = """query($filter: ActivityFilter) { activities(first: 0, filter: $filter) {
   totalCount aggregates { keys count sum { durationMinutes } avg { durationMinutes }
@@ -90,25 +97,11 @@ async def test_aggregates_add_up_what_the_rest_list_holds(
     assert instant(found["max"]["createdAt"]) == max(stored)
 
 
-def _bucket(kind: str, text: str) -> str:
-    moment = date.fromisoformat(text)
-    if kind == "WEEK":
-        return (moment - timedelta(days=moment.weekday())).isoformat()
-    if kind == "MONTH":
-        return text[:7]
-    if kind == "YEAR":
-        return text[:4]
-    return text
-
-
 _DIMENSIONS: dict[str, Any] = {
     "ACTIVITY_TYPE": lambda row: row["activityTypeId"],
     "STATUS": lambda row: row["status"].lower(),
     "PEER_MENTOR": lambda row: row["peerMentorId"],
-    **{
-        kind: (lambda row, k=kind: _bucket(k, row["date"]))
-        for kind in ("DAY", "WEEK", "MONTH", "YEAR")
-    },
+    **{kind: (lambda row, k=kind: calendar_bucket(k, row["date"])) for kind in BUCKETS},
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -20,26 +20,15 @@ from app.services.mentoring_rules import STATUS_WORDS
 from app.settings import Settings
 from schema import build_schema
 from tests.helpers import Auth, gql
-from tests.listing_support import same_statements_for_sizes
-
-Row = dict[str, Any]
-BUCKETS = ("DAY", "WEEK", "MONTH", "YEAR")
+from tests.listing_support import BUCKETS, Row, calendar_bucket, same_statements_for_sizes
 
 
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _bucket(kind: str, text: str) -> str:
-    """The UTC calendar bucket of a date or date-time, as the graph shows it."""
-    moment = _at(text).date() if "T" in text else date.fromisoformat(text)
-    if kind == "WEEK":
-        return (moment - timedelta(days=moment.weekday())).isoformat()
-    return moment.isoformat()[: {"DAY": 10, "MONTH": 7, "YEAR": 4}[kind]]
-
-
 def _bucket_of(kind: str, name: str) -> Callable[[Row], str]:
-    return lambda row: _bucket(kind, row[name])
+    return lambda row: calendar_bucket(kind, row[name])
 
 
 def _id_of(relation: str) -> Callable[[Row], str | None]:
