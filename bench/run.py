@@ -59,6 +59,8 @@ VARIANTS = (
     ("d", "(d) GraphQL, DataLoaders off", "nobatch", "graphql"),
     ("e", "(e) PostGraphile v4", "peer", "peer"),  # list100 on PostgreSQL only
 )
+# Servers that count their statements at ``/stats`` (the gateway's are in ``/metrics``).
+STATS_SERVERS = ("baseline", "peer")
 
 
 @dataclass
@@ -332,7 +334,7 @@ def _metric(text: str, name: str) -> float:
 def _statements(server_name: str, before: str, after: str, iterations: int) -> float | None:
     if not iterations:
         return None
-    if server_name in ("baseline", "peer"):
+    if server_name in STATS_SERVERS:
         b, a = orjson.loads(before), orjson.loads(after)
         return float(a["statements"] - b["statements"]) / iterations
     total = "gateway_sql_statements_per_request_sum"
@@ -367,7 +369,7 @@ def timed(
         "steps": steps,
         "items": list(w.items),
         "server_pid": server.pid,
-        "stats_path": "/stats" if server_name in ("baseline", "peer") else "/metrics",
+        "stats_path": "/stats" if server_name in STATS_SERVERS else "/metrics",
         "n_start": n_start,
     }
     result = run_load(spec, timeout=opts.warmup + opts.duration + 240)
