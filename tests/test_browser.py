@@ -97,11 +97,22 @@ async def test_graphiql_runs_a_subscription(
         "subscription Changes { personChanged { kind personId } }",
     )
     browser.get(f"{base}/graphql")
-    wait = WebDriverWait(browser, 30)
-    # Click only once GraphiQL shows the stored operation: a click while it still starts
-    # up (on a busy machine) runs nothing.
+    wait = WebDriverWait(browser, 60)
     wait.until(
         lambda d: "personChanged" in d.find_element(By.CSS_SELECTOR, ".graphiql-query-editor").text
+    )
+    # GraphiQL sends an operation over WebSocket only once it has parsed it and found a
+    # subscription; until then (its parse of a loaded editor is debounced, and slow on a
+    # busy machine) a click sends it over HTTP. An edit makes it parse again, and it
+    # records the operation name it found in local storage when it has: click after that.
+    browser.execute_script(
+        "var cm = document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror;"
+        "cm.setValue(cm.getValue() + ' ');"
+    )
+    wait.until(
+        lambda d: (
+            d.execute_script("return localStorage.getItem('graphiql:operationName')") == "Changes"
+        )
     )
     button = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".graphiql-execute-button"))
     button.click()
