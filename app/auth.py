@@ -13,6 +13,9 @@ import os
 import re
 import secrets
 import sys
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -229,25 +232,77 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+class KnownPeople:
+    """The people authentication has found in the directory, remembered for ``ttl`` seconds
+    (``auth_cache_seconds``; at most ``size`` of them) so a caller's requests need not look
+    them up each time. A deletion takes effect at once all the same: the broker tells
+    :meth:`forget` of every ``person/deleted`` event when it is published, in the deleting
+    process before the write answers, and in every other worker as soon as the event
+    reaches it (``redis`` and ``postgres`` events backends); ``ttl`` bounds the rest (a
+    deletion no broker carried). A look-up that overlapped a deletion is not remembered."""
+
+    def __init__(
+        self, ttl: float, size: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl, self._size, self._clock = ttl, size, clock
+        self._until: OrderedDict[str, float] = OrderedDict()
+        self._forgotten = 0  # deletions heard so far
+
+    def remembers(self, person_id: str) -> bool:
+        until = self._until.get(person_id)
+        return until is not None and until > self._clock()
+
+    async def exists(self, session: AsyncSession, person_id: str) -> bool:
+        if self.remembers(person_id):
+            return True
+        forgotten = self._forgotten
+        found = await person_exists(session, person_id)
+        if found and self._ttl > 0 and forgotten == self._forgotten:
+            self._until[person_id] = self._clock() + self._ttl
+            self._until.move_to_end(person_id)
+            if len(self._until) > self._size:
+                self._until.popitem(last=False)
+        return found
+
+    def forget(self, person_id: str) -> None:
+        """``person_id`` was deleted (the app calls this for every ``person/deleted`` event
+        its broker hears, ``app/main.py``)."""
+        self._forgotten += 1
+        self._until.pop(person_id, None)
+
+    def forget_all(self) -> None:
+        """Forget everyone (people were removed behind the gateway's back: restored backup,
+        emptied tables)."""
+        self._forgotten += 1
+        self._until.clear()
+
+
 async def authenticate(
     authorization: str | None,
     tokens: TokenService,
     db: Database,
     api_key: str | None = None,
+    people: KnownPeople | None = None,
 ) -> Principal | None:
     """The principal of a request (bearer token, else ``X-API-Key``), ``None`` when no
     credentials were sent. Raises ``Unauthenticated`` for credentials that are not valid.
+    ``people`` remembers who exists (none: look the person up every time).
     """
     token = bearer_token(authorization)
-    if token is None:
-        if not api_key:
-            return None
-        async with db.read() as session:
-            principal = await principal_for_key(session, api_key)
-    else:
+    if token is None and not api_key:
+        return None
+    known = people or KnownPeople(0)
+    if token is not None:
         principal = tokens.decode(token)
-    async with db.read() as session:
-        found = await person_exists(session, principal.person_id)
+        found = known.remembers(principal.person_id)
+        if not found:
+            async with db.read() as session:
+                found = await known.exists(session, principal.person_id)
+    else:
+        assert api_key is not None
+        async with db.read() as session:  # one session for the key and its person
+            principal = await principal_for_key(session, api_key)
+            found = await known.exists(session, principal.person_id)
     if not found:
         raise Unauthenticated("The token's person does not exist")
     bind(principal=principal.person_id)
@@ -266,7 +321,9 @@ async def authenticate_connection(
     try:
         if authorization is not None and not isinstance(authorization, str):
             raise Unauthenticated("The Authorization connection parameter must be a string")
-        return await authenticate(authorization, state.tokens, state.db, api_key)
+        return await authenticate(
+            authorization, state.tokens, state.db, api_key, state.known_people
+        )
     except Unauthenticated:
         await count_failed_authentication(connection)
         raise

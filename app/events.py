@@ -124,6 +124,7 @@ class EventBroker:
         self._sending: set[asyncio.Task[None]] = set()
         self._hint: Callable[[Event], None] | None = None
         self._watchers: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self._listeners: dict[str, list[Callable[[Event], None]]] = defaultdict(list)
 
     async def start(self) -> None:
         if self._transport is not None:
@@ -138,6 +139,7 @@ class EventBroker:
     def publish(self, event: Event) -> None:
         """Publish after the change is committed; never blocks the caller. Only the unit
         of work (``app/services/work.py``) publishes."""
+        self._tell(event)
         if self._transport is None:
             self.deliver(event)
             return
@@ -159,8 +161,21 @@ class EventBroker:
         commit order) instead of delivering it at once."""
         self._hint = hint
 
+    def listen(self, topic: str, listener: Callable[[Event], None]) -> None:
+        """Call ``listener`` with every event of ``topic`` this process publishes (at once,
+        before ``publish`` returns) or hears of from another process: for caches that must
+        drop what an event makes stale. It may hear an event twice, in no guaranteed order,
+        and must not block."""
+        self._listeners[topic].append(listener)
+
+    def _tell(self, event: Event) -> None:
+        for listener in self._listeners.get(event.topic, ()):
+            listener(event)
+
     def deliver(self, event: Event) -> None:
         """An event published here or by another process (through the transport)."""
+        if self._transport is not None:  # without one, publish has told the listeners
+            self._tell(event)
         for queue in list(self._watchers.get(event.topic, ())):
             _put(queue, event)
         if self._hint is not None and event.id is not None:

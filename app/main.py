@@ -20,10 +20,11 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from app.assets import STATIC, page
-from app.auth import TokenService
+from app.auth import KnownPeople, TokenService
 from app.db import Database
 from app.errors import BadRequest, DomainError, MethodNotAllowed, NotFound
 from app.event_transports import build_broker
+from app.events import Event, EventKind
 from app.logs import configure_logging
 from app.metrics import metrics_endpoint
 from app.middleware import RequestContextMiddleware
@@ -200,6 +201,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.tokens = tokens
     app.state.events = build_broker(settings)
+    known = app.state.known_people = KnownPeople(settings.auth_cache_seconds)
+
+    def forget_deleted(event: Event) -> None:
+        if event.kind is EventKind.PERSON_DELETED:
+            known.forget(event.key)
+
+    app.state.events.listen(EventKind.PERSON_DELETED.topic, forget_deleted)
     app.state.rate_limiter = limiter
     app.state.persisted = persisted
     app.state.tracer_provider = tracing

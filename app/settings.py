@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     jwt_issuer: str = "gateway"
     jwt_audience: str = "gateway"
     token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    # How long authentication remembers that a caller's person exists (app.auth.KnownPeople);
+    # a deletion is forgotten at once however long this is. 0 looks the person up each time.
+    auth_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
 
     # Developer surfaces: on in development, off in production unless enabled.
     graphiql: bool | None = None

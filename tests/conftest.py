@@ -110,6 +110,7 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     application: Starlette = request.getfixturevalue("app")
     yield
     await application.state.persisted.clear()
+    application.state.known_people.forget_all()  # the people go with the tables
     async with database.write() as session:
         if database.engine.dialect.name == "postgresql":
             # Outbox ids keep growing, as in production: the app's broker remembers the ids

@@ -115,6 +115,34 @@ async def test_subscription_on_one_worker_hears_a_mutation_on_the_other(
         }
 
 
+@pytest.mark.parametrize("worker_env", [{"GATEWAY_AUTH_CACHE_SECONDS": "3600"}])
+async def test_a_person_deleted_on_one_worker_is_refused_by_the_other_that_remembered_them(
+    two_workers: tuple[str, str], auth: Auth
+):
+    """Each worker remembers who exists for an hour here; the deletion's event, not the
+    hour, makes the other worker refuse the person's token."""
+    worker_a, worker_b = two_workers
+    mentor = auth.mentor("user_042")
+    async with (
+        httpx.AsyncClient(base_url=f"http://{worker_a}") as on_a,
+        httpx.AsyncClient(base_url=f"http://{worker_b}") as on_b,
+    ):
+        assert (await on_b.get("/api/v1/me", headers=mentor)).status_code == 200
+        deleted = await on_a.post(
+            "/graphql",
+            json={"query": 'mutation { deletePerson(id: "user_042") }'},
+            headers=auth.admin,
+        )
+        assert deleted.json()["data"]["deletePerson"] is True, deleted.text
+        assert (await on_a.get("/api/v1/me", headers=mentor)).status_code == 401
+        # Until the event reaches it, the other worker lets them in (and finds no such
+        # person: 404).
+        deadline = time.monotonic() + 10
+        while (status := (await on_b.get("/api/v1/me", headers=mentor)).status_code) != 401:
+            assert time.monotonic() < deadline, f"the other worker still lets them in: {status}"
+            await asyncio.sleep(0.05)
+
+
 async def test_metrics_on_each_worker(two_workers: tuple[str, str], auth: Auth):
     async with httpx.AsyncClient() as http:
         for worker in two_workers:
