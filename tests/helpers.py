@@ -198,6 +198,14 @@ def count_statements() -> Iterator[StatementCounter]:
             counter.stop(token)
 
 
+async def known_caller(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    """One request as the caller, so authentication remembers them (``app.auth.KnownPeople``
+    looks a caller up on their first request only): the requests a test then counts the
+    statements of all cost alike, the first one included."""
+    response = await client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 200, response.text
+
+
 @contextmanager
 def once() -> Iterator[None]:
     """``gql`` sends each query once, with no differential rerun: for a test that counts

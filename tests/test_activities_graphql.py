@@ -19,6 +19,7 @@ from tests.helpers import (
     count_statements,
     error_codes,
     gql,
+    known_caller,
     wait_for_subscribers,
 )
 
@@ -114,6 +115,7 @@ async def test_connection_filters_and_pages(client, demo, auth: Auth):
 
 
 async def test_statements_do_not_grow_with_page_size(client, demo, auth: Auth):
+    await known_caller(client, auth.coordinator)
     counts = []
     for size in (1, 10, 50):
         with count_statements() as counter:

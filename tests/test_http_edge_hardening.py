@@ -11,7 +11,7 @@ import pytest
 
 from app.db import open_statement_counters
 from app.settings import Settings
-from tests.helpers import Auth, count_statements
+from tests.helpers import Auth, count_statements, known_caller
 
 PROBLEM = "application/problem+json"
 CHUNK = 64 * 1024
@@ -81,6 +81,7 @@ async def test_requests_from_one_task_leave_no_statement_counter_behind(
 ):
     """The ASGI client runs the app in the test's own task: each request's counter must be
     gone after the request, and each still counts that request's statements."""
+    await known_caller(client, auth.admin)
     assert open_statement_counters() == 0
     with caplog.at_level(logging.INFO, logger="gateway.access"), count_statements() as outer:
         for _ in range(5):

@@ -90,7 +90,9 @@ async def test_statements_do_not_grow_with_page_size(client, demo, auth: Auth):
         assert all(len(n["contacts"]) <= 3 for n in nodes)
         counts.append(counter.count)
     assert any(len(n["contacts"]) == 3 for n in nodes), "the demo data has longer histories"
-    assert counts == [5, 5, 5], counts  # docs/mentoring.md promises 5 statements
+    # docs/mentoring.md promises 4 statements, 5 on a caller's first request (it looks
+    # them up in the directory)
+    assert counts == [5, 4, 4], counts
 
 
 async def test_contacts_are_newest_first_and_bounded(client, demo, auth: Auth):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.models.outbox import OutboxEntry
-from tests.helpers import Auth, app_client, count_statements, error_codes, gql
+from tests.helpers import Auth, app_client, count_statements, error_codes, gql, known_caller
 
 PEOPLE_PAGE = """
 query($first: Int, $after: String, $org: String) {
@@ -79,6 +79,7 @@ async def test_garbage_cursor_is_refused(client, demo, auth: Auth):
 
 
 async def test_statements_do_not_grow_with_page_size(client, demo, auth: Auth):
+    await known_caller(client, auth.admin)
     counts = []
     for size in (1, 10, 50):
         with count_statements() as counter:

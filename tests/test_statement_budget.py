@@ -22,7 +22,7 @@ from app.db import Database
 from app.models.activities import Activity
 from app.seed import seed_demo
 from app.timeutil import utcnow
-from tests.helpers import Auth, count_statements, gql
+from tests.helpers import Auth, count_statements, gql, known_caller
 
 SIZES = (1, 10, 100)
 
@@ -84,6 +84,7 @@ async def _budget(
     """Run ``query`` at every page size; assert one statement count for all."""
     counts: dict[int, int] = {}
     answers: dict[int, dict[str, Any]] = {}
+    await known_caller(client, headers)
     for size in SIZES:
         counts[size], answers[size] = await _run(client, query, {**variables, "n": size}, headers)
     assert counts[1] > 0
