@@ -10,6 +10,13 @@ On SQLite, write units begin with ``BEGIN IMMEDIATE`` so concurrent writers queu
 database lock instead of failing on a read-to-write upgrade; the database runs in WAL mode
 with foreign keys on and synchronous writes (``synchronous=FULL``), so an acknowledged
 write survives a crash of the process.
+
+A read session (``db.read()`` outside a unit) runs each statement on its own, outside any
+transaction: no BEGIN, no ROLLBACK, no round trip or thread hand-over for either. Each
+statement sees what was committed when it started, which on PostgreSQL is what a READ
+COMMITTED transaction gives every statement anyway; on SQLite, two statements of one read
+session may see different commits between them, as they may on PostgreSQL. Write units run
+in a transaction (PostgreSQL's READ COMMITTED) as before.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from app.models.base import Versioned
 from app.settings import Settings
 
 _WRITE = "gateway_write"
+_READ = "gateway_read"
 log = logging.getLogger("gateway.db")
 T = TypeVar("T")
 
@@ -74,8 +82,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    immediate = conn.get_execution_options().get(_WRITE, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get(_READ, False):
+        return  # a read session's statements run on their own (module docstring)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE, False) else "BEGIN")
 
 
 def _count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -85,7 +95,10 @@ def _count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> N
         cell[0] += 1
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, autocommit: bool = False) -> AsyncEngine:
+    """The engine for ``settings``; ``autocommit``: on PostgreSQL, connections outside a
+    write unit run each statement on its own, without BEGIN and ROLLBACK round trips (the
+    serving ``Database``; migrations keep their transactions)."""
     # Pooled connections on both databases: a connection opened past the pool (overflow)
     # is closed again when returned, and reopening costs a thread and the pragmas on
     # SQLite, a server process on PostgreSQL (docs/performance.md).
@@ -108,6 +121,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
                 }
             },
         )
+        if autocommit:
+            kwargs["isolation_level"] = "AUTOCOMMIT"
     url = make_url(settings.database_url)
     if settings.is_sqlite:
         # The stock aiosqlite dialect, one thread hand-over per statement (app/sqlite_driver.py).
@@ -313,9 +328,14 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.outages = OutageLog()
-        self._reader = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        postgres = engine.dialect.name == "postgresql"
+        self._reader = async_sessionmaker(
+            engine.execution_options(**{_READ: True}), expire_on_commit=False, autoflush=False
+        )
+        # PostgreSQL's default level, for a write unit on a connection that autocommits.
+        writes: dict[str, Any] = {"isolation_level": "READ COMMITTED"} if postgres else {}
         self._writer = async_sessionmaker(
-            engine.execution_options(**{_WRITE: True}),
+            engine.execution_options(**{_WRITE: True}, **writes),
             expire_on_commit=False,
             autoflush=True,
             sync_session_class=_WriteSession,
@@ -323,7 +343,7 @@ class Database:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(create_engine(settings))
+        return cls(create_engine(settings, autocommit=True))
 
     @asynccontextmanager
     async def _available(self) -> AsyncIterator[None]:

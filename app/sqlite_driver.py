@@ -90,6 +90,16 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneHopCursor
 
+    # No trip to the thread to end a transaction that was never begun (a read session's
+    # statements run on their own; the pool's reset of a returned connection).
+    def rollback(self) -> None:
+        if self._connection.in_transaction:
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._connection.in_transaction:
+            super().commit()
+
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
