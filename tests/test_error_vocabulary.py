@@ -154,6 +154,7 @@ CODE_LIKE = re.compile(r"^[A-Z]{2,}(?:_[A-Z]+)*$")
 # Upper-case string literals of the code base that are not error codes.
 NOT_CODES = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "BEGIN", "CASCADE", "JWT"}
+    | {"AUTOCOMMIT"}  # an isolation level of SQLAlchemy (app/db.py)
     | {"ACT", "HRS", "PPL"}  # badge image words
     | {"UNSET"}  # a sentinel of mentoring updates
     | {"COMMAND", "ACTION"}  # metavars of the command line's subcommands
