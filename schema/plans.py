@@ -11,6 +11,8 @@ field of the document (per parent type and field node), the step that field need
   arguments, a scalar or enum type): read the attribute, check null against the type,
   coerce the leaf, all in one call;
 - ``__typename``: the parent type's name;
+- a **list of non-null objects** of one type: its items' fields collected once, run
+  directly for every item, and what is pending anywhere in the list awaited together;
 - anything else (resolvers, objects, lists, abstract types): graphql-core's own step,
   unchanged (``None`` in the plan).
 
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from graphql import (
     FieldNode,
@@ -42,7 +44,9 @@ from graphql import (
     Undefined,
     get_nullable_type,
     is_leaf_type,
+    is_list_type,
     is_non_null_type,
+    is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
@@ -59,6 +63,7 @@ from schema.validation import QuietExecutor
 MAX_PLANS = 500  # documents whose plans are kept
 PLANNED, REFERENCE = "planned", "graphql-core"
 EXECUTOR_HEADER = "x-gateway-executor"  # differential tests: ask for graphql-core
+T = TypeVar("T")
 
 
 class LeafStep(NamedTuple):
@@ -371,44 +376,140 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        results: dict[str, Any] = {}
-        pending: list[str] = []
+        pending: list[tuple[dict[str, Any], str]] = []
         try:
-            for name, details in grouped_field_set.items():
-                step = self._step_of(steps, parent_type, details)
-                if isinstance(step, LeafStep):
-                    results[name] = self._leaf(step, parent_type, source_value, details, path, name)
-                    continue
-                field_path = Path(path, name, parent_type.name)
-                if step is not None:
-                    result = self._resolve(
-                        step, parent_type, source_value, details, field_path, position_context
-                    )
-                else:
-                    result = super().execute_field(
-                        parent_type, source_value, details, field_path, position_context
-                    )
-                if result is Undefined:
-                    continue
-                results[name] = result
-                if self.is_awaitable(result):
-                    pending.append(name)
+            results = self._fields(
+                steps, parent_type, source_value, path, grouped_field_set, position_context, pending
+            )
         except Exception:
-            if pending:  # let the fields already started settle, as graphql-core does
-                self.settle_in_background([results[name] for name in pending])
+            self._settle(pending)
             raise
         if not pending:
             return results
         return _settled(results, pending)
 
+    def _fields(
+        self,
+        steps: Steps,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+        pending: list[tuple[dict[str, Any], str]],
+    ) -> dict[str, Any]:
+        """The fields of one object: the values known now, and, appended to ``pending``,
+        the (results, name) of each field still on its way (which the caller settles when
+        a field fails at once)."""
+        results: dict[str, Any] = {}
+        for name, details in grouped_field_set.items():
+            step = self._step_of(steps, parent_type, details)
+            if isinstance(step, LeafStep):
+                results[name] = self._leaf(step, parent_type, source_value, details, path, name)
+                continue
+            field_path = Path(path, name, parent_type.name)
+            if step is not None:
+                result = self._resolve(
+                    step, parent_type, source_value, details, field_path, position_context
+                )
+            else:
+                result = super().execute_field(
+                    parent_type, source_value, details, field_path, position_context
+                )
+            if result is Undefined:
+                continue
+            results[name] = result
+            if self.is_awaitable(result):
+                pending.append((results, name))
+        return results
 
-async def _settled(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
+    def _settle(self, pending: list[tuple[dict[str, Any], str]]) -> None:
+        """Let the fields already started settle in the background, as graphql-core does
+        when a sibling fails at once."""
+        if pending:
+            self.settle_in_background([owner[name] for owner, name in pending])
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        steps = self._steps
+        if steps is not None and type(result) is list and position_context is None:
+            item_type = _object_items(return_type)
+            if item_type is not None:
+                completed = self._objects(steps, item_type, field_details_list, info, path, result)
+                if completed is not None:
+                    return completed
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _objects(
+        self,
+        steps: Steps,
+        item_type: GraphQLObjectType,
+        details: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: list[Any],
+    ) -> Any:
+        """A list of non-null objects of one type, completed as graphql-core completes it,
+        minus its per-item dispatch: the sub-fields collected once, every item's fields run
+        directly, and what is still on its way for the whole list awaited together (one
+        gather per list instead of one per item). ``None``: not such a list here (an item
+        that is null, awaitable or not of the type; ``@stream``, ``@defer``), for
+        graphql-core to complete."""
+        is_type_of = item_type.is_type_of
+        for item in items:
+            if item is None or self.is_awaitable(item):
+                return None
+            if is_type_of is not None and is_type_of(item, info) is not True:
+                return None
+        if self.get_stream_usage(details, path) is not None:
+            return None
+        grouped, defer_usages, _forbidden = self.collect_subfields(item_type, details)
+        if defer_usages:
+            return None
+        pending: list[tuple[dict[str, Any], str]] = []
+        fields = self._fields
+        try:
+            completed = [
+                fields(steps, item_type, item, path.add_key(index, None), grouped, None, pending)
+                for index, item in enumerate(items)
+            ]
+        except Exception:
+            self._settle(pending)
+            raise
+        if not pending:
+            return completed
+        return _settled(completed, pending)
+
+
+def _object_items(return_type: GraphQLOutputType) -> GraphQLObjectType | None:
+    """The object type of a ``[T!]`` or ``[T!]!`` of an object type ``T``."""
+    listed = return_type.of_type if is_non_null_type(return_type) else return_type
+    if not is_list_type(listed) or not is_non_null_type(listed.of_type):
+        return None
+    item = listed.of_type.of_type
+    return item if is_object_type(item) else None
+
+
+async def _settled(value: T, pending: list[tuple[dict[str, Any], str]]) -> T:
+    """``value`` once every pending field in it has its value (the first failure
+    propagates, the others are cancelled, as graphql-core's gather does)."""
     if len(pending) == 1:
-        results[pending[0]] = await results[pending[0]]
+        owner, name = pending[0]
+        owner[name] = await owner[name]
     else:
-        values = await gather_with_cancel(*(results[name] for name in pending))
-        results.update(zip(pending, values, strict=True))
-    return results
+        values = await gather_with_cancel(*(owner[name] for owner, name in pending))
+        for (owner, name), completed in zip(pending, values, strict=True):
+            owner[name] = completed
+    return value
 
 
 class QuietPlannedExecutor(QuietExecutor, PlannedExecutor):
