@@ -133,12 +133,13 @@ async def by_local_id(session: AsyncSession, peer_mentor_id: str, local_id: str)
     )
 
 
-async def insert_if_absent(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """``INSERT ... ON CONFLICT (peer_mentor_id, local_id) DO NOTHING``.
+async def insert_if_absent(session: AsyncSession, values: dict[str, Any]) -> Any | None:
+    """``INSERT ... ON CONFLICT (peer_mentor_id, local_id) DO NOTHING RETURNING *``.
 
-    True when this statement created the row. Concurrent identical inserts cannot both
-    succeed: the unique constraint lets one through and the others do nothing (on
-    PostgreSQL they wait for the first to commit or roll back).
+    The row this statement created (every column, as stored), or None when the mentor's
+    ``local_id`` was taken. Concurrent identical inserts cannot both succeed: the unique
+    constraint lets one through and the others do nothing (on PostgreSQL they wait for
+    the first to commit or roll back).
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -146,10 +147,9 @@ async def insert_if_absent(session: AsyncSession, values: dict[str, Any]) -> boo
         insert(Activity)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["peer_mentor_id", "local_id"])
-        .returning(Activity.id)
+        .returning(*Activity.__table__.c)
     )
-    created = (await session.execute(statement)).scalar_one_or_none()
-    return created is not None
+    return (await session.execute(statement)).one_or_none()
 
 
 def mentors_of_orgs(org_ids: Collection[str]) -> Select[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +26,6 @@ from app.auth import Principal, Role
 from app.errors import BadRequest, Conflict, DomainError, InvalidInput
 from app.events import Event, EventKind
 from app.ids import new_id
-from app.models.activities import Activity
 from app.pagination import Paged, PageRequest
 from app.repositories import activities as repo
 from app.repositories import people as people_repo
@@ -67,9 +67,10 @@ class SyncResult:
     error: DomainError | None = None
 
 
-async def record_event(unit: Unit, kind: EventKind, row: Activity, previous: str) -> None:
-    """Record ``kind`` for ``row`` in ``unit``: the mentor and their organisations (for
-    ``may_see_event``), the status and the one before the change."""
+async def record_event(unit: Unit, kind: EventKind, row: Any, previous: str) -> None:
+    """Record ``kind`` for ``row`` (the ORM object or a row of its columns) in ``unit``: the
+    mentor and their organisations (for ``may_see_event``), the status and the one before
+    the change."""
     orgs = sorted(await people_repo.org_ids_of(unit.session, row.peer_mentor_id))
     payload = {
         "peer_mentor_id": row.peer_mentor_id,
@@ -167,11 +168,11 @@ async def log_activity(unit: Unit, principal: Principal | None, new: NewActivity
                 "updated_at": now,
             },
         )
+        if created is not None:
+            await record_event(unit, EventKind.ACTIVITY_CREATED, created, created.status)
+            return Logged(ActivityRecord.of(created), True)
         existing = await repo.by_local_id(session, mentor_id, new.local_id)
         assert existing is not None
-        if created:
-            await record_event(unit, EventKind.ACTIVITY_CREATED, existing, existing.status)
-            return Logged(ActivityRecord.of(existing), True)
     if existing.deleted_at is not None:
         raise Conflict(
             f"local_id {new.local_id!r} belongs to activity {existing.id!r}, which was "
