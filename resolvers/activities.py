@@ -102,7 +102,7 @@ async def mentor_totals(
 
 
 async def log_activity(ctx: Context, new: NewActivity) -> service.Logged:
-    return await ctx.run(service.log_activity, ctx.who, new)
+    return await ctx.write_with(service.log_new_activity, ctx.work, ctx.who, new)
 
 
 async def sync_activities(ctx: Context, items: Sequence[NewActivity]) -> list[service.SyncResult]:

@@ -116,5 +116,19 @@ class Context:
         finally:
             self.loaders.clear()
 
+    async def write_with(
+        self,
+        writer: Callable[P, Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """``writer(*args, **kwargs)``, a service function that runs its own units of work
+        (``ctx.work`` among its arguments); what the loaders cached before it is
+        forgotten."""
+        try:
+            return await writer(*args, **kwargs)
+        finally:
+            self.loaders.clear()
+
 
 Info = StrawberryInfo[Context, None]

@@ -161,7 +161,7 @@ async def create_activity(call: Call) -> Response:
         notes=body.notes,
         peer_mentor_id=body.peer_mentor_id,
     )
-    logged = await call.work.run(service.log_activity, call.principal, new)
+    logged = await service.log_new_activity(call.work, call.principal, new)
     return _one(logged.activity, 201 if logged.created else 200)
 
 

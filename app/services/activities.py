@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,7 +47,7 @@ from app.services.policy import (
     require_peer_support_role,
     require_role,
 )
-from app.services.work import Unit
+from app.services.work import Unit, Work
 from app.timeutil import format_datetime, utcnow
 
 TOPIC = EventKind.ACTIVITY_CREATED.topic
@@ -68,11 +69,16 @@ class SyncResult:
 
 
 async def record_event(unit: Unit, kind: EventKind, row: Any, previous: str) -> None:
-    """Record ``kind`` for ``row`` (the ORM object or a row of its columns) in ``unit``: the
-    mentor and their organisations (for ``may_see_event``), the status and the one before
-    the change."""
+    """Record ``kind`` for ``row`` in ``unit`` (``_event_payload``, with the mentor's
+    organisations as they are now)."""
     orgs = sorted(await people_repo.org_ids_of(unit.session, row.peer_mentor_id))
-    payload = {
+    unit.record(kind, row.id, _event_payload(row, previous, orgs))
+
+
+def _event_payload(row: Any, previous: str, orgs: list[str]) -> dict[str, Any]:
+    """An activity event's payload: the mentor and their organisations (for
+    ``may_see_event``), the status and the one before the change."""
+    return {
         "peer_mentor_id": row.peer_mentor_id,
         "org_ids": orgs,
         "status": row.status,
@@ -80,7 +86,6 @@ async def record_event(unit: Unit, kind: EventKind, row: Any, previous: str) -> 
         "rejection_reason": row.rejection_reason,
         "at": format_datetime(utcnow()),
     }
-    unit.record(kind, row.id, payload)
 
 
 def parse_status(text: str) -> ActivityStatus:
@@ -134,45 +139,35 @@ def mentor_page_key(mentor_id: str, filters: ActivityFilters, page: PageRequest)
 # --- logging (idempotent insert) ------------------------------------------------------------
 
 
-async def log_activity(unit: Unit, principal: Principal | None, new: NewActivity) -> Logged:
-    """Create a pending activity, or return the one this ``local_id`` already created.
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """What a new activity's look-ups found: whose it is, its day and fingerprint, the
+    activity its ``local_id`` already names (a replay) and, for a new one, the mentor's
+    organisations (its event's payload)."""
 
-    A replay (same mentor, ``local_id`` and payload) returns the original record even if
-    it was edited or decided since, and even if its activity type was retired since.
-    """
-    who = require_role(principal, Role.PEER_MENTOR, Role.COORDINATOR)
-    session = unit.session
+    mentor_id: str
+    day: date
+    digest: str
+    existing: Any | None
+    orgs: list[str]
+
+
+async def _check_new(session: AsyncSession, who: Principal, new: NewActivity) -> _Checked:
     day = rules.check_new(new)
     mentor_id = who.person_id if new.peer_mentor_id is None else new.peer_mentor_id
     await rules.require_mentor(session, who, mentor_id)
     digest = rules.request_hash(mentor_id, new, day)
     existing = await repo.by_local_id(session, mentor_id, new.local_id)
-    if existing is None:
-        await require_usable_type(session, "activity_type_id", new.activity_type_id)
-        now = utcnow()
-        created = await repo.insert_if_absent(
-            session,
-            {
-                "id": new_id("act"),
-                "local_id": new.local_id,
-                "peer_mentor_id": mentor_id,
-                "activity_type_id": new.activity_type_id,
-                "date": day,
-                "duration_minutes": new.duration_minutes,
-                "status": ActivityStatus.PENDING.value,
-                "notes": new.notes,
-                "created_by": who.person_id,
-                "request_hash": digest,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
-        if created is not None:
-            await record_event(unit, EventKind.ACTIVITY_CREATED, created, created.status)
-            return Logged(ActivityRecord.of(created), True)
-        existing = await repo.by_local_id(session, mentor_id, new.local_id)
-        assert existing is not None
+    if existing is not None:
+        return _Checked(mentor_id, day, digest, existing, [])
+    await require_usable_type(session, "activity_type_id", new.activity_type_id)
+    orgs = sorted(await people_repo.org_ids_of(session, mentor_id))
+    return _Checked(mentor_id, day, digest, None, orgs)
+
+
+def _replayed(existing: Any, new: NewActivity, digest: str) -> Logged:
+    """The activity a replayed ``local_id`` created (409 when it was deleted since, 422
+    when the replay's payload differs)."""
     if existing.deleted_at is not None:
         raise Conflict(
             f"local_id {new.local_id!r} belongs to activity {existing.id!r}, which was "
@@ -185,6 +180,69 @@ async def log_activity(unit: Unit, principal: Principal | None, new: NewActivity
             "a new activity needs a new local_id",
         )
     return Logged(ActivityRecord.of(existing), False)
+
+
+async def log_activity(
+    unit: Unit, principal: Principal | None, new: NewActivity, checked: _Checked | None = None
+) -> Logged:
+    """Create a pending activity, or return the one this ``local_id`` already created.
+
+    A replay (same mentor, ``local_id`` and payload) returns the original record even if
+    it was edited or decided since, and even if its activity type was retired since.
+    ``checked``: the look-ups :func:`log_new_activity` made before the unit began.
+    """
+    who = require_role(principal, Role.PEER_MENTOR, Role.COORDINATOR)
+    session = unit.session
+    if checked is None:
+        checked = await _check_new(session, who, new)
+    if checked.existing is not None:
+        return _replayed(checked.existing, new, checked.digest)
+    now = utcnow()
+    created = await repo.insert_if_absent(
+        session,
+        {
+            "id": new_id("act"),
+            "local_id": new.local_id,
+            "peer_mentor_id": checked.mentor_id,
+            "activity_type_id": new.activity_type_id,
+            "date": checked.day,
+            "duration_minutes": new.duration_minutes,
+            "status": ActivityStatus.PENDING.value,
+            "notes": new.notes,
+            "created_by": who.person_id,
+            "request_hash": checked.digest,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if created is not None:
+        unit.record(
+            EventKind.ACTIVITY_CREATED,
+            created.id,
+            _event_payload(created, created.status, checked.orgs),
+        )
+        return Logged(ActivityRecord.of(created), True)
+    # Another request logged this local_id since the look-ups: answer as its replay.
+    existing = await repo.by_local_id(session, checked.mentor_id, new.local_id)
+    assert existing is not None
+    return _replayed(existing, new, checked.digest)
+
+
+async def log_new_activity(work: Work, principal: Principal | None, new: NewActivity) -> Logged:
+    """:func:`log_activity` with its look-ups (the mentor, the ``local_id``, the type, the
+    mentor's organisations) made in a read session before the write unit begins, so the
+    unit holds SQLite's write lock for the insert and its event only, and a replay takes
+    no write unit at all. The insert still refuses a ``local_id`` taken meanwhile (the
+    unique constraint), answered as a replay; what the look-ups found may change
+    meanwhile as it may between any request and the next (a type retired a moment later).
+    Inside another unit (an ``Idempotency-Key`` request) the look-ups join that unit."""
+    who = require_role(principal, Role.PEER_MENTOR, Role.COORDINATOR)
+    async with work.db.read() as session:
+        checked = await _check_new(session, who, new)
+    if checked.existing is not None:
+        return _replayed(checked.existing, new, checked.digest)
+    return await work.run(log_activity, principal, new, checked)
 
 
 async def sync_activities(
