@@ -70,6 +70,11 @@ _REFUSED_SQLSTATES = {"53300": "too many connections", "57P03": "not accepting c
 _statement_counts: ContextVar[tuple[list[int], ...]] = ContextVar("statement_counts", default=())
 
 
+# How long a SQLite writer waits for the write lock (its busy timeout, and this process's
+# queue of write units) before the request answers 503.
+_BUSY_TIMEOUT_SECONDS = 30
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" hook emit BEGIN itself (pysqlite's implicit BEGIN is off).
     dbapi_connection.isolation_level = None
@@ -77,7 +82,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
 
 
@@ -328,6 +333,9 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.outages = OutageLog()
+        # SQLite: this process's write units one at a time (``_queued``); how many wait.
+        self._writers = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self.queued_writers = 0
         postgres = engine.dialect.name == "postgresql"
         self._reader = async_sessionmaker(
             engine.execution_options(**{_READ: True}), expire_on_commit=False, autoflush=False
@@ -360,6 +368,31 @@ class Database:
                 "The database is unavailable; retry later",
                 retry_after_seconds=RETRY_AFTER_SECONDS,
             ) from exc
+
+    @asynccontextmanager
+    async def _queued(self) -> AsyncIterator[None]:
+        """On SQLite, this process's write units one at a time, in the order they came.
+        They queue here instead of in SQLite's busy handler, which polls the write lock
+        with sleeps of up to 100 ms, so a writer that finds it taken sleeps on however
+        soon it is free (writers of other processes still queue there). A unit that
+        waited its busy timeout answers 503, as SQLite's own wait would have."""
+        if self._writers is None:
+            yield
+            return
+        self.queued_writers += 1
+        try:
+            async with asyncio.timeout(_BUSY_TIMEOUT_SECONDS):
+                await self._writers.acquire()
+        except TimeoutError:
+            raise ServiceUnavailable(
+                "The database is busy; retry later", retry_after_seconds=RETRY_AFTER_SECONDS
+            ) from None
+        finally:
+            self.queued_writers -= 1
+        try:
+            yield
+        finally:
+            self._writers.release()
 
     def _joined(self) -> _Ambient | None:
         ambient = _ambient.get()
@@ -398,6 +431,7 @@ class Database:
             return
         async with (
             _races_refused(),
+            self._queued(),
             self._available(),
             self._writer() as session,
             session.begin(),

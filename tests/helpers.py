@@ -270,7 +270,8 @@ async def wait_for_unsubscribed(app: Starlette, count: int, within: float = 10) 
 def writer_waits(db: Database) -> Iterator[Callable[[], Awaitable[None]]]:
     """Yields ``wait``: awaiting it returns once a write unit begun after entering is
     blocked behind another open transaction. PostgreSQL: a backend of this database waits
-    on a lock (``pg_stat_activity``). SQLite has no view of its waiters: a connection has
+    on a lock (``pg_stat_activity``). SQLite has no view of its waiters: a write unit of
+    this process waits in its queue (``Database.queued_writers``), or a connection has
     issued ``BEGIN IMMEDIATE``, which cannot return while another write unit is open.
     Polled; ``within`` (seconds) only bounds a failure."""
     issued = threading.Event()
@@ -281,7 +282,7 @@ def writer_waits(db: Database) -> Iterator[Callable[[], Awaitable[None]]]:
 
     async def blocked() -> bool:
         if db.engine.dialect.name != "postgresql":
-            return issued.is_set()
+            return issued.is_set() or db.queued_writers > 0
         async with db.engine.connect() as conn:
             waiting = await conn.scalar(
                 text(
