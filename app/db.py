@@ -7,7 +7,8 @@ read and write of the task, and of the tasks it starts, joins that one transacti
 write as a savepoint, a read on the same session, so they see what it wrote.
 
 On SQLite, write units begin with ``BEGIN IMMEDIATE`` so concurrent writers queue on the
-database lock instead of failing on a read-to-write upgrade; the database runs in WAL mode
+database lock instead of failing on a read-to-write upgrade (a process's own write units
+queue in the process first, in arrival order: ``Database._queued``); the database runs in WAL mode
 with foreign keys on and synchronous writes (``synchronous=FULL``), so an acknowledged
 write survives a crash of the process.
 
