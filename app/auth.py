@@ -281,17 +281,16 @@ async def authenticate(
     authorization: str | None,
     tokens: TokenService,
     db: Database,
-    api_key: str | None = None,
-    people: KnownPeople | None = None,
+    api_key: str | None,
+    known: KnownPeople,
 ) -> Principal | None:
     """The principal of a request (bearer token, else ``X-API-Key``), ``None`` when no
     credentials were sent. Raises ``Unauthenticated`` for credentials that are not valid.
-    ``people`` remembers who exists (none: look the person up every time).
+    ``known`` remembers who exists (the app's, ``app.state.known_people``).
     """
     token = bearer_token(authorization)
     if token is None and not api_key:
         return None
-    known = people or KnownPeople(0)
     if token is not None:
         principal = tokens.decode(token)
         found = known.remembers(principal.person_id)

@@ -15,7 +15,7 @@ from app.auth import KnownPeople
 from app.db import Database
 from app.events import Event, EventKind
 from app.repositories.people import person_exists
-from tests.helpers import Auth, count_statements, gql
+from tests.helpers import Auth, count_statements, gql, known_caller
 from tests.test_api_keys import _issue as issue_api_key
 
 PERSON = "user_600"
@@ -33,8 +33,7 @@ async def _create(client: httpx.AsyncClient, auth: Auth) -> dict[str, str]:
 
 async def _statements_of_me(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
     with count_statements() as counter:
-        me = await client.get("/api/v1/me", headers=headers)
-    assert me.status_code == 200, me.text
+        await known_caller(client, headers)
     return counter.count
 
 
