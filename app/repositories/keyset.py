@@ -249,7 +249,9 @@ async def keyset_page(
     check_key(order, page.before)
     query = query.order_by(None)
     labels = key_labels(order)
-    counted = query.add_columns(*labels).subquery("counted")
+    # The count reads only the sort keys (the cursors' counters need them): a subquery of
+    # every column costs a column collection of them all per request.
+    counted = query.with_only_columns(*labels, maintain_column_froms=True).subquery("counted")
     prior, later = around(order, page, key_columns(counted, order))
     total, before_count, after_count = (
         await session.execute(select(func.count(), prior, later).select_from(counted))
