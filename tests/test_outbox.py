@@ -154,18 +154,25 @@ async def test_the_relay_leaves_a_writer_its_lease_then_publishes_its_events(
 async def test_two_relays_publish_each_waiting_entry_once(
     work: Work, db: Database, settings: Settings
 ):
+    """Each entry once, whichever relay takes it. A relay of another gateway serving this
+    database in the same test session (the live server) may take some of them, or on a
+    busy machine all of them: the round is run again, with new entries, until these two
+    relays took part (never an entry twice in any round)."""
     cli = Work(db, settings, None)
-    for n in range(30):
-        await cli.run(_created, f"k{n}")
-    first, second = EventBroker(), EventBroker()
-    relays = [Work(db, settings, first), Work(db, settings, second)]
-    async with first.subscribe("person") as a, second.subscribe("person") as b:
-        await asyncio.gather(*(relay.relay_once() for relay in relays))
-        heard = [e.key for e in _drain(a)] + [e.key for e in _drain(b)]
-    # Each entry once; a relay of another gateway serving this database in the same test
-    # session (the live server) may take some of them, never one of these twice.
-    assert len(heard) == len(set(heard))
-    assert set(heard) <= {f"k{n}" for n in range(30)}
+    heard: list[str] = []
+    for round_ in range(5):
+        keys = {f"k{round_}-{n}" for n in range(30)}
+        for key in sorted(keys):
+            await cli.run(_created, key)
+        first, second = EventBroker(), EventBroker()
+        relays = [Work(db, settings, first), Work(db, settings, second)]
+        async with first.subscribe("person") as a, second.subscribe("person") as b:
+            await asyncio.gather(*(relay.relay_once() for relay in relays))
+            heard = [e.key for e in _drain(a)] + [e.key for e in _drain(b)]
+        assert len(heard) == len(set(heard))
+        assert set(heard) <= keys
+        if heard:
+            break
     assert heard  # these two relays took part
     published = {e.key for e in await _entries(db) if e.published_at is not None}
     assert set(heard) <= published
