@@ -12,11 +12,13 @@ Both are refused before execution with ``BAD_USER_INPUT`` naming the field, neve
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     ArgumentNode,
+    DocumentNode,
     GraphQLArgument,
     GraphQLError,
     GraphQLInputField,
@@ -122,14 +124,16 @@ class _TooLong(Exception):
         self.error, self.node = error, node
 
 
-class _MeasureText(Visitor):
-    """Every text value an argument receives, down through input objects and lists."""
+class _TextSites(Visitor):
+    """Where a document's arguments receive text, down through input objects and lists:
+    each literal string, and each variable (with its default) a text value can arrive in.
+    Collected once per document; each request measures them against its variables."""
 
-    def __init__(self, type_info: TypeInfo, variables: Mapping[str, Any]) -> None:
+    def __init__(self, type_info: TypeInfo) -> None:
         super().__init__()
         self.type_info = type_info
-        self.variables = variables
         self.defaults: dict[str, ValueNode] = {}
+        self.sites: list[_Site] = []
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> None:
         self.defaults = {
@@ -151,10 +155,7 @@ class _MeasureText(Visitor):
             type_ = type_.of_type
         if isinstance(value, VariableNode):
             key = value.name.value
-            if key in self.variables:
-                self._value(self.variables[key], type_, holder, name, value)
-            elif key in self.defaults:
-                self._literal(self.defaults[key], type_, holder, name, value)
+            self.sites.append(_Site(key, None, type_, holder, name, value, self.defaults.get(key)))
         elif isinstance(value, ListValueNode):
             item = type_.of_type if isinstance(type_, GraphQLList) else type_
             for node in value.values:
@@ -167,27 +168,101 @@ class _MeasureText(Visitor):
                         field.value, definition.type, definition, field.name.value, field.value
                     )
         elif isinstance(value, StringValueNode) and _is_text(type_):
-            self._measure(value.value, holder, name, at)
+            self.sites.append(_Site(None, value.value, type_, holder, name, at, None))
 
-    def _value(self, value: Any, type_: Any, holder: Bounded, name: str, at: ValueNode) -> None:
-        if isinstance(type_, GraphQLNonNull):
-            type_ = type_.of_type
-        if isinstance(value, str) and _is_text(type_):
-            self._measure(value, holder, name, at)
-        elif isinstance(value, list) and isinstance(type_, GraphQLList):
-            for item in value:
-                self._value(item, type_.of_type, holder, name, at)
-        elif isinstance(value, dict) and isinstance(type_, GraphQLInputObjectType):
-            for key, item in value.items():
-                definition = type_.fields.get(key)
-                if definition is not None:
-                    self._value(item, definition.type, definition, key, at)
 
-    @staticmethod
-    def _measure(text: str, holder: Bounded, name: str, at: ValueNode) -> None:
-        error = length_error(name, text, bound_of(holder))
-        if error is not None:
-            raise _TooLong(error, at)
+class _Site(NamedTuple):
+    """A variable (``variable``: measured when the request gives it, else its ``default``)
+    or a literal (``text``) that an argument or input field (``holder``, ``name``) receives."""
+
+    variable: str | None
+    text: str | None
+    type_: Any
+    holder: Bounded
+    name: str
+    at: ValueNode
+    default: ValueNode | None
+
+
+def _measure_sites(sites: list[_Site], variables: Mapping[str, Any]) -> None:
+    for site in sites:
+        if site.variable is None:
+            _measure(site.text or "", site.holder, site.name, site.at)
+        elif site.variable in variables:
+            _measure_value(variables[site.variable], site.type_, site.holder, site.name, site.at)
+        elif site.default is not None:
+            _measure_literal(site.default, site.type_, site.holder, site.name, site.at)
+
+
+def _measure_literal(
+    value: ValueNode, type_: Any, holder: Bounded, name: str, at: ValueNode
+) -> None:
+    """A variable's default (a literal without variables)."""
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    if isinstance(value, ListValueNode):
+        item = type_.of_type if isinstance(type_, GraphQLList) else type_
+        for node in value.values:
+            _measure_literal(node, item, holder, name, node)
+    elif isinstance(value, ObjectValueNode) and isinstance(type_, GraphQLInputObjectType):
+        for field in value.fields:
+            definition = type_.fields.get(field.name.value)
+            if definition is not None:
+                _measure_literal(
+                    field.value, definition.type, definition, field.name.value, field.value
+                )
+    elif isinstance(value, StringValueNode) and _is_text(type_):
+        _measure(value.value, holder, name, at)
+
+
+def _measure_value(value: Any, type_: Any, holder: Bounded, name: str, at: ValueNode) -> None:
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    if isinstance(value, str) and _is_text(type_):
+        _measure(value, holder, name, at)
+    elif isinstance(value, list) and isinstance(type_, GraphQLList):
+        for item in value:
+            _measure_value(item, type_.of_type, holder, name, at)
+    elif isinstance(value, dict) and isinstance(type_, GraphQLInputObjectType):
+        for key, item in value.items():
+            definition = type_.fields.get(key)
+            if definition is not None:
+                _measure_value(item, definition.type, definition, key, at)
+
+
+def _measure(text: str, holder: Bounded, name: str, at: ValueNode) -> None:
+    error = length_error(name, text, bound_of(holder))
+    if error is not None:
+        raise _TooLong(error, at)
+
+
+class _Checked(NamedTuple):
+    """What these checks need of a document: its first unsafe literal, its text sites."""
+
+    document: DocumentNode  # kept alive, so its id stays its own
+    unsafe: StringValueNode | None
+    sites: list[_Site]
+
+
+MAX_CHECKED = 500  # documents whose text sites are kept
+_checked: OrderedDict[int, _Checked] = OrderedDict()
+
+
+def _checked_of(document: DocumentNode, schema: GraphQLSchema) -> _Checked:
+    key = id(document)
+    found = _checked.get(key)
+    if found is not None and found.document is document:
+        _checked.move_to_end(key)
+        return found
+    finder = _FindUnsafe()
+    visit(document, finder)
+    type_info = TypeInfo(schema)
+    sites = _TextSites(type_info)
+    visit(document, TypeInfoVisitor(type_info, sites))
+    found = _checked[key] = _Checked(document, finder.found, sites.sites)
+    while len(_checked) > MAX_CHECKED:
+        _checked.popitem(last=False)
+    return found
 
 
 class SafeText(SchemaExtension):
@@ -195,20 +270,15 @@ class SafeText(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
-            finder = _FindUnsafe()
-            visit(document, finder)
-            if finder.found is not None:
+            checked = _checked_of(document, context.schema._schema)
+            if checked.unsafe is not None:
                 raise GraphQLError(
                     f"String values {UNSAFE_TEXT_MESSAGE}",
-                    nodes=[finder.found],
+                    nodes=[checked.unsafe],
                     extensions={"code": "BAD_USER_INPUT"},
                 )
-            type_info = TypeInfo(context.schema._schema)
             try:
-                visit(
-                    document,
-                    TypeInfoVisitor(type_info, _MeasureText(type_info, context.variables or {})),
-                )
+                _measure_sites(checked.sites, context.variables or {})
             except _TooLong as exc:
                 refusal = InvalidInput.of([exc.error])
                 raise GraphQLError(

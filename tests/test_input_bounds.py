@@ -181,6 +181,21 @@ async def test_graphql_search_past_the_bound_is_bad_user_input(
     }
 
 
+async def test_graphql_one_document_is_measured_against_each_requests_variables(
+    client: httpx.AsyncClient, demo, auth: Auth
+):
+    """Where a document takes text is worked out once per document (schema/text.py);
+    what arrives there is measured for every request."""
+    for value, refused in (("x", False), (LONG, True), ("y", False), (LONG, True)):
+        body = await gql(client, SEARCH, {"s": value}, auth.admin)
+        if refused:
+            assert body["data"] is None, body
+            assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+        else:
+            assert "errors" not in body, body
+            assert body["data"]["people"]["totalCount"] == 0, body
+
+
 CREATE = """mutation($i: CreateAssignmentInput!) {
   createAssignment(input: $i) { legacyId } }"""
 NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
