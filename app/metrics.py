@@ -43,7 +43,8 @@ GRAPHQL_OPERATIONS = Counter(
 )
 GRAPHQL_EXECUTIONS = Counter(
     "gateway_graphql_executions_total",
-    "GraphQL executions by operation name and executor: planned (the document's plan, "
+    "GraphQL executions by operation name and executor: direct (the query's answer built "
+    "from its plan, schema/direct.py), planned (graphql-core with the plan's steps, "
     "schema/plans.py) or graphql-core (plans off, or asked for by a differential test).",
     ["operation", "executor"],
 )

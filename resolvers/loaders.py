@@ -60,7 +60,7 @@ class Loaders:
                 cache=self._batching,
             )
             self._loaders[batch] = loader
-        return cast(DataLoader[Any, V], loader)
+        return cast("DataLoader[Any, V]", loader)
 
     def clear(self) -> None:
         """Forget cached results (after a mutation changed what they loaded)."""

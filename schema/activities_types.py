@@ -23,7 +23,6 @@ from app.services.activity_rules import MAX_NOTES, NewActivity
 from resolvers import activities as resolve
 from resolvers import people as people_resolve
 from resolvers.context import Info
-from resolvers.prefetch import now_or_later
 from schema.aggregates import AggregatedConnection, Aggregates, aggregated
 from schema.base import Node, event_id_field, register_node, to_global_id
 from schema.listing import (
@@ -36,6 +35,7 @@ from schema.listing import (
     TextFilter,
 )
 from schema.people_types import Person
+from schema.relations import Relation
 from schema.text import bounded
 
 
@@ -132,6 +132,10 @@ class ActivityType(Node):
         return None if record is None else cls.from_record(record)
 
 
+_MENTOR = Relation(people_reads.people_by_ids, "peer_mentor_id", Person.from_optional)
+_TYPE = Relation(reads.activity_types_by_ids, "activity_type_id", ActivityType.from_optional)
+
+
 @strawberry.type(description="Something a peer mentor did and logged (contract 002).")
 class Activity(Node):
     local_id: str = strawberry.field(
@@ -184,20 +188,21 @@ class Activity(Node):
 
     # Sync fields: they answer from the loaders' cache when the list prefetched the page's
     # relations, else return an awaitable (resolvers.prefetch).
-    @strawberry.field(description="The peer mentor who logged it.", graphql_type=Person | None)
+    @strawberry.field(
+        description="The peer mentor who logged it.",
+        graphql_type=Person | None,
+        metadata=_MENTOR.metadata,
+    )
     def mentor(self, info: Info) -> Any:
-        return now_or_later(
-            info.context, people_reads.people_by_ids, self.peer_mentor_id, Person.from_optional
-        )
+        return _MENTOR.resolve(info.context, self)
 
-    @strawberry.field(description="What kind of activity it was.", graphql_type=ActivityType | None)
+    @strawberry.field(
+        description="What kind of activity it was.",
+        graphql_type=ActivityType | None,
+        metadata=_TYPE.metadata,
+    )
     def activity_type(self, info: Info) -> Any:
-        return now_or_later(
-            info.context,
-            reads.activity_types_by_ids,
-            self.activity_type_id,
-            ActivityType.from_optional,
-        )
+        return _TYPE.resolve(info.context, self)
 
 
 @strawberry.type(description="A mentor's confirmed activities in a period (milestones use it).")

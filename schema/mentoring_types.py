@@ -33,6 +33,11 @@ from schema.listing import (
     SortDirection,
 )
 from schema.people_types import Organisation, Person
+from schema.relations import Relation
+
+_MENTOR = Relation(people_reads.people_by_ids, "mentor_id", Person.from_optional)
+_MENTEE = Relation(people_reads.people_by_ids, "mentee_id", Person.from_optional)
+_COORDINATOR = Relation(people_reads.people_by_ids, "coordinator_id", Person.from_optional)
 
 Last = Annotated[int, strawberry.argument(description="How many of the latest, 1-100.")]
 
@@ -306,31 +311,27 @@ class Assignment(Node):
             return rule(None)
         return now_or_later(ctx, people_reads.orgs_by_ids, self.org_id, rule)
 
-    @strawberry.field(description="The peer mentor.", graphql_type=Person | None)
+    @strawberry.field(
+        description="The peer mentor.", graphql_type=Person | None, metadata=_MENTOR.metadata
+    )
     def mentor(self, info: Info) -> Any:
-        return now_or_later(
-            info.context, people_reads.people_by_ids, self.mentor_id, Person.from_optional
-        )
+        return _MENTOR.resolve(info.context, self)
 
     @strawberry.field(
         description="The person the mentor supports (contract 001: the contact).",
         graphql_type=Person | None,
+        metadata=_MENTEE.metadata,
     )
     def mentee(self, info: Info) -> Any:
-        return now_or_later(
-            info.context, people_reads.people_by_ids, self.mentee_id, Person.from_optional
-        )
+        return _MENTEE.resolve(info.context, self)
 
     @strawberry.field(
         description="The coordinator who follows the assignment up, if named.",
         graphql_type=Person | None,
+        metadata=_COORDINATOR.metadata,
     )
     def coordinator(self, info: Info) -> Any:
-        if self.coordinator_id is None:
-            return None
-        return now_or_later(
-            info.context, people_reads.people_by_ids, self.coordinator_id, Person.from_optional
-        )
+        return _COORDINATOR.resolve(info.context, self)
 
     @strawberry.field(
         description="The organisation the assignment belongs to.",

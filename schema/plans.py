@@ -4,17 +4,18 @@ out once per document and reused by every request that sends it.
 graphql-core resolves each field through the same machinery: look up the field, build a
 resolve info, coerce the arguments, call Strawberry's resolver wrapper, complete the value
 through the non-null and leaf steps. For a page of 100 items that is thousands of calls,
-most of them for plain fields that only read an attribute of a record. A plan holds, per
-field of the document (per parent type and field node), the step that field needs:
+most of them for plain fields that only read an attribute of a record. A document's plan
+has two parts:
 
-- a **plain leaf** (a Strawberry field without resolver, permission or extension, no
-  arguments, a scalar or enum type): read the attribute, check null against the type,
-  coerce the leaf, all in one call;
-- ``__typename``: the parent type's name;
-- a **list of non-null objects** of one type: its items' fields collected once, run
-  directly for every item, and what is pending anywhere in the list awaited together;
-- anything else (resolvers, objects, lists, abstract types): graphql-core's own step,
-  unchanged (``None`` in the plan).
+- the **direct plan** (``schema/direct.py``) of a query it covers: the whole answer built
+  from the plan, without graphql-core; the first thing that is not plain success (an
+  error, a null for a non-null field) hands the operation to the steps below;
+- the **steps** (``schema/plan_steps.py``), per field of the document (per parent type and
+  field node), used inside graphql-core's executor for everything else: plain leaves and
+  plain resolver calls in one step each, and a **list of non-null objects** of one type
+  with its items' fields collected once, run directly for every item, and what is pending
+  anywhere in the list awaited together; anything else (objects, abstract types, fields
+  with extensions) takes graphql-core's own step (``None`` in the plan).
 
 Errors take graphql-core's own path (``handle_field_error``: the located error, the
 message, null propagation to the nearest nullable parent), so answers are the same as
@@ -22,28 +23,22 @@ graphql-core's, which the differential tests check on every query the suite send
 (``tests/helpers.py``). Plans are kept for the most recent documents (bounded); the parse
 cache keeps the documents themselves, so a field node's identity names it.
 ``GATEWAY_GRAPHQL_COMPILED=false`` runs graphql-core alone; ``/metrics`` counts
-executions per executor (``gateway_graphql_executions_total``).
+executions per executor (``gateway_graphql_executions_total``: ``direct``, ``planned``
+for the steps inside graphql-core, ``graphql-core``).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
 from graphql import (
-    FieldNode,
-    GraphQLField,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
-    GraphQLSchema,
-    GraphQLString,
     Node,
     OperationDefinitionNode,
     Undefined,
-    get_nullable_type,
-    is_leaf_type,
     is_list_type,
     is_non_null_type,
     is_object_type,
@@ -51,169 +46,45 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path, inspect
+from graphql.pyutils import Path
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import convert_arguments
-from strawberry.types.field import StrawberryField
 
 from app.metrics import GRAPHQL_EXECUTIONS
+from schema.direct import Fields, compile_query, run_query
+from schema.plan_steps import LeafStep, ResolverStep, Step, Steps, leaf_value, step_for
 from schema.validation import QuietExecutor
 
 MAX_PLANS = 500  # documents whose plans are kept
-PLANNED, REFERENCE = "planned", "graphql-core"
+DIRECT, PLANNED, REFERENCE = "direct", "planned", "graphql-core"
 EXECUTOR_HEADER = "x-gateway-executor"  # differential tests: ask for graphql-core
 T = TypeVar("T")
 
 
-class LeafStep(NamedTuple):
-    """A plain leaf field: ``attribute`` of the source read by ``read`` (None:
-    ``__typename``), coerced by ``coerce``; ``non_null`` for a non-null type."""
-
-    attribute: str | None
-    read: Callable[[Any, str], Any]
-    coerce: Callable[[Any], Any]
-    non_null: bool
-    return_type: GraphQLOutputType
-    leaf_name: str
-    label: str  # "Type.field", for the non-null error
-
-
-class ResolverStep(NamedTuple):
-    """A field with a Strawberry resolver and nothing around it (no field extension,
-    permission or exception handler): the resolver is called as Strawberry would call it,
-    with the arguments converted once per request, and its value completed by graphql-core."""
-
-    field: GraphQLField
-    definition: StrawberryField
-    call: Callable[..., Any]
-    passes_self: bool
-    source_names: tuple[str, ...]  # the ``parent``/``root`` parameters, given the source
-    info_name: str | None
-    make_info: Callable[..., Any]
-
-
-Step = LeafStep | ResolverStep
-Steps = dict[tuple[str, int], Step | None]
-
-
 class _Plan(NamedTuple):
-    """A document's steps; ``keep`` holds its nodes alive, so their ids stay theirs."""
+    """A document's steps and its direct plan (``direct``: empty until compiled, then the
+    plan or None); ``keep`` holds its nodes alive, so their ids stay theirs."""
 
     keep: tuple[Node, ...]
     steps: Steps
+    direct: list[Fields | None]
 
 
 _plans: OrderedDict[int, _Plan] = OrderedDict()
 
 
-def _plan_for(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> Steps:
+def _plan_for(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> _Plan:
     key = id(operation)  # the plan keeps the operation alive: no other node has its id
     found = _plans.get(key)
     if found is not None:
         _plans.move_to_end(key)
-        return found.steps
-    plan = _Plan((operation, *fragments.values()), {})
+        return found
+    plan = _Plan((operation, *fragments.values()), {}, [])
     _plans[key] = plan
     while len(_plans) > MAX_PLANS:
         _plans.popitem(last=False)
-    return plan.steps
-
-
-def _definition(field: GraphQLField) -> StrawberryField | None:
-    """The Strawberry field a GraphQL field was built from."""
-    definition = field.extensions.get("strawberry-definition") if field.extensions else None
-    return definition if isinstance(definition, StrawberryField) else None
-
-
-def _plain_read(field: GraphQLField) -> tuple[str, Callable[[Any, str], Any]] | None:
-    """The attribute a field reads, and how, when Strawberry resolves it as a basic field
-    (no resolver, extension, permission or exception handler: Strawberry's own fast path,
-    which calls its default resolver and nothing else)."""
-    definition = _definition(field)
-    if definition is None or not definition.is_basic_field:
-        return None
-    if definition.permission_classes or definition.arguments:
-        return None
-    if getattr(field.resolve, "__name__", "") != "_get_basic_result":
-        return None
-    return definition.python_name, definition.default_resolver
-
-
-def _resolver_step(schema: GraphQLSchema, field: GraphQLField) -> ResolverStep | None:
-    definition = _definition(field)
-    if definition is None or definition.base_resolver is None:
-        return None
-    if definition.extensions or definition.permission_classes:
-        return None
-    if getattr(field.resolve, "__name__", "") not in ("_resolver", "_async_resolver"):
-        return None
-    strawberry_schema = getattr(schema, "_strawberry_schema", None)
-    if strawberry_schema is None or strawberry_schema.schema_converter.exception_handlers:
-        return None
-    resolver = definition.base_resolver
-    sources = tuple(
-        parameter.name
-        for parameter in (resolver.parent_parameter, resolver.root_parameter)
-        if parameter is not None
-    )
-    info = resolver.info_parameter
-    config = strawberry_schema.config
-
-    def make_info(raw: GraphQLResolveInfo[Any]) -> Any:
-        return config.info_class(_raw_info=raw, _field=definition)
-
-    return ResolverStep(
-        field,
-        definition,
-        resolver,
-        resolver.self_parameter is not None,
-        sources,
-        None if info is None else info.name,
-        make_info,
-    )
-
-
-def _step(schema: GraphQLSchema, parent: GraphQLObjectType, node: FieldNode) -> Step | None:
-    name = node.name.value
-    label = f"{parent.name}.{name}"
-    if name == "__typename":
-        coerce = GraphQLString.coerce_output_value
-        return LeafStep(None, getattr, coerce, True, GraphQLString, "", label)
-    field = parent.fields.get(name)
-    if field is None:
-        return None
-    resolver = _resolver_step(schema, field)
-    if resolver is not None:
-        return resolver
-    if node.arguments or node.selection_set is not None:
-        return None
-    leaf = get_nullable_type(field.type)
-    plain = _plain_read(field)
-    if plain is None or not is_leaf_type(leaf):
-        return None
-    attribute, read = plain
-    coerce = leaf.coerce_output_value
-    non_null = is_non_null_type(field.type)
-    return LeafStep(attribute, read, coerce, non_null, field.type, inspect(leaf), label)
-
-
-def _leaf_value(step: LeafStep, parent: GraphQLObjectType, source: Any) -> Any:
-    """graphql-core's completion of a plain leaf: the same checks, the same messages."""
-    result = parent.name if step.attribute is None else step.read(source, step.attribute)
-    if isinstance(result, Exception):
-        raise result
-    if result is None or result is Undefined:
-        if step.non_null:
-            raise TypeError(f"Cannot return null for non-nullable field {step.label}.")
-        return None
-    coerced = step.coerce(result)
-    if coerced is Undefined or coerced is None:
-        raise TypeError(
-            f"Expected `{step.leaf_name}.coerce_output_value({inspect(result)})` to return "
-            f"non-nullable value, returned: {inspect(coerced)}"
-        )
-    return coerced
+    return plan
 
 
 class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -232,10 +103,38 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         wrapping = self.middleware_manager is not None and bool(
             getattr(self.middleware_manager, "_middleware_resolvers", None)
         )
+        self._plan: _Plan | None = None
         if not reference and not wrapping:
-            self._steps = _plan_for(self.operation, self.fragment_definitions)
-        name = (self.operation.name.value if self.operation.name else "anonymous")[:64]
-        GRAPHQL_EXECUTIONS.labels(name, REFERENCE if self._steps is None else PLANNED).inc()
+            self._plan = _plan_for(self.operation, self.fragment_definitions)
+            self._steps = self._plan.steps
+        self._name = (self.operation.name.value if self.operation.name else "anonymous")[:64]
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        """The operation's result: built directly from its plan when it is a query the
+        direct plan covers (``schema/direct.py``), else (or when the direct run meets
+        anything but success) through graphql-core with the plan's steps."""
+        plan = self._plan
+        if plan is None:
+            GRAPHQL_EXECUTIONS.labels(self._name, REFERENCE).inc()
+            return super().execute_operation(serially)
+        if not plan.direct:
+            plan.direct.append(compile_query(self))
+        fields = plan.direct[0]
+        if fields is None:
+            GRAPHQL_EXECUTIONS.labels(self._name, PLANNED).inc()
+            return super().execute_operation(serially)
+        return self._direct(fields, serially)
+
+    async def _direct(self, fields: Fields, serially: bool | None) -> Any:
+        try:
+            data = await run_query(self, fields)
+        except Exception:  # graphql-core answers, with its errors and partial data
+            GRAPHQL_EXECUTIONS.labels(self._name, PLANNED).inc()
+            self._arguments.clear()
+            result = super().execute_operation(serially)
+            return await result if self.is_awaitable(result) else result
+        GRAPHQL_EXECUTIONS.labels(self._name, DIRECT).inc()
+        return self.finish(self.build_response(data))
 
     def _step_of(
         self, steps: Steps, parent_type: GraphQLObjectType, details: FieldDetailsList
@@ -245,7 +144,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             return steps[key]
         except KeyError:
-            step = steps[key] = _step(self.schema, parent_type, node)
+            step = steps[key] = step_for(self.schema, parent_type, node)
             return step
 
     def _leaf(
@@ -258,7 +157,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         response_name: str,
     ) -> Any:
         try:
-            return _leaf_value(step, parent_type, source)
+            return leaf_value(step, parent_type, source)
         except Exception as raw_error:  # graphql-core's own error path
             field_path = Path(path, response_name, parent_type.name)
             self.handle_field_error(raw_error, step.return_type, details, field_path)
@@ -287,7 +186,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             parent_type, source, field_details_list, path, position_context
         )
 
-    def _converted(self, step: ResolverStep, details: FieldDetailsList, info: Any) -> Any:
+    def converted(self, step: ResolverStep, details: FieldDetailsList, info: Any) -> Any:
         """The field's arguments as the resolver takes them, once per field node."""
         node = details[0]
         found = self._arguments.get(id(node.node))
@@ -328,7 +227,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         raw_info = self.build_resolve_info(step.field, to_nodes(details), parent_type, path)
         try:
             info = step.make_info(raw_info)
-            kwargs = dict(self._converted(step, details, info))
+            kwargs = dict(self.converted(step, details, info))
             for name in step.source_names:
                 kwargs[name] = source
             if step.info_name is not None:

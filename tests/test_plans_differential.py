@@ -139,17 +139,53 @@ async def test_the_reference_header_reaches_graphql_core(
 ):
     """The comparison above compares two executors, not one twice: the metric of
     executions counts the reference request under graphql-core."""
-    from app.metrics import GRAPHQL_EXECUTIONS
-
-    def count(executor: str) -> float:
-        return float(GRAPHQL_EXECUTIONS.labels("Probe", executor)._value.get())
-
     assert settings.graphql_executor_switch
-    before = (count("planned"), count("graphql-core"))
+    before = (_executions("Probe", "direct"), _executions("Probe", "graphql-core"))
     query = "query Probe { assignments(first: 1) { totalCount } }"
     await client.post("/graphql", json={"query": query}, headers=auth.admin)
-    assert (count("planned"), count("graphql-core")) == (before[0] + 1, before[1])
+    assert (_executions("Probe", "direct"), _executions("Probe", "graphql-core")) == (
+        before[0] + 1,
+        before[1],
+    )
     await client.post(
         "/graphql", json={"query": query}, headers={**auth.admin, **REFERENCE_EXECUTOR}
     )
-    assert (count("planned"), count("graphql-core")) == (before[0] + 1, before[1] + 1)
+    assert (_executions("Probe", "direct"), _executions("Probe", "graphql-core")) == (
+        before[0] + 1,
+        before[1] + 1,
+    )
+
+
+def _executions(operation: str, executor: str) -> float:
+    from app.metrics import GRAPHQL_EXECUTIONS
+
+    return float(GRAPHQL_EXECUTIONS.labels(operation, executor)._value.get())
+
+
+async def test_direct_execution_hands_failures_and_the_uncovered_to_graphql_core(
+    client: httpx.AsyncClient, demo, auth: Auth
+):
+    """A query the direct plan covers answers directly; one whose run meets an error
+    answers through graphql-core (with graphql-core's error, checked against the
+    reference), and so does one with a directive, which the direct plan does not cover."""
+    cases = [
+        ("Whole", "query Whole { assignments(first: 2) { nodes { legacyId } } }", "direct"),
+        ("Failing", 'query Failing { assignment(id: "assign_nope") { legacyId } }', "planned"),
+        (
+            "Directed",
+            "query Directed($on: Boolean!) { assignments(first: 2) "
+            "{ totalCount @include(if: $on) } }",
+            "planned",
+        ),
+    ]
+    for name, query, executor in cases:
+        before = {e: _executions(name, e) for e in ("direct", "planned")}
+        payload = {"query": query, "variables": {"on": True} if "$on" in query else {}}
+        response = await client.post("/graphql", json=payload, headers=auth.admin)
+        assert response.status_code == 200, response.text
+        after = {e: _executions(name, e) for e in ("direct", "planned")}
+        assert after[executor] == before[executor] + 1, (name, before, after)
+        other = "planned" if executor == "direct" else "direct"
+        assert after[other] == before[other], (name, before, after)
+        if name == "Failing":
+            assert response.json()["errors"], response.text
