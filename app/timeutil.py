@@ -26,7 +26,11 @@ def format_datetime(value: datetime | None) -> str | None:
     """RFC 3339 in UTC with ``Z`` and second precision: ``2026-03-10T14:30:00Z``."""
     if value is None:
         return None
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not UTC:
+        value = as_utc(value)
+    # isoformat is C and always writes a four-digit year; a UTC value without its zone
+    # and microseconds is exactly the text wanted, before the "Z".
+    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def format_date(value: date | None) -> str | None:
