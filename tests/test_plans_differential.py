@@ -189,3 +189,33 @@ async def test_direct_execution_hands_failures_and_the_uncovered_to_graphql_core
         assert after[other] == before[other], (name, before, after)
         if name == "Failing":
             assert response.json()["errors"], response.text
+
+
+async def test_the_benchmarks_queries_are_executed_directly(
+    client: httpx.AsyncClient, demo, auth: Auth
+):
+    """Every query of ``make bench`` is answered by the direct plan (with data, no
+    errors), and the same as graphql-core answers it."""
+    from bench.workloads import (
+        CONTACTS,
+        LIST_QUERY,
+        ORG,
+        PROFILE_QUERY,
+        READ_ACTIVITY,
+        READ_CONTACTED,
+        SINGLE_QUERY,
+    )
+
+    cases = [
+        ("AssignmentList", LIST_QUERY, {"first": 20, "orgId": ORG, "contacts": CONTACTS}),
+        ("Assignment", SINGLE_QUERY, {"id": "assign_001aa", "contacts": CONTACTS}),
+        ("MentorProfile", PROFILE_QUERY, {"id": "mentor_001", "first": 20}),
+        ("ReadBack", READ_CONTACTED, {"id": "assign_001aa"}),
+        ("ReadBack", READ_ACTIVITY, {"id": "act_9f3a12bc"}),
+    ]
+    for name, query, variables in cases:
+        before = _executions(name, "direct")
+        body = await gql(client, query, variables, auth.admin)
+        assert "errors" not in body, (name, body)
+        assert all(value is not None for value in body["data"].values()), (name, body)
+        assert _executions(name, "direct") == before + 1, name

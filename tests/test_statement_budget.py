@@ -72,10 +72,19 @@ DESK = """query($n: Int!) { editorialAssignments(first: $n) { totalCount nodes {
 async def _run(
     client: httpx.AsyncClient, query: str, variables: dict[str, Any], headers: dict[str, str]
 ) -> tuple[int, dict[str, Any]]:
+    direct = _direct_executions()
     with count_statements() as counter:
         body = await gql(client, query, variables, headers)
     assert "errors" not in body, body["errors"]
+    # Every dashboard is answered by its direct plan (schema/direct.py), not graphql-core.
+    assert _direct_executions() == direct + 1
     return counter.count, body["data"]
+
+
+def _direct_executions() -> float:
+    from app.metrics import GRAPHQL_EXECUTIONS
+
+    return float(GRAPHQL_EXECUTIONS.labels("anonymous", "direct")._value.get())
 
 
 async def _budget(
