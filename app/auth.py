@@ -129,10 +129,19 @@ def _read_or_create_secret(path: Path) -> str:
     return value
 
 
+VERIFIED_TOKENS = 4096  # tokens whose verification a process remembers
+
+
 class TokenService:
+    """Issues and verifies the gateway's JWTs. A token verified once is remembered (its
+    exact text, bounded, oldest forgotten first) with its principal and expiry, so a
+    client's next requests skip the signature and claims checks; the expiry is checked on
+    every use, as PyJWT checks it (expired at ``exp``)."""
+
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._secret = jwt_secret(settings)
+        self._verified: OrderedDict[str, tuple[Principal, int]] = OrderedDict()
 
     def issue(
         self,
@@ -155,6 +164,19 @@ class TokenService:
         return jwt.encode(claims, self._secret, algorithm=self._settings.jwt_algorithm)
 
     def decode(self, token: str) -> Principal:
+        found = self._verified.get(token)
+        if found is not None:
+            principal, expires = found
+            if time.time() < expires:
+                return principal
+            del self._verified[token]  # expired: the full check below says so
+        principal, expires = self._verify(token)
+        self._verified[token] = (principal, expires)
+        if len(self._verified) > VERIFIED_TOKENS:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, int]:
         try:
             claims = jwt.decode(
                 token,
@@ -169,7 +191,7 @@ class TokenService:
             raise Unauthenticated("Token has expired") from None
         except jwt.PyJWTError:
             raise Unauthenticated("Invalid token") from None
-        return _principal(claims)
+        return _principal(claims), int(claims["exp"])
 
 
 def _identifier(value: object, claim: str) -> str:
