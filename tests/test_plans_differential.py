@@ -9,6 +9,7 @@ of the suite sends is compared the same way (``tests/helpers.gql``).
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import httpx
 from graphql import (
@@ -206,7 +207,7 @@ async def test_the_benchmarks_queries_are_executed_directly(
         SINGLE_QUERY,
     )
 
-    cases = [
+    cases: list[tuple[str, str, dict[str, Any]]] = [
         ("AssignmentList", LIST_QUERY, {"first": 20, "orgId": ORG, "contacts": CONTACTS}),
         ("Assignment", SINGLE_QUERY, {"id": "assign_001aa", "contacts": CONTACTS}),
         ("MentorProfile", PROFILE_QUERY, {"id": "mentor_001", "first": 20}),
