@@ -5,14 +5,16 @@ both doors. The statements are watched where they reach the database."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from app.db import Database
+from app.models.outbox import OutboxEntry
 from tests.helpers import Auth, gql, once
 
 MENTOR = "mentor_4b8c21"
@@ -82,6 +84,23 @@ async def test_a_new_activity_holds_the_unit_for_its_insert_and_event_only(
     assert _inserts_only(seen) == _insert_and_event(db), seen
 
 
+async def _all_published(db: Database) -> None:
+    """Wait until the outbox holds no unpublished entry: marking the earlier writes'
+    events published (a write unit of the publisher or a relay, which may run after their
+    response) is not the replay's."""
+    for _ in range(200):
+        async with db.read() as session:
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(OutboxEntry)
+                .where(OutboxEntry.published_at.is_(None))
+            )
+        if not waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outbox kept unpublished entries for 10 s")
+
+
 async def test_a_replay_opens_no_write_unit(
     client: httpx.AsyncClient, demo, auth: Auth, db: Database
 ):
@@ -89,6 +108,7 @@ async def test_a_replay_opens_no_write_unit(
     first = await client.post("/api/v1/activities", json=REST_BODY, headers=headers)
     assert first.status_code == 201, first.text
     await gql(client, LOG, GRAPHQL_INPUT, headers)
+    await _all_published(db)
     with write_unit_statements(db) as seen:
         again = await client.post("/api/v1/activities", json=REST_BODY, headers=headers)
         replayed = await gql(client, LOG, GRAPHQL_INPUT, headers)
