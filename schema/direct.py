@@ -264,17 +264,11 @@ def _run_fields(
             results[field.name] = coerced
         elif kind == TYPENAME:
             results[field.name] = field.parent.name
-        elif kind == READ:
-            value = field.read(source, field.attribute)
-            field_path = Path(path, field.name, field.parent.name)
-            if ex.is_awaitable(value):
-                results[field.name] = None
-                pending.append((results, field.name, field.out, field_path, value))
-            else:
-                results[field.name] = _complete(ex, field.out, value, field_path, pending)
         else:
             field_path = Path(path, field.name, field.parent.name)
-            if kind == RELATION:
+            if kind == READ:
+                value = field.read(source, field.attribute)
+            elif kind == RELATION:
                 value = field.relation.resolve(ex.context_value, source)
             else:
                 value = _call(ex, field, source, field_path)

@@ -29,7 +29,6 @@ for the steps inside graphql-core, ``graphql-core``).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any, NamedTuple, TypeVar
 
 from graphql import (
@@ -53,6 +52,7 @@ from strawberry.types.arguments import convert_arguments
 
 from app.metrics import GRAPHQL_EXECUTIONS
 from schema.direct import Fields, compile_query, run_query
+from schema.per_document import PerDocument
 from schema.plan_steps import LeafStep, ResolverStep, Step, Steps, leaf_value, step_for
 from schema.validation import QuietExecutor
 
@@ -64,27 +64,19 @@ T = TypeVar("T")
 
 class _Plan(NamedTuple):
     """A document's steps and its direct plan (``direct``: empty until compiled, then the
-    plan or None); ``keep`` holds its nodes alive, so their ids stay theirs."""
+    plan or None); ``keep`` holds the fragments alive, so their nodes' ids stay theirs
+    (``PerDocument`` keeps the operation)."""
 
     keep: tuple[Node, ...]
     steps: Steps
     direct: list[Fields | None]
 
 
-_plans: OrderedDict[int, _Plan] = OrderedDict()
+_plans: PerDocument[_Plan] = PerDocument(MAX_PLANS)
 
 
 def _plan_for(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> _Plan:
-    key = id(operation)  # the plan keeps the operation alive: no other node has its id
-    found = _plans.get(key)
-    if found is not None:
-        _plans.move_to_end(key)
-        return found
-    plan = _Plan((operation, *fragments.values()), {}, [])
-    _plans[key] = plan
-    while len(_plans) > MAX_PLANS:
-        _plans.popitem(last=False)
-    return plan
+    return _plans.get(operation, lambda: _Plan(tuple(fragments.values()), {}, []))
 
 
 class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):

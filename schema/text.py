@@ -12,7 +12,6 @@ Both are refused before execution with ``BAD_USER_INPUT`` naming the field, neve
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -45,6 +44,7 @@ from strawberry.extensions import SchemaExtension
 
 from app.errors import FieldError, InvalidInput
 from app.rest.http import MAX_TEXT_LENGTH, UNSAFE_TEXT, UNSAFE_TEXT_MESSAGE, length_error
+from schema.per_document import PerDocument
 
 MAX_LENGTH = "max_length"
 # The metadata of an argument whose items the service checks one by one, answering per item
@@ -149,31 +149,48 @@ class _TextSites(Visitor):
         return self.SKIP
 
     def _literal(
-        self, value: ValueNode, type_: Any, holder: Bounded, name: str, at: ValueNode
+        self,
+        value: ValueNode,
+        type_: Any,
+        holder: Bounded,
+        name: str,
+        at: ValueNode,
+        unless: str | None = None,
     ) -> None:
+        """The sites of ``value``; ``unless``: those of a variable's default, measured
+        only when the request does not give that variable."""
         if isinstance(type_, GraphQLNonNull):
             type_ = type_.of_type
         if isinstance(value, VariableNode):
             key = value.name.value
-            self.sites.append(_Site(key, None, type_, holder, name, value, self.defaults.get(key)))
+            self.sites.append(_Site(key, None, type_, holder, name, value, None))
+            if key in self.defaults:
+                self._literal(self.defaults[key], type_, holder, name, value, unless=key)
         elif isinstance(value, ListValueNode):
             item = type_.of_type if isinstance(type_, GraphQLList) else type_
             for node in value.values:
-                self._literal(node, item, holder, name, node)
+                self._literal(node, item, holder, name, node, unless)
         elif isinstance(value, ObjectValueNode) and isinstance(type_, GraphQLInputObjectType):
             for field in value.fields:
                 definition = type_.fields.get(field.name.value)
                 if definition is not None:
                     self._literal(
-                        field.value, definition.type, definition, field.name.value, field.value
+                        field.value,
+                        definition.type,
+                        definition,
+                        field.name.value,
+                        field.value,
+                        unless,
                     )
         elif isinstance(value, StringValueNode) and _is_text(type_):
-            self.sites.append(_Site(None, value.value, type_, holder, name, at, None))
+            self.sites.append(_Site(None, value.value, type_, holder, name, at, unless))
 
 
 class _Site(NamedTuple):
-    """A variable (``variable``: measured when the request gives it, else its ``default``)
-    or a literal (``text``) that an argument or input field (``holder``, ``name``) receives."""
+    """A variable (``variable``, measured when the request gives it) or a literal
+    (``text``; of a variable's default when ``unless`` names that variable, measured only
+    when the request does not give it) that an argument or input field (``holder``,
+    ``name``) receives."""
 
     variable: str | None
     text: str | None
@@ -181,38 +198,17 @@ class _Site(NamedTuple):
     holder: Bounded
     name: str
     at: ValueNode
-    default: ValueNode | None
+    unless: str | None
 
 
 def _measure_sites(sites: list[_Site], variables: Mapping[str, Any]) -> None:
     for site in sites:
-        if site.variable is None:
+        if site.variable is not None:
+            if site.variable in variables:
+                value = variables[site.variable]
+                _measure_value(value, site.type_, site.holder, site.name, site.at)
+        elif site.unless is None or site.unless not in variables:
             _measure(site.text or "", site.holder, site.name, site.at)
-        elif site.variable in variables:
-            _measure_value(variables[site.variable], site.type_, site.holder, site.name, site.at)
-        elif site.default is not None:
-            _measure_literal(site.default, site.type_, site.holder, site.name, site.at)
-
-
-def _measure_literal(
-    value: ValueNode, type_: Any, holder: Bounded, name: str, at: ValueNode
-) -> None:
-    """A variable's default (a literal without variables)."""
-    if isinstance(type_, GraphQLNonNull):
-        type_ = type_.of_type
-    if isinstance(value, ListValueNode):
-        item = type_.of_type if isinstance(type_, GraphQLList) else type_
-        for node in value.values:
-            _measure_literal(node, item, holder, name, node)
-    elif isinstance(value, ObjectValueNode) and isinstance(type_, GraphQLInputObjectType):
-        for field in value.fields:
-            definition = type_.fields.get(field.name.value)
-            if definition is not None:
-                _measure_literal(
-                    field.value, definition.type, definition, field.name.value, field.value
-                )
-    elif isinstance(value, StringValueNode) and _is_text(type_):
-        _measure(value.value, holder, name, at)
 
 
 def _measure_value(value: Any, type_: Any, holder: Bounded, name: str, at: ValueNode) -> None:
@@ -239,30 +235,20 @@ def _measure(text: str, holder: Bounded, name: str, at: ValueNode) -> None:
 class _Checked(NamedTuple):
     """What these checks need of a document: its first unsafe literal, its text sites."""
 
-    document: DocumentNode  # kept alive, so its id stays its own
     unsafe: StringValueNode | None
     sites: list[_Site]
 
 
-MAX_CHECKED = 500  # documents whose text sites are kept
-_checked: OrderedDict[int, _Checked] = OrderedDict()
+_checked: PerDocument[_Checked] = PerDocument(500)  # documents whose text sites are kept
 
 
 def _checked_of(document: DocumentNode, schema: GraphQLSchema) -> _Checked:
-    key = id(document)
-    found = _checked.get(key)
-    if found is not None and found.document is document:
-        _checked.move_to_end(key)
-        return found
     finder = _FindUnsafe()
     visit(document, finder)
     type_info = TypeInfo(schema)
     sites = _TextSites(type_info)
     visit(document, TypeInfoVisitor(type_info, sites))
-    found = _checked[key] = _Checked(document, finder.found, sites.sites)
-    while len(_checked) > MAX_CHECKED:
-        _checked.popitem(last=False)
-    return found
+    return _Checked(finder.found, sites.sites)
 
 
 class SafeText(SchemaExtension):
@@ -270,7 +256,8 @@ class SafeText(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
-            checked = _checked_of(document, context.schema._schema)
+            schema = context.schema._schema
+            checked = _checked.get(document, lambda: _checked_of(document, schema))
             if checked.unsafe is not None:
                 raise GraphQLError(
                     f"String values {UNSAFE_TEXT_MESSAGE}",

@@ -34,6 +34,7 @@ from app.auth import TokenService
 from app.cli import main as cli
 from app.db import Database, StatementCounter
 from app.main import create_app
+from app.metrics import GRAPHQL_EXECUTIONS
 from app.settings import Settings, get_settings
 
 
@@ -179,6 +180,12 @@ async def connection_init(url: str, payload: object) -> dict[str, Any] | int:
                 raise
             return closed.rcvd.code
         return message
+
+
+def executions(operation: str, executor: str) -> float:
+    """How many GraphQL executions ``/metrics`` counts for the operation and executor
+    (``direct``, ``planned`` or ``graphql-core``), in this process."""
+    return float(GRAPHQL_EXECUTIONS.labels(operation, executor)._value.get())
 
 
 def error_codes(body: dict[str, Any]) -> list[str]:

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from app.settings import Settings
 from schema import build_schema
 from tests.fuzz_graphql_support import RECIPES, Learnt, document
-from tests.helpers import REFERENCE_EXECUTOR, Auth, gql, same_on_graphql_core
+from tests.helpers import REFERENCE_EXECUTOR, Auth, executions, gql, same_on_graphql_core
 from tests.listing_support import PROPERTY
 
 _SCHEMA = build_schema(Settings(database_url="sqlite+aiosqlite:///:memory:", _env_file=None))
@@ -141,26 +141,20 @@ async def test_the_reference_header_reaches_graphql_core(
     """The comparison above compares two executors, not one twice: the metric of
     executions counts the reference request under graphql-core."""
     assert settings.graphql_executor_switch
-    before = (_executions("Probe", "direct"), _executions("Probe", "graphql-core"))
+    before = (executions("Probe", "direct"), executions("Probe", "graphql-core"))
     query = "query Probe { assignments(first: 1) { totalCount } }"
     await client.post("/graphql", json={"query": query}, headers=auth.admin)
-    assert (_executions("Probe", "direct"), _executions("Probe", "graphql-core")) == (
+    assert (executions("Probe", "direct"), executions("Probe", "graphql-core")) == (
         before[0] + 1,
         before[1],
     )
     await client.post(
         "/graphql", json={"query": query}, headers={**auth.admin, **REFERENCE_EXECUTOR}
     )
-    assert (_executions("Probe", "direct"), _executions("Probe", "graphql-core")) == (
+    assert (executions("Probe", "direct"), executions("Probe", "graphql-core")) == (
         before[0] + 1,
         before[1] + 1,
     )
-
-
-def _executions(operation: str, executor: str) -> float:
-    from app.metrics import GRAPHQL_EXECUTIONS
-
-    return float(GRAPHQL_EXECUTIONS.labels(operation, executor)._value.get())
 
 
 async def test_direct_execution_hands_failures_and_the_uncovered_to_graphql_core(
@@ -180,11 +174,11 @@ async def test_direct_execution_hands_failures_and_the_uncovered_to_graphql_core
         ),
     ]
     for name, query, executor in cases:
-        before = {e: _executions(name, e) for e in ("direct", "planned")}
+        before = {e: executions(name, e) for e in ("direct", "planned")}
         payload = {"query": query, "variables": {"on": True} if "$on" in query else {}}
         response = await client.post("/graphql", json=payload, headers=auth.admin)
         assert response.status_code == 200, response.text
-        after = {e: _executions(name, e) for e in ("direct", "planned")}
+        after = {e: executions(name, e) for e in ("direct", "planned")}
         assert after[executor] == before[executor] + 1, (name, before, after)
         other = "planned" if executor == "direct" else "direct"
         assert after[other] == before[other], (name, before, after)
@@ -215,8 +209,8 @@ async def test_the_benchmarks_queries_are_executed_directly(
         ("ReadBack", READ_ACTIVITY, {"id": "act_9f3a12bc"}),
     ]
     for name, query, variables in cases:
-        before = _executions(name, "direct")
+        before = executions(name, "direct")
         body = await gql(client, query, variables, auth.admin)
         assert "errors" not in body, (name, body)
         assert all(value is not None for value in body["data"].values()), (name, body)
-        assert _executions(name, "direct") == before + 1, name
+        assert executions(name, "direct") == before + 1, name

@@ -22,7 +22,7 @@ from app.db import Database
 from app.models.activities import Activity
 from app.seed import seed_demo
 from app.timeutil import utcnow
-from tests.helpers import Auth, count_statements, gql, known_caller
+from tests.helpers import Auth, count_statements, executions, gql, known_caller
 
 SIZES = (1, 10, 100)
 
@@ -72,19 +72,13 @@ DESK = """query($n: Int!) { editorialAssignments(first: $n) { totalCount nodes {
 async def _run(
     client: httpx.AsyncClient, query: str, variables: dict[str, Any], headers: dict[str, str]
 ) -> tuple[int, dict[str, Any]]:
-    direct = _direct_executions()
+    direct = executions("anonymous", "direct")
     with count_statements() as counter:
         body = await gql(client, query, variables, headers)
     assert "errors" not in body, body["errors"]
     # Every dashboard is answered by its direct plan (schema/direct.py), not graphql-core.
-    assert _direct_executions() == direct + 1
+    assert executions("anonymous", "direct") == direct + 1
     return counter.count, body["data"]
-
-
-def _direct_executions() -> float:
-    from app.metrics import GRAPHQL_EXECUTIONS
-
-    return float(GRAPHQL_EXECUTIONS.labels("anonymous", "direct")._value.get())
 
 
 async def _budget(
